@@ -1,0 +1,2 @@
+/** The `probestream` command. */
+export { main } from './program.js';

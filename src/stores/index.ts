@@ -1,6 +1,17 @@
 /**
  * State stores: the KeyValueStore interface, in-memory and LevelDB stores, and the caching and
- * change-logging decorators that replicate them to compacted changelog topics. Empty until the engine and
- * state issues land.
+ * change-logging decorators that replicate them to compacted changelog topics.
  */
-export {};
+
+export { CachingKeyValueStore } from './caching-store.js';
+export { ChangeLoggingKeyValueStore, type ChangelogWriter } from './change-logging-store.js';
+export { StoreError, type StoreErrorCode, storeErrorCodes } from './errors.js';
+export { InMemoryKeyValueStore } from './in-memory-store.js';
+export type {
+  BytesStore,
+  KeyValue,
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  StateStore,
+} from './key-value-store.js';
+export { MeteredKeyValueStore } from './metered-store.js';

@@ -1,6 +1,58 @@
 /**
  * The engine: a Kafka-Streams-style DSL (StreamsBuilder, KStream, KTable) compiled into a Topology of
- * processors, and the runtime (KafkaStreams) that runs its tasks on a consumer group. It knows nothing of
- * Wi-Fi, HTTP or Telegram. Empty until the engine issue lands.
+ * processors, and the runtime (KafkaStreams) that runs its tasks as members of one consumer group. It knows
+ * nothing of Wi-Fi, HTTP or Telegram.
  */
-export {};
+
+export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
+export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
+export { KTable } from './dsl/ktable.js';
+// The DSL
+export {
+  type BuildContext,
+  type Consumed,
+  StreamsBuilder,
+  type TableOptions,
+} from './dsl/streams-builder.js';
+export { SerdeError, StreamsError, type StreamsErrorCode, streamsErrorCodes } from './errors.js';
+export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
+// The processor API
+export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
+export {
+  type RecordHeaders,
+  type RecordMetadata,
+  recordTimestamp,
+  type StreamRecord,
+  type TaskId,
+  type TimestampExtractor,
+} from './record.js';
+export {
+  type ExceptionHandling,
+  type ProcessingGuarantee,
+  STREAMS_CONFIG_DOCS,
+  type StreamsConfig,
+  type StreamsConfigInput,
+  streamsConfig,
+} from './runtime/config.js';
+// Running a topology
+export {
+  KafkaStreams,
+  type KeyQueryMetadata,
+  type StreamsMetadata,
+  type StreamsState,
+} from './runtime/kafka-streams.js';
+export { StreamsMetrics } from './runtime/metrics.js';
+// Expert internals
+export { murmur2, partitionForKey } from './runtime/murmur2.js';
+// Serdes and errors
+export { type AvroSchema, type AvroSerde, type Serde, Serdes } from './serdes.js';
+export { type StoreBuilder, Stores } from './store-builder.js';
+// Testing
+export {
+  type TestDriverConfig,
+  TestInputTopic,
+  TestOutputTopic,
+  type TestRecord,
+  TopologyTestDriver,
+} from './test-driver.js';
+export { type SinkOptions, type SourceOptions, Topology } from './topology.js';

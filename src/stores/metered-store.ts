@@ -1,0 +1,97 @@
+import type { Serde } from '../topology/serdes.js';
+import type { BytesStore, KeyValue, KeyValueStore } from './key-value-store.js';
+
+/**
+ * The top of a store stack: turns typed keys and values into bytes with the store's serdes, and counts
+ * operations. Everything below it works on bytes.
+ */
+export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
+  readonly #inner: BytesStore;
+  readonly #keySerde: Serde<K>;
+  readonly #valueSerde: Serde<V>;
+  /** Operations by kind since the store was made: puts, gets, deletes. */
+  readonly operations = { get: 0, put: 0, delete: 0 };
+
+  constructor(inner: BytesStore, keySerde: Serde<K>, valueSerde: Serde<V>) {
+    this.#inner = inner;
+    this.#keySerde = keySerde;
+    this.#valueSerde = valueSerde;
+  }
+
+  get name(): string {
+    return this.#inner.name;
+  }
+
+  get persistent(): boolean {
+    return this.#inner.persistent;
+  }
+
+  get isOpen(): boolean {
+    return this.#inner.isOpen;
+  }
+
+  /** The bytes store below, for the engine (flush, discard, restore). */
+  get inner(): BytesStore {
+    return this.#inner;
+  }
+
+  get(key: K): V | undefined {
+    this.operations.get += 1;
+    const bytes = this.#inner.get(this.#keySerde.serialize(key));
+    return bytes === undefined ? undefined : this.#valueSerde.deserialize(bytes);
+  }
+
+  put(key: K, value: V): void {
+    if (value === undefined || value === null)
+      throw new TypeError(`store ${this.name}: use delete() to remove a key`);
+    this.operations.put += 1;
+    this.#inner.put(this.#keySerde.serialize(key), this.#valueSerde.serialize(value));
+  }
+
+  putIfAbsent(key: K, value: V): V | undefined {
+    this.operations.put += 1;
+    const existing = this.#inner.putIfAbsent(
+      this.#keySerde.serialize(key),
+      this.#valueSerde.serialize(value),
+    );
+    return existing === undefined ? undefined : this.#valueSerde.deserialize(existing);
+  }
+
+  putAll(entries: Iterable<KeyValue<K, V>>): void {
+    for (const { key, value } of entries) this.put(key, value);
+  }
+
+  delete(key: K): V | undefined {
+    this.operations.delete += 1;
+    const previous = this.#inner.delete(this.#keySerde.serialize(key));
+    return previous === undefined ? undefined : this.#valueSerde.deserialize(previous);
+  }
+
+  range(from?: K, to?: K): AsyncIterable<KeyValue<K, V>> {
+    const fromBytes = from === undefined ? undefined : this.#keySerde.serialize(from);
+    const toBytes = to === undefined ? undefined : this.#keySerde.serialize(to);
+    return this.#typed(this.#inner.range(fromBytes, toBytes));
+  }
+
+  all(): AsyncIterable<KeyValue<K, V>> {
+    return this.#typed(this.#inner.all());
+  }
+
+  async *#typed(entries: AsyncIterable<KeyValue<Buffer, Buffer>>): AsyncGenerator<KeyValue<K, V>> {
+    for await (const { key, value } of entries) {
+      yield { key: this.#keySerde.deserialize(key), value: this.#valueSerde.deserialize(value) };
+    }
+  }
+
+  approximateNumEntries(): number {
+    return this.#inner.approximateNumEntries();
+  }
+
+  flush(): Promise<void> {
+    return this.#inner.flush();
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}

@@ -1,0 +1,90 @@
+import type { Serde } from '../serdes.js';
+import { Serdes } from '../serdes.js';
+import { Stores } from '../store-builder.js';
+import type { KStream } from './kstream.js';
+import { KTable } from './ktable.js';
+import { aggregateProcessor } from './processors.js';
+import type { BuildContext } from './streams-builder.js';
+
+/** Where an aggregation keeps its result: a named store, optionally with its value serde. */
+export type Materialized<V> = string | { readonly storeName: string; readonly valueSerde?: Serde<V> };
+
+/** A stream grouped by key, ready to aggregate into a table. */
+export class KGroupedStream<K, V> {
+  readonly #context: BuildContext;
+  readonly #stream: KStream<K, V>;
+  readonly #repartitionName: string | undefined;
+
+  /** @internal made by KStream.groupByKey / groupBy */
+  constructor(context: BuildContext, stream: KStream<K, V>, repartitionName?: string) {
+    this.#context = context;
+    this.#stream = stream;
+    this.#repartitionName = repartitionName;
+  }
+
+  /** Counts records per key (Long values, readable by Kafka's Java tools). */
+  count(materialized?: Materialized<number>): KTable<K, number> {
+    const spec =
+      typeof materialized === 'object'
+        ? { ...materialized, valueSerde: materialized.valueSerde ?? Serdes.Long() }
+        : materialized;
+    return this.#aggregate(
+      'KSTREAM-AGGREGATE',
+      () => 0,
+      (_key, _value, count: number) => count + 1,
+      spec ?? undefined,
+      Serdes.Long(),
+    );
+  }
+
+  /** Combines the values of a key with `reducer`; the first value of a key is its first aggregate. */
+  reduce(reducer: (aggregate: V, value: V) => V, materialized?: Materialized<V>): KTable<K, V> {
+    const initial = Symbol('no value yet');
+    return this.#aggregate<V>(
+      'KSTREAM-REDUCE',
+      () => initial as unknown as V,
+      (_key, value, aggregate) => ((aggregate as unknown) === initial ? value : reducer(aggregate, value)),
+      materialized,
+      this.#stream.valueSerde,
+    );
+  }
+
+  /** Folds the values of each key into an aggregate, starting from `initializer()`. */
+  aggregate<A>(
+    initializer: () => A,
+    aggregator: (key: K, value: V, aggregate: A) => A,
+    materialized: Materialized<A>,
+  ): KTable<K, A> {
+    return this.#aggregate('KSTREAM-AGGREGATE', initializer, aggregator, materialized, Serdes.Json<A>());
+  }
+
+  #aggregate<A>(
+    prefix: string,
+    initializer: () => A,
+    aggregator: (key: K, value: V, aggregate: A) => A,
+    materialized: Materialized<A> | undefined,
+    defaultValueSerde: Serde<A>,
+  ): KTable<K, A> {
+    const name = this.#context.names.next(prefix);
+    const storeName =
+      (typeof materialized === 'string' ? materialized : materialized?.storeName) ??
+      `${prefix}-STATE-STORE-${name.slice(-10)}`;
+    const valueSerde = (typeof materialized === 'object' && materialized.valueSerde) || defaultValueSerde;
+    const input = this.#stream.repartitionRequired
+      ? this.#stream.repartition(this.#repartitionName ?? storeName)
+      : this.#stream;
+    const topology = this.#context.topology;
+    topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), input.nodeName);
+    topology.addStateStore(
+      Stores.keyValueStore({ name: storeName, keySerde: this.#stream.keySerde, valueSerde }),
+      name,
+    );
+    return new KTable(this.#context, name, this.#stream.keySerde, valueSerde, storeName, {
+      storeNames: [storeName],
+      get: (context) => {
+        const store = context.getStateStore<import('../../stores/index.js').KeyValueStore<K, A>>(storeName);
+        return (key) => store.get(key);
+      },
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import type { ProcessorSupplier } from '../processor.js';
+import type { Serde } from '../serdes.js';
+import { KGroupedStream } from './kgrouped-stream.js';
+import type { KTable } from './ktable.js';
+import {
+  filterProcessor,
+  flatMapValuesProcessor,
+  mapProcessor,
+  mapValuesProcessor,
+  peekProcessor,
+  selectKeyProcessor,
+  streamTableJoinProcessor,
+} from './processors.js';
+import type { BuildContext } from './streams-builder.js';
+
+export interface Produced<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+}
+
+export interface Grouped<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  /** Names the repartition topic (`<application.id>-<name>-repartition`), when one is needed. */
+  readonly name?: string;
+}
+
+/**
+ * A record stream. Operations that change the key (map, selectKey) mark it for repartitioning, which
+ * happens only when a later grouping or join needs records co-located by their new key.
+ */
+export class KStream<K, V> {
+  readonly #context: BuildContext;
+  /** @internal */
+  readonly nodeName: string;
+  /** @internal */
+  readonly keySerde: Serde<K>;
+  /** @internal */
+  readonly valueSerde: Serde<V>;
+  /** @internal */
+  readonly repartitionRequired: boolean;
+
+  /** @internal made by StreamsBuilder and other DSL operations */
+  constructor(
+    context: BuildContext,
+    nodeName: string,
+    keySerde: Serde<K>,
+    valueSerde: Serde<V>,
+    repartitionRequired: boolean,
+  ) {
+    this.#context = context;
+    this.nodeName = nodeName;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+    this.repartitionRequired = repartitionRequired;
+  }
+
+  #then<K2, V2>(
+    prefix: string,
+    supplier: ProcessorSupplier<K, V, K2, V2>,
+    keySerde: Serde<K2>,
+    valueSerde: Serde<V2>,
+    repartition: boolean,
+  ) {
+    const name = this.#context.names.next(prefix);
+    this.#context.topology.addProcessor(name, supplier, this.nodeName);
+    return new KStream<K2, V2>(this.#context, name, keySerde, valueSerde, repartition);
+  }
+
+  filter(predicate: (key: K, value: V) => boolean): KStream<K, V> {
+    return this.#then(
+      'KSTREAM-FILTER',
+      filterProcessor(predicate, true),
+      this.keySerde,
+      this.valueSerde,
+      this.repartitionRequired,
+    );
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean): KStream<K, V> {
+    return this.#then(
+      'KSTREAM-FILTER',
+      filterProcessor(predicate, false),
+      this.keySerde,
+      this.valueSerde,
+      this.repartitionRequired,
+    );
+  }
+
+  /** A new key and value per record; the key serde falls back to String and the value serde to Json unless given. */
+  map<K2, V2>(
+    mapper: (key: K, value: V) => readonly [K2, V2] | { key: K2; value: V2 },
+    produced: Produced<K2, V2> = {},
+  ): KStream<K2, V2> {
+    const [keySerde, valueSerde] = this.#serdes(produced);
+    return this.#then('KSTREAM-MAP', mapProcessor(mapper), keySerde, valueSerde, true);
+  }
+
+  mapValues<V2>(
+    mapper: (value: V, key: K) => V2,
+    produced: Pick<Produced<K, V2>, 'valueSerde'> = {},
+  ): KStream<K, V2> {
+    const valueSerde = produced.valueSerde ?? (this.valueSerde as unknown as Serde<V2>);
+    return this.#then(
+      'KSTREAM-MAPVALUES',
+      mapValuesProcessor(mapper),
+      this.keySerde,
+      valueSerde,
+      this.repartitionRequired,
+    );
+  }
+
+  flatMapValues<V2>(
+    mapper: (value: V, key: K) => Iterable<V2>,
+    produced: Pick<Produced<K, V2>, 'valueSerde'> = {},
+  ): KStream<K, V2> {
+    const valueSerde = produced.valueSerde ?? (this.valueSerde as unknown as Serde<V2>);
+    return this.#then(
+      'KSTREAM-FLATMAPVALUES',
+      flatMapValuesProcessor(mapper),
+      this.keySerde,
+      valueSerde,
+      this.repartitionRequired,
+    );
+  }
+
+  selectKey<K2>(
+    selector: (key: K, value: V) => K2,
+    produced: Pick<Produced<K2, V>, 'keySerde'> = {},
+  ): KStream<K2, V> {
+    const keySerde = produced.keySerde ?? (this.keySerde as unknown as Serde<K2>);
+    return this.#then('KSTREAM-KEY-SELECT', selectKeyProcessor(selector), keySerde, this.valueSerde, true);
+  }
+
+  peek(action: (key: K, value: V) => void): KStream<K, V> {
+    return this.#then(
+      'KSTREAM-PEEK',
+      peekProcessor(action),
+      this.keySerde,
+      this.valueSerde,
+      this.repartitionRequired,
+    );
+  }
+
+  /** Writes every record to a topic (which must exist). */
+  to(topic: string, produced: Produced<K, V> = {}): void {
+    const name = this.#context.names.next('KSTREAM-SINK');
+    const [keySerde, valueSerde] = this.#serdes(produced);
+    this.#context.topology.addSink(name, topic, { keySerde, valueSerde }, this.nodeName);
+  }
+
+  /** Groups by the current key, repartitioning first if an earlier operation changed the key. */
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    const [keySerde, valueSerde] = this.#serdes(grouped);
+    const stream = new KStream(this.#context, this.nodeName, keySerde, valueSerde, this.repartitionRequired);
+    return new KGroupedStream(this.#context, stream, grouped.name);
+  }
+
+  /** Groups by a new key: always repartitions, so equal keys meet in one task. */
+  groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
+    return this.selectKey(selector, grouped.keySerde ? { keySerde: grouped.keySerde } : {}).groupByKey({
+      ...grouped,
+      keySerde: grouped.keySerde ?? (this.keySerde as unknown as Serde<K2>),
+    });
+  }
+
+  /** Inner join with a table on the key: records whose key is not in the table produce nothing. */
+  join<VT, VR>(
+    table: KTable<K, VT>,
+    joiner: (value: V, tableValue: VT, key: K) => VR,
+    produced: Pick<Produced<K, VR>, 'valueSerde'> = {},
+  ): KStream<K, VR> {
+    return this.#join(
+      table,
+      joiner as (value: V, tableValue: VT | undefined, key: K) => VR,
+      false,
+      produced.valueSerde,
+    );
+  }
+
+  /** Left join with a table on the key: every record produces one, with undefined for a missing table value. */
+  leftJoin<VT, VR>(
+    table: KTable<K, VT>,
+    joiner: (value: V, tableValue: VT | undefined, key: K) => VR,
+    produced: Pick<Produced<K, VR>, 'valueSerde'> = {},
+  ): KStream<K, VR> {
+    return this.#join(table, joiner, true, produced.valueSerde);
+  }
+
+  #join<VT, VR>(
+    table: KTable<K, VT>,
+    joiner: (value: V, tableValue: VT | undefined, key: K) => VR,
+    left: boolean,
+    valueSerde?: Serde<VR>,
+  ): KStream<K, VR> {
+    const input = this.repartitionRequired ? this.repartition(`${this.nodeName}`) : this;
+    const name = this.#context.names.next(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN');
+    const supplier = streamTableJoinProcessor(table.valueGetter, joiner, left);
+    this.#context.topology.addProcessor(name, supplier, input.nodeName);
+    this.#context.topology.connectProcessorAndStateStores(name, ...table.valueGetter.storeNames);
+    return new KStream(
+      this.#context,
+      name,
+      this.keySerde,
+      valueSerde ?? (this.valueSerde as unknown as Serde<VR>),
+      false,
+    );
+  }
+
+  /**
+   * @internal Sends the stream through `<application.id>-<topicName>-repartition`, partitioned by key, and
+   * reads it back in a new sub-topology.
+   */
+  repartition(topicName: string): KStream<K, V> {
+    const topic = `${topicName}-repartition`;
+    const sinkName = this.#context.names.next('KSTREAM-SINK');
+    const sourceName = this.#context.names.next('KSTREAM-SOURCE');
+    const serdes = { keySerde: this.keySerde, valueSerde: this.valueSerde, internal: true };
+    this.#context.topology.addSink(sinkName, topic, serdes, this.nodeName);
+    this.#context.topology.addSource(sourceName, topic, serdes);
+    return new KStream(this.#context, sourceName, this.keySerde, this.valueSerde, false);
+  }
+
+  #serdes<K2, V2>(given: { keySerde?: Serde<K2>; valueSerde?: Serde<V2> }): [Serde<K2>, Serde<V2>] {
+    return [
+      given.keySerde ?? (this.keySerde as unknown as Serde<K2>),
+      given.valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
+    ];
+  }
+}

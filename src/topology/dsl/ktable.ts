@@ -1,0 +1,101 @@
+import type { Serde } from '../serdes.js';
+import { KStream } from './kstream.js';
+import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
+import type { BuildContext } from './streams-builder.js';
+import type { ValueGetterSupplier } from './value-getter.js';
+
+/**
+ * A table: the latest value per key. Its updates flow downstream as records whose value is the new value,
+ * or null when the key was deleted (or filtered out).
+ */
+export class KTable<K, V> {
+  readonly #context: BuildContext;
+  /** @internal */
+  readonly nodeName: string;
+  /** @internal */
+  readonly keySerde: Serde<K>;
+  /** @internal */
+  readonly valueSerde: Serde<V>;
+  /** The store to query, when the table is materialized (a source table or an aggregation). */
+  readonly queryableStoreName: string | undefined;
+  /** @internal how a join looks keys up in this table */
+  readonly valueGetter: ValueGetterSupplier<K, V>;
+
+  /** @internal made by the DSL */
+  constructor(
+    context: BuildContext,
+    nodeName: string,
+    keySerde: Serde<K>,
+    valueSerde: Serde<V>,
+    queryableStoreName: string | undefined,
+    valueGetter: ValueGetterSupplier<K, V>,
+  ) {
+    this.#context = context;
+    this.nodeName = nodeName;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+    this.queryableStoreName = queryableStoreName;
+    this.valueGetter = valueGetter;
+  }
+
+  /** The table's updates as a stream (a delete arrives as a null value). */
+  toStream(): KStream<K, V | null> {
+    const name = this.#context.names.next('KTABLE-TOSTREAM');
+    this.#context.topology.addProcessor(name, passThroughProcessor(), this.nodeName);
+    return new KStream<K, V | null>(
+      this.#context,
+      name,
+      this.keySerde,
+      this.valueSerde as Serde<V | null>,
+      false,
+    );
+  }
+
+  /** Keeps the entries that match; an entry that stops matching is deleted downstream. */
+  filter(predicate: (key: K, value: V) => boolean): KTable<K, V> {
+    return this.#filter(predicate, true);
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean): KTable<K, V> {
+    return this.#filter(predicate, false);
+  }
+
+  #filter(predicate: (key: K, value: V) => boolean, keep: boolean): KTable<K, V> {
+    const name = this.#context.names.next('KTABLE-FILTER');
+    this.#context.topology.addProcessor(name, tableFilterProcessor(predicate, keep), this.nodeName);
+    const upstream = this.valueGetter;
+    return new KTable(this.#context, name, this.keySerde, this.valueSerde, undefined, {
+      storeNames: upstream.storeNames,
+      get: (context) => {
+        const lookup = upstream.get(context);
+        return (key) => {
+          const value = lookup(key);
+          return value !== undefined && predicate(key, value) === keep ? value : undefined;
+        };
+      },
+    });
+  }
+
+  mapValues<V2>(mapper: (value: V, key: K) => V2, valueSerde?: Serde<V2>): KTable<K, V2> {
+    const name = this.#context.names.next('KTABLE-MAPVALUES');
+    this.#context.topology.addProcessor(name, tableMapValuesProcessor(mapper), this.nodeName);
+    const upstream = this.valueGetter;
+    return new KTable(
+      this.#context,
+      name,
+      this.keySerde,
+      valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
+      undefined,
+      {
+        storeNames: upstream.storeNames,
+        get: (context) => {
+          const lookup = upstream.get(context);
+          return (key) => {
+            const value = lookup(key);
+            return value === undefined ? undefined : mapper(value, key);
+          };
+        },
+      },
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Errors of the engine. One catalogue: add a code here, with a doc saying what the caller should do next.
+ * Codes are stable; messages may change.
+ */
+export const streamsErrorCodes = [
+  /**
+   * A serde could not turn a value into bytes (wrong type, not in the Avro schema, a bigint or cycle in
+   * JSON). A bug in the processor that produced the value: fix it, retrying will fail the same way.
+   */
+  'SERDE_SERIALIZATION_FAILED',
+  /**
+   * A serde could not read a record's bytes (invalid UTF-8 or JSON, truncated Avro, wrong length). The
+   * record is poison, not the consumer: send it to the dead-letter queue and go on with the next one.
+   */
+  'SERDE_DESERIALIZATION_FAILED',
+  /** A timestamp extractor returned something other than a finite number >= 0. The record goes to the DLQ. */
+  'INVALID_TIMESTAMP',
+  /**
+   * User code (a processor, mapper, predicate, aggregator or joiner) threw. The instance stops in state ERROR
+   * with the record named in the message, unless processingExceptionHandler is 'dlq'. Fix the code.
+   */
+  'PROCESSING_FAILED',
+  /** A configuration value is missing or out of range; the message names it. Fix the config. */
+  'INVALID_CONFIG',
+  /** A topic the topology reads or writes does not exist. Create it (probestream creates only its own). */
+  'MISSING_TOPIC',
+  /** Topics that are joined (or read by one sub-topology) have different partition counts. Repartition one. */
+  'TOPICS_NOT_COPARTITIONED',
+  /** An internal topic exists with another partition count than the topology needs. Delete it, or reset. */
+  'INTERNAL_TOPIC_MISMATCH',
+  /** A processor asked for a store it was not connected to. Connect it in the topology. */
+  'STORE_NOT_CONNECTED',
+  /** A query named a store the topology does not have, or the instance is not running. */
+  'INVALID_STATE_STORE',
+  /** A method was called in a state that does not allow it (start twice, query after close). */
+  'ILLEGAL_STATE',
+  /** Kafka refused or failed to take records or offsets at a commit. The instance stops in state ERROR. */
+  'COMMIT_FAILED',
+] as const;
+
+export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
+
+export class StreamsError extends Error {
+  override readonly name: string = 'StreamsError';
+  readonly code: StreamsErrorCode;
+
+  constructor(code: StreamsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export type SerdeErrorCode = Extract<StreamsErrorCode, `SERDE_${string}`>;
+
+/** A serde failed on a value or on bytes; `cause` holds the underlying error when there is one. */
+export class SerdeError extends StreamsError {
+  override readonly name = 'SerdeError';
+
+  constructor(code: SerdeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

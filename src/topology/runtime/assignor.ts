@@ -1,0 +1,164 @@
+import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
+import type { TaskId } from '../record.js';
+import { parseTaskId, taskIdString } from '../record.js';
+
+export const ASSIGNOR_NAME = 'probestream';
+const USER_DATA_VERSION = 1;
+
+/** What a member tells the group's leader when it joins: where it answers queries and what it ran. */
+export interface MemberInfo {
+  readonly server: string | null;
+  readonly tasks: readonly string[];
+}
+
+/** A sub-topology as the assignor sees it: the physical topics it reads and its task count. */
+export interface AssignableSubtopology {
+  readonly id: number;
+  readonly topics: readonly string[];
+  readonly partitions: number;
+}
+
+export function encodeMemberInfo(info: MemberInfo): Buffer {
+  return Buffer.from(JSON.stringify({ v: USER_DATA_VERSION, server: info.server, tasks: info.tasks }));
+}
+
+/** Reads a member's user data; anything unreadable counts as a member with no history and no server. */
+export function decodeMemberInfo(userData: Buffer | null | undefined): MemberInfo {
+  try {
+    const parsed = JSON.parse(userData?.toString('utf8') ?? '') as {
+      v?: number;
+      server?: unknown;
+      tasks?: unknown;
+    };
+    if (parsed.v !== USER_DATA_VERSION) return { server: null, tasks: [] };
+    const tasks = Array.isArray(parsed.tasks)
+      ? parsed.tasks.filter((t): t is string => typeof t === 'string')
+      : [];
+    return { server: typeof parsed.server === 'string' ? parsed.server : null, tasks };
+  } catch {
+    return { server: null, tasks: [] };
+  }
+}
+
+/**
+ * Balanced and sticky: every member gets ⌊T/M⌋ or ⌈T/M⌉ tasks; a member keeps the tasks it ran before as far
+ * as that balance allows, so a rebalance moves as few tasks (and as little state) as it can.
+ */
+export function assignTasks(
+  memberIds: readonly string[],
+  previous: ReadonlyMap<string, readonly string[]>,
+  tasks: readonly string[],
+): Map<string, string[]> {
+  const members = [...memberIds].sort();
+  const result = new Map(members.map((id) => [id, [] as string[]]));
+  if (members.length === 0) return result;
+  const base = Math.floor(tasks.length / members.length);
+  let bigger = tasks.length % members.length;
+  const valid = new Set(tasks);
+  const taken = new Set<string>();
+  const capacity = (id: string) => {
+    const size = result.get(id)?.length ?? 0;
+    return size < base || (size === base && bigger > 0);
+  };
+  const give = (id: string, task: string) => {
+    const list = result.get(id) as string[];
+    if (list.length === base) bigger -= 1;
+    list.push(task);
+    taken.add(task);
+  };
+  // Members that ran the most keep first, so a returning member does not lose to a newcomer.
+  const byHistory = [...members].sort(
+    (a, b) => (previous.get(b)?.length ?? 0) - (previous.get(a)?.length ?? 0) || a.localeCompare(b),
+  );
+  for (const id of byHistory) {
+    for (const task of [...(previous.get(id) ?? [])].sort()) {
+      if (valid.has(task) && !taken.has(task) && capacity(id)) give(id, task);
+    }
+  }
+  for (const task of tasks) {
+    if (taken.has(task)) continue;
+    const least = members
+      .filter(capacity)
+      .sort((a, b) => (result.get(a)?.length ?? 0) - (result.get(b)?.length ?? 0) || a.localeCompare(b))[0];
+    if (least === undefined) throw new Error('assignor ran out of capacity: a bug');
+    give(least, task);
+  }
+  return result;
+}
+
+/** The topic partitions that make up a task. */
+export function taskPartitions(
+  task: TaskId,
+  subtopologies: readonly AssignableSubtopology[],
+): { topic: string; partition: number }[] {
+  const sub = subtopologies.find((s) => s.id === task.subtopology);
+  return (sub?.topics ?? []).map((topic) => ({ topic, partition: task.partition }));
+}
+
+/** Which task a topic partition belongs to. */
+export function taskOf(
+  topic: string,
+  partition: number,
+  subtopologies: readonly AssignableSubtopology[],
+): TaskId | undefined {
+  const sub = subtopologies.find((s) => s.topics.includes(topic));
+  return sub ? { subtopology: sub.id, partition } : undefined;
+}
+
+/**
+ * The kafkajs partition assigner: assigns whole tasks (the same partition of every topic a sub-topology
+ * reads goes to one member, which is what co-partitioned joins need), and carries each member's
+ * application.server in its metadata so that any instance can map partitions to hosts.
+ */
+export function streamsAssignor(options: {
+  subtopologies: () => readonly AssignableSubtopology[];
+  memberInfo: () => MemberInfo;
+}): PartitionAssigner {
+  return () => ({
+    name: ASSIGNOR_NAME,
+    version: 1,
+    protocol: ({ topics }) => ({
+      name: ASSIGNOR_NAME,
+      metadata: AssignerProtocol.MemberMetadata.encode({
+        version: 1,
+        topics,
+        userData: encodeMemberInfo(options.memberInfo()),
+      }),
+    }),
+    assign: async ({ members }) => {
+      const subtopologies = options.subtopologies();
+      const tasks = subtopologies.flatMap((sub) =>
+        Array.from({ length: sub.partitions }, (_, partition) =>
+          taskIdString({ subtopology: sub.id, partition }),
+        ),
+      );
+      const previous = new Map(
+        members.map((member) => {
+          const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
+          return [member.memberId, decodeMemberInfo(metadata?.userData).tasks] as const;
+        }),
+      );
+      const assignment = assignTasks(
+        members.map((m) => m.memberId),
+        previous,
+        tasks,
+      );
+      return [...assignment].map(([memberId, memberTasks]) => {
+        const byTopic: Record<string, number[]> = {};
+        for (const task of memberTasks) {
+          for (const { topic, partition } of taskPartitions(parseTaskId(task), subtopologies)) {
+            byTopic[topic] = [...(byTopic[topic] ?? []), partition];
+          }
+        }
+        return {
+          memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 1,
+            assignment: byTopic,
+            userData: Buffer.alloc(0),
+          }),
+        };
+      });
+    },
+  });
+}

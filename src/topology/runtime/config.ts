@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { KafkaConfig } from 'kafkajs';
+import { StreamsError } from '../errors.js';
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+export type ExceptionHandling = 'dlq' | 'fail';
+
+/** What KafkaStreams takes. Every field but the first two has a default; see STREAMS_CONFIG_DOCS. */
+export interface StreamsConfigInput {
+  readonly applicationId: string;
+  readonly bootstrapServers: string | readonly string[];
+  readonly applicationServer?: string;
+  readonly stateDir?: string;
+  readonly commitIntervalMs?: number;
+  readonly processingGuarantee?: ProcessingGuarantee;
+  readonly deserializationExceptionHandler?: ExceptionHandling;
+  readonly processingExceptionHandler?: ExceptionHandling;
+  readonly cacheMaxBytes?: number;
+  readonly numStandbyReplicas?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly clientId?: string;
+  /** kafkajs settings for a managed cluster (ssl, sasl, timeouts); brokers and clientId come from above. */
+  readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+}
+
+/** The validated, frozen configuration. */
+export interface StreamsConfig {
+  readonly applicationId: string;
+  readonly bootstrapServers: readonly string[];
+  readonly applicationServer: string | undefined;
+  readonly stateDir: string;
+  readonly commitIntervalMs: number;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly deserializationExceptionHandler: ExceptionHandling;
+  readonly processingExceptionHandler: ExceptionHandling;
+  readonly cacheMaxBytes: number;
+  readonly numStandbyReplicas: number;
+  readonly sessionTimeoutMs: number;
+  readonly clientId: string;
+  readonly kafka: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+}
+
+/** Each setting beside its doc and default, as the README's configuration table states them. */
+export const STREAMS_CONFIG_DOCS = {
+  applicationId:
+    'application.id: the consumer group, and the prefix of internal topics. Letters, digits, ".", "_", "-". Required.',
+  bootstrapServers: 'bootstrap.servers: host:port list, an array or comma-separated. Required.',
+  applicationServer:
+    'application.server: host:port other instances use to reach this one for interactive queries. Default: unset.',
+  stateDir: 'state.dir: folder for local state. Default "./state".',
+  commitIntervalMs: 'commit.interval.ms: how often progress is committed, 1 to 3,600,000. Default 1000.',
+  processingGuarantee:
+    'processing.guarantee: "at_least_once" (default) or "exactly_once" (arrives with durable state).',
+  deserializationExceptionHandler:
+    '"dlq" (default): an unreadable record goes to <application.id>-dlq and processing goes on; "fail": the instance stops.',
+  processingExceptionHandler:
+    '"fail" (default): an exception from user code stops the instance, naming the record; "dlq": the record goes to the DLQ.',
+  cacheMaxBytes:
+    'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB.',
+  numStandbyReplicas:
+    'num.standby.replicas: warm copies of each task elsewhere. Default 0 (standbys arrive with durable state).',
+  sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
+  clientId: 'Client id prefix for Kafka. Default <application.id>-<random>.',
+} as const;
+
+function invalid(key: string, why: string): StreamsError {
+  return new StreamsError(
+    'INVALID_CONFIG',
+    `${key}: ${why}. ${STREAMS_CONFIG_DOCS[key as keyof typeof STREAMS_CONFIG_DOCS] ?? ''}`.trim(),
+  );
+}
+
+function integer(
+  input: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = input[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  input: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = input[key] ?? fallback;
+  if (!allowed.includes(value as T)) {
+    throw invalid(
+      key,
+      `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+const HOST_PORT = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+/** Checks every setting once, fills defaults, and freezes the result. Throws StreamsError INVALID_CONFIG. */
+export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
+  const raw = (input ?? {}) as unknown as Record<string, unknown>;
+  const known = new Set([...Object.keys(STREAMS_CONFIG_DOCS), 'kafka']);
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw invalid(key, 'is not a setting');
+
+  const applicationId = raw.applicationId;
+  if (typeof applicationId !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(applicationId)) {
+    throw invalid(
+      'applicationId',
+      `must be 1 to 200 letters, digits, ".", "_" or "-", got ${JSON.stringify(applicationId)}`,
+    );
+  }
+  const servers =
+    typeof raw.bootstrapServers === 'string' ? raw.bootstrapServers.split(',') : raw.bootstrapServers;
+  if (!Array.isArray(servers) || servers.length === 0) throw invalid('bootstrapServers', 'is required');
+  const bootstrapServers = servers.map((server) => String(server).trim());
+  for (const server of bootstrapServers) {
+    if (!HOST_PORT.test(server))
+      throw invalid('bootstrapServers', `${JSON.stringify(server)} is not host:port`);
+  }
+  const applicationServer = raw.applicationServer;
+  if (
+    applicationServer !== undefined &&
+    (typeof applicationServer !== 'string' || !HOST_PORT.test(applicationServer))
+  ) {
+    throw invalid('applicationServer', `must be host:port, got ${JSON.stringify(applicationServer)}`);
+  }
+  const processingGuarantee = oneOf(
+    raw,
+    'processingGuarantee',
+    ['at_least_once', 'exactly_once'] as const,
+    'at_least_once',
+  );
+  if (processingGuarantee === 'exactly_once') {
+    throw invalid(
+      'processingGuarantee',
+      '"exactly_once" is not available yet (it arrives with durable state)',
+    );
+  }
+  const numStandbyReplicas = integer(raw, 'numStandbyReplicas', 0, 0, 0);
+  const stateDir = raw.stateDir ?? './state';
+  if (typeof stateDir !== 'string' || stateDir === '') throw invalid('stateDir', 'must be a folder path');
+  const clientId = raw.clientId ?? `${applicationId}-${randomUUID().slice(0, 8)}`;
+  if (typeof clientId !== 'string' || clientId === '')
+    throw invalid('clientId', 'must be a non-empty string');
+
+  return Object.freeze({
+    applicationId,
+    bootstrapServers: Object.freeze(bootstrapServers),
+    applicationServer,
+    stateDir,
+    commitIntervalMs: integer(raw, 'commitIntervalMs', 1000, 1, 3_600_000),
+    processingGuarantee,
+    deserializationExceptionHandler: oneOf(
+      raw,
+      'deserializationExceptionHandler',
+      ['dlq', 'fail'] as const,
+      'dlq',
+    ),
+    processingExceptionHandler: oneOf(raw, 'processingExceptionHandler', ['dlq', 'fail'] as const, 'fail'),
+    cacheMaxBytes: integer(raw, 'cacheMaxBytes', 10 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    numStandbyReplicas,
+    sessionTimeoutMs: integer(raw, 'sessionTimeoutMs', 30_000, 6_000, 300_000),
+    clientId,
+    kafka: Object.freeze({ ...((raw.kafka as object | undefined) ?? {}) }),
+  });
+}

@@ -1,0 +1,10 @@
+/** Runs async sections one at a time, in call order: batches, commits and rebalances never interleave. */
+export class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(section: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(section, section);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

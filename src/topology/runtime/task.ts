@@ -1,0 +1,340 @@
+import {
+  type BytesStore,
+  CachingKeyValueStore,
+  ChangeLoggingKeyValueStore,
+  InMemoryKeyValueStore,
+  MeteredKeyValueStore,
+  type StateStore,
+} from '../../stores/index.js';
+import { StreamsError } from '../errors.js';
+import type { Processor, ProcessorContext } from '../processor.js';
+import type { RecordHeaders, RecordMetadata, StreamRecord, TaskId } from '../record.js';
+import { taskIdString } from '../record.js';
+import type { StoreBuilder } from '../store-builder.js';
+import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
+import { partitionForKey } from './murmur2.js';
+import type { RecordCollector } from './record-collector.js';
+
+/** A record as it comes from Kafka, before deserialization. */
+export interface RawRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Epoch milliseconds, as kafkajs gives it. */
+  readonly timestamp: string;
+  readonly offset: string;
+  readonly headers?: RecordHeaders;
+}
+
+/** What a task needs from the engine that runs it. */
+export interface TaskEnvironment {
+  readonly applicationId: string;
+  readonly collector: RecordCollector;
+  /** Physical name of a topology topic: repartition topics get the application id as a prefix. */
+  topicName(topic: string, internal: boolean): string;
+  /** Physical name of a store's changelog topic. */
+  changelogTopic(storeName: string): string;
+  /** Partition count of a topic the task writes to. */
+  partitions(topic: string): number;
+  readonly deserializationExceptionHandler: 'dlq' | 'fail';
+  readonly processingExceptionHandler: 'dlq' | 'fail';
+  /** Called for every record sent to the dead-letter queue. */
+  onDeadLetter?(code: string, source: RecordMetadata): void;
+  /** Called for every record an operation passed over (a null key in a join, say). */
+  onSkip?(nodeName: string, reason: string): void;
+}
+
+/** One store of a task, with the layers the engine drives: the buffer it flushes and the bottom it restores. */
+export interface TaskStore {
+  readonly builder: StoreBuilder;
+  readonly top: MeteredKeyValueStore<unknown, unknown>;
+  readonly cache: CachingKeyValueStore;
+  /** The bottom layer: restore writes here, below the cache and the changelog. */
+  readonly inner: BytesStore;
+}
+
+interface RuntimeNode {
+  readonly name: string;
+  process(record: StreamRecord<unknown, unknown>): void;
+}
+
+/**
+ * One partition of one sub-topology: its own processor instances and stores. It processes records in
+ * offset order, synchronously; what it produces (sink, repartition, changelog and DLQ records) waits in the
+ * collector, and its stores' writes wait in their caches, until the engine commits or discards them.
+ */
+export class StreamTask {
+  readonly id: TaskId;
+  readonly subtopology: Subtopology;
+  readonly stores = new Map<string, TaskStore>();
+  readonly #env: TaskEnvironment;
+  readonly #sources = new Map<string, { node: SourceNode; run: RuntimeNode[] }>();
+  readonly #processors: Processor[] = [];
+  /** The next offset to commit, per source topic (physical name), once processed. */
+  readonly #nextOffsets = new Map<string, bigint>();
+  readonly #committed = new Map<string, bigint>();
+  #current: RecordMetadata | undefined;
+  #closed = false;
+
+  constructor(id: TaskId, subtopology: Subtopology, topology: Topology, env: TaskEnvironment) {
+    this.id = id;
+    this.subtopology = subtopology;
+    this.#env = env;
+    for (const builder of subtopology.stores) this.stores.set(builder.name, this.#buildStore(builder));
+    const built = new Map<string, RuntimeNode>();
+    const build = (name: string): RuntimeNode => {
+      const existing = built.get(name);
+      if (existing) return existing;
+      const node = subtopology.nodes.find((n) => n.name === name);
+      if (!node || node.kind === 'source')
+        throw new Error(`node ${name} is not in sub-topology ${subtopology.id}`);
+      const runtime =
+        node.kind === 'sink' ? this.#sinkNode(node) : this.#processorNode(node.name, topology, build);
+      built.set(name, runtime);
+      return runtime;
+    };
+    for (const source of subtopology.sources) {
+      const run = topology.children(source.name).map((child) => build(child.name));
+      for (const topic of source.topics)
+        this.#sources.set(env.topicName(topic, source.internal), { node: source, run });
+    }
+  }
+
+  get idString(): string {
+    return taskIdString(this.id);
+  }
+
+  #buildStore(builder: StoreBuilder): TaskStore {
+    const inner = new InMemoryKeyValueStore(builder.name);
+    const changelog = this.#env.changelogTopic(builder.name);
+    const logged = builder.logging
+      ? new ChangeLoggingKeyValueStore(inner, (key, value) =>
+          this.#env.collector.send({
+            topic: changelog,
+            partition: this.id.partition,
+            key,
+            value,
+            timestamp: Date.now(),
+          }),
+        )
+      : inner;
+    const cache = new CachingKeyValueStore(logged);
+    const top = new MeteredKeyValueStore(cache, builder.keySerde, builder.valueSerde);
+    return { builder, top, cache, inner };
+  }
+
+  #processorNode(name: string, topology: Topology, build: (name: string) => RuntimeNode): RuntimeNode {
+    const node = topology.nodes.find((n) => n.name === name);
+    if (node?.kind !== 'processor') throw new Error(`${name} is not a processor`);
+    const processor = node.supplier();
+    this.#processors.push(processor);
+    const children = topology.children(name).map((child) => build(child.name));
+    const context = this.#context(name, node.stores, children);
+    processor.init?.(context);
+    return {
+      name,
+      process: (record) => {
+        try {
+          processor.process(record);
+        } catch (error) {
+          if (error instanceof StreamsError && error.code === 'PROCESSING_FAILED') throw error;
+          const where = this.#current ? ` on ${describe(this.#current)}` : '';
+          throw new StreamsError(
+            'PROCESSING_FAILED',
+            `processor ${name} failed${where}: ${String((error as Error)?.message ?? error)}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      },
+    };
+  }
+
+  #context(
+    name: string,
+    storeNames: readonly string[],
+    children: RuntimeNode[],
+  ): ProcessorContext & {
+    recordSkipped(reason: string): void;
+  } {
+    return {
+      applicationId: this.#env.applicationId,
+      taskId: this.id,
+      forward: (record, childName) => {
+        for (const child of children)
+          if (childName === undefined || child.name === childName) child.process(record);
+      },
+      getStateStore: <S extends StateStore>(storeName: string): S => {
+        const store = this.stores.get(storeName);
+        if (!store || !storeNames.includes(storeName)) {
+          throw new StreamsError(
+            'STORE_NOT_CONNECTED',
+            `processor ${name} is not connected to a store named ${storeName}`,
+          );
+        }
+        return store.top as unknown as S;
+      },
+      recordMetadata: () => this.#current,
+      recordSkipped: (reason) => this.#env.onSkip?.(name, reason),
+    };
+  }
+
+  #sinkNode(node: SinkNode): RuntimeNode {
+    const topic = this.#env.topicName(node.topic, node.internal);
+    return {
+      name: node.name,
+      process: (record) => {
+        const key =
+          record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key, topic);
+        const value =
+          record.value === null || record.value === undefined
+            ? null
+            : node.valueSerde.serialize(record.value, topic);
+        let partition = node.partitioner?.(record.key, record.value, this.#env.partitions(topic));
+        if (partition === undefined && node.internal && key !== null)
+          partition = partitionForKey(key, this.#env.partitions(topic));
+        this.#env.collector.send({
+          topic,
+          ...(partition === undefined ? {} : { partition }),
+          key,
+          value,
+          timestamp: record.timestamp,
+          headers: record.headers,
+        });
+      },
+    };
+  }
+
+  /**
+   * Runs one record through the sub-topology. A record that cannot be read (or, with the 'dlq' handler, one
+   * that user code fails on) goes to the dead-letter queue; anything else that fails is thrown.
+   */
+  process(topic: string, partition: number, raw: RawRecord): void {
+    const source = this.#sources.get(topic);
+    if (!source) throw new Error(`task ${this.idString} does not read topic ${topic}`);
+    const metadata: RecordMetadata = { topic, partition, offset: raw.offset };
+    this.#current = metadata;
+    try {
+      let record: StreamRecord<unknown, unknown>;
+      try {
+        record = this.#read(source.node, topic, raw, metadata);
+      } catch (error) {
+        if (this.#env.deserializationExceptionHandler === 'fail') throw error;
+        this.#deadLetter(raw, metadata, error as StreamsError);
+        return;
+      }
+      try {
+        for (const node of source.run) node.process(record);
+      } catch (error) {
+        if (!(error instanceof StreamsError) || error.code !== 'PROCESSING_FAILED') throw error;
+        if (this.#env.processingExceptionHandler === 'fail') throw error;
+        this.#deadLetter(raw, metadata, error);
+      }
+    } finally {
+      this.#current = undefined;
+      this.#nextOffsets.set(topic, BigInt(raw.offset) + 1n);
+    }
+  }
+
+  #read(
+    node: SourceNode,
+    topic: string,
+    raw: RawRecord,
+    metadata: RecordMetadata,
+  ): StreamRecord<unknown, unknown> {
+    const key = raw.key === null ? null : node.keySerde.deserialize(raw.key, topic);
+    const value = raw.value === null ? null : node.valueSerde.deserialize(raw.value, topic);
+    const headers = raw.headers ?? {};
+    const timestamp = node.timestampExtractor(
+      { key, value, timestamp: Number(raw.timestamp), headers },
+      metadata,
+    );
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0) {
+      throw new StreamsError(
+        'INVALID_TIMESTAMP',
+        `the timestamp extractor of ${node.name} returned ${String(timestamp)} for ${describe(metadata)}`,
+      );
+    }
+    return { key, value, timestamp, headers };
+  }
+
+  #deadLetter(raw: RawRecord, source: RecordMetadata, error: StreamsError): void {
+    const code = error.code ?? 'PROCESSING_FAILED';
+    this.#env.collector.send({
+      topic: `${this.#env.applicationId}-dlq`,
+      partition: 0,
+      key: raw.key,
+      value: raw.value,
+      timestamp: Number(raw.timestamp),
+      headers: {
+        ...raw.headers,
+        'probestream.error.code': code,
+        'probestream.error.message': String(error.message),
+        'probestream.source.topic': source.topic,
+        'probestream.source.partition': String(source.partition),
+        'probestream.source.offset': source.offset,
+        'probestream.source.timestamp': raw.timestamp,
+        'probestream.task': this.idString,
+      },
+    });
+    this.#env.onDeadLetter?.(code, source);
+  }
+
+  /** Marks a whole fetched batch as processed, control records included (they have offsets too). */
+  markProcessedUpTo(topic: string, nextOffset: bigint): void {
+    const current = this.#nextOffsets.get(topic);
+    if (current === undefined || nextOffset > current) this.#nextOffsets.set(topic, nextOffset);
+  }
+
+  /** Bytes buffered in this task's store caches. */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const store of this.stores.values()) total += store.cache.bufferedBytes;
+    return total;
+  }
+
+  /** Hands every store's buffered writes down (changelog records go to the collector). */
+  async flush(): Promise<void> {
+    for (const store of this.stores.values()) await store.cache.flush();
+  }
+
+  /** The offsets processed since the last commit: `{topic, partition, offset}` with offset = next to read. */
+  offsetsToCommit(): { topic: string; partition: number; offset: string }[] {
+    const offsets = [];
+    for (const [topic, next] of this.#nextOffsets) {
+      if (this.#committed.get(topic) !== next)
+        offsets.push({ topic, partition: this.id.partition, offset: String(next) });
+    }
+    return offsets;
+  }
+
+  /** Records that the offsets returned by offsetsToCommit are now committed. */
+  committed(): void {
+    for (const [topic, next] of this.#nextOffsets) this.#committed.set(topic, next);
+  }
+
+  /** Drops everything since the last commit: buffered store writes and progress. */
+  discard(): void {
+    for (const store of this.stores.values()) store.cache.discard();
+    this.#nextOffsets.clear();
+    for (const [topic, offset] of this.#committed) this.#nextOffsets.set(topic, offset);
+  }
+
+  /** Closes processors and stores. Idempotent; does not flush. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const processor of this.#processors) {
+      try {
+        processor.close?.();
+      } catch {
+        // A processor failing to close must not keep the others, or the stores, open.
+      }
+    }
+    for (const store of this.stores.values()) await store.top.close();
+  }
+}
+
+function describe(metadata: RecordMetadata): string {
+  return `${metadata.topic}-${metadata.partition}@${metadata.offset}`;
+}

@@ -1,0 +1,150 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { StreamsError } from '../errors.js';
+import type { Topology } from '../topology.js';
+import type { AssignableSubtopology } from './assignor.js';
+
+/** The topics a running topology needs, with partition counts, and which of them probestream creates. */
+export interface TopicPlan {
+  readonly subtopologies: readonly AssignableSubtopology[];
+  /** Partition count of every physical topic the topology reads or writes. */
+  readonly partitions: ReadonlyMap<string, number>;
+  readonly internal: readonly ITopicConfig[];
+}
+
+export interface TopicNaming {
+  topicName(topic: string, internal: boolean): string;
+  changelogTopic(storeName: string): string;
+  readonly dlqTopic: string;
+}
+
+/**
+ * Works out partition counts: a sub-topology has as many tasks as its (co-partitioned) source topics have
+ * partitions; a repartition topic gets the count of the sub-topology that reads it when that one also reads
+ * user topics (a join), else of the one that writes it; a changelog matches its sub-topology.
+ */
+export function planTopics(
+  topology: Topology,
+  naming: TopicNaming,
+  userTopicPartitions: ReadonlyMap<string, number>,
+): TopicPlan {
+  const subs = topology.subtopologies();
+  const counts = new Map<string, number>(userTopicPartitions);
+  const subCount = new Map<number, number>();
+
+  for (const sub of subs) {
+    const userSources = sub.sources.filter((s) => !s.internal).flatMap((s) => s.topics);
+    const distinct = new Set(userSources.map((topic) => counts.get(topic)));
+    if (distinct.size > 1) {
+      const described = userSources.map((topic) => `${topic} (${counts.get(topic)} partitions)`).join(', ');
+      throw new StreamsError(
+        'TOPICS_NOT_COPARTITIONED',
+        `topics read together (joined) must have the same number of partitions, but ${described} do not`,
+      );
+    }
+    if (userSources.length > 0) subCount.set(sub.id, counts.get(userSources[0] as string) as number);
+  }
+  // Sub-topologies fed only by repartition topics take their count from upstream; repeat until settled.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const sub of subs) {
+      for (const sink of sub.sinks.filter((s) => s.internal)) {
+        const topic = naming.topicName(sink.topic, true);
+        const reader = subs.find((s) =>
+          s.sources.some((src) => src.internal && src.topics.includes(sink.topic)),
+        );
+        const count = (reader && subCount.get(reader.id)) ?? subCount.get(sub.id);
+        if (count !== undefined && counts.get(topic) !== count) {
+          counts.set(topic, count);
+          changed = true;
+        }
+        if (reader && count !== undefined && !subCount.has(reader.id)) {
+          subCount.set(reader.id, count);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  const internal: ITopicConfig[] = [];
+  const subtopologies = subs.map((sub) => {
+    const partitions = subCount.get(sub.id);
+    if (partitions === undefined) throw new Error(`no partition count for sub-topology ${sub.id}: a bug`);
+    for (const store of sub.stores) {
+      if (!store.logging || store.sourceTopic) continue;
+      const topic = naming.changelogTopic(store.name);
+      counts.set(topic, partitions);
+      internal.push({
+        topic,
+        numPartitions: partitions,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      });
+    }
+    const topics = sub.sources.flatMap((source) =>
+      source.topics.map((topic) => naming.topicName(topic, source.internal)),
+    );
+    return { id: sub.id, topics, partitions };
+  });
+  for (const sub of subs) {
+    for (const sink of sub.sinks.filter((s) => s.internal)) {
+      const topic = naming.topicName(sink.topic, true);
+      internal.push({ topic, numPartitions: counts.get(topic) as number });
+    }
+  }
+  counts.set(naming.dlqTopic, 1);
+  internal.push({ topic: naming.dlqTopic, numPartitions: 1 });
+  return { subtopologies, partitions: counts, internal };
+}
+
+/** The user topics (not internal) that a topology reads or writes. */
+export function userTopics(topology: Topology): string[] {
+  const topics = new Set<string>();
+  for (const node of topology.nodes) {
+    if (node.kind === 'source' && !node.internal) for (const topic of node.topics) topics.add(topic);
+    if (node.kind === 'sink' && !node.internal) topics.add(node.topic);
+  }
+  return [...topics];
+}
+
+/** Partition counts of the user topics; fails with MISSING_TOPIC naming every one that does not exist. */
+export async function fetchUserTopicPartitions(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, number>> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) {
+    throw new StreamsError(
+      'MISSING_TOPIC',
+      `the topology uses topics that do not exist: ${missing.join(', ')}`,
+    );
+  }
+  if (topics.length === 0) return new Map();
+  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+  return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+}
+
+/** Creates the internal topics that are missing, and checks the partition counts of those that exist. */
+export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = plan.internal.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (error) {
+      // Another instance may have created them first; the check below decides.
+      if (!String((error as Error).message).match(/already exists/i)) throw error;
+    }
+  }
+  const present = plan.internal.filter((t) => existing.has(t.topic));
+  if (present.length === 0) return;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => t.topic) });
+  for (const topic of metadata.topics) {
+    const wanted = plan.partitions.get(topic.name);
+    if (wanted !== undefined && topic.partitions.length !== wanted) {
+      throw new StreamsError(
+        'INTERNAL_TOPIC_MISMATCH',
+        `internal topic ${topic.name} has ${topic.partitions.length} partitions, the topology needs ${wanted}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { inject } from 'vitest';
+import { KafkaStreams, type StreamsConfigInput, type Topology } from '../../src/topology/index.js';
+import { testKafka } from './kafka.js';
+
+/** Creates topics for one test; every name should come from uniqueName(). */
+export async function createTopics(admin: Admin, topics: Record<string, number>): Promise<void> {
+  await admin.createTopics({
+    topics: Object.entries(topics).map(([topic, numPartitions]) => ({ topic, numPartitions })),
+    waitForLeaders: true,
+  });
+}
+
+/** A KafkaStreams instance on the run's broker, with test-friendly settings and the given overrides. */
+export function testStreams(
+  topology: Topology,
+  config: Partial<StreamsConfigInput> & { applicationId: string },
+): KafkaStreams {
+  return new KafkaStreams(topology, {
+    bootstrapServers: inject('kafkaBrokers'),
+    commitIntervalMs: 200,
+    sessionTimeoutMs: 10_000,
+    ...config,
+  });
+}
+
+/** Polls `read` until `done` holds for its answer, or fails after `timeoutMs` showing the last answer. */
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last, replacer)}`);
+}
+
+function replacer(_key: string, value: unknown) {
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (typeof value === 'bigint') return String(value);
+  return value;
+}
+
+/** Reads a whole topic from the beginning into a latest-value-per-key map, with a throwaway group. */
+export async function readTable(kafka: Kafka, topic: string, expectedRecords: number, timeoutMs = 30_000) {
+  const consumer = kafka.consumer({
+    groupId: `reader-${topic}-${Math.random().toString(36).slice(2)}`,
+    maxWaitTimeInMs: 200,
+  });
+  const table = new Map<string, string | null>();
+  let seen = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${seen} of ${expectedRecords} records of ${topic}`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          table.set(message.key?.toString() ?? '', message.value === null ? null : message.value.toString());
+          seen += 1;
+          if (seen >= expectedRecords) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { table, seen };
+}
+
+export { testKafka };

@@ -21,7 +21,11 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
   });
 
   it('joins a stream to a table after re-keying the stream with selectKey', async () => {
-    const [orders, customers, output] = [uniqueName('orders'), uniqueName('customers'), uniqueName('enriched')];
+    const [orders, customers, output] = [
+      uniqueName('orders'),
+      uniqueName('customers'),
+      uniqueName('enriched'),
+    ];
     await createTopics(admin, { [orders]: 2, [customers]: 4, [output]: 1 });
     const producer = kafka.producer();
     await producer.connect();
@@ -152,7 +156,12 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
     await producer.disconnect();
     const error = await failed;
     expect(error).toMatchObject({ code: 'PROCESSING_FAILED' });
-    expect(error.message).toBe(`processor KSTREAM-PEEK-0000000001 failed on ${input}-0@1: two is not allowed`);
-    await eventually(() => streams.state, (state) => state === 'NOT_RUNNING');
+    expect(error.message).toBe(
+      `processor KSTREAM-PEEK-0000000001 failed on ${input}-0@1: two is not allowed`,
+    );
+    await eventually(
+      () => streams.state,
+      (state) => state === 'NOT_RUNNING',
+    );
   });
 });

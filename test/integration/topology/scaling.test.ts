@@ -47,7 +47,9 @@ describe('several instances of one application', () => {
     await admin.disconnect();
   });
 
-  it('keeps counts exact while an instance joins and another leaves mid-stream', { timeout: 120_000 }, async () => {
+  it('keeps counts exact while an instance joins and another leaves mid-stream', {
+    timeout: 120_000,
+  }, async () => {
     const [input, output] = [uniqueName('scale-in'), uniqueName('scale-out')];
     const applicationId = uniqueName('scale-app');
     await createTopics(admin, { [input]: 6, [output]: 6 });
@@ -106,7 +108,9 @@ describe('several instances of one application', () => {
     }
   });
 
-  it('resumes from its committed offsets after close() mid-stream, losing nothing', { timeout: 90_000 }, async () => {
+  it('resumes from its committed offsets after close() mid-stream, losing nothing', {
+    timeout: 90_000,
+  }, async () => {
     const [input, output] = [uniqueName('resume-in'), uniqueName('resume-out')];
     const applicationId = uniqueName('resume-app');
     await createTopics(admin, { [input]: 2, [output]: 2 });
@@ -131,7 +135,8 @@ describe('several instances of one application', () => {
       (consumed) => consumed > 0,
     );
     await first.close();
-    const committed = (await admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [];
+    const committed =
+      (await admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [];
     const committedTotal = committed.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     expect(committedTotal).toBeGreaterThan(0);
     expect(committedTotal).toBeLessThan(10_000);
@@ -146,7 +151,10 @@ describe('several instances of one application', () => {
       (counts) => [...truth].every(([key, count]) => counts[key] === count),
     );
     // The second instance had work left: what the first committed was not processed again.
-    const consumedBySecond = (await second.metrics.recordsConsumed.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const consumedBySecond = (await second.metrics.recordsConsumed.get()).values.reduce(
+      (sum, v) => sum + v.value,
+      0,
+    );
     expect(consumedBySecond).toBe(10_000 - committedTotal);
     await second.close();
   });

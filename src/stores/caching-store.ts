@@ -1,3 +1,4 @@
+import { StoreError } from './errors.js';
 import type { BytesStore, KeyValue } from './key-value-store.js';
 
 interface Dirty {
@@ -61,6 +62,7 @@ export class CachingKeyValueStore implements BytesStore {
   }
 
   putAll(entries: Iterable<KeyValue<Buffer, Buffer>>): void {
+    this.#assertOpen();
     for (const { key, value } of entries) this.put(key, value);
   }
 
@@ -70,7 +72,12 @@ export class CachingKeyValueStore implements BytesStore {
     return previous;
   }
 
+  #assertOpen(): void {
+    if (!this.#inner.isOpen) throw new StoreError('STORE_NOT_OPEN', `store ${this.name} is not open`);
+  }
+
   #set(key: Buffer, value: Buffer | null): void {
+    this.#assertOpen();
     if (!Buffer.isBuffer(key)) throw new TypeError(`store ${this.name}: a key must be a Buffer`);
     const id = key.toString('latin1');
     const previous = this.#dirty.get(id);
@@ -98,12 +105,14 @@ export class CachingKeyValueStore implements BytesStore {
     let next = 0;
     for await (const entry of inner) {
       while (next < overlay.length && Buffer.compare((overlay[next] as Dirty).key, entry.key) < 0) {
+        this.#assertOpen();
         const { key, value } = overlay[next++] as Dirty;
         if (value) yield { key, value };
       }
       if (!shadowed.has(entry.key.toString('latin1'))) yield entry;
     }
     for (; next < overlay.length; next++) {
+      this.#assertOpen();
       const { key, value } = overlay[next] as Dirty;
       if (value) yield { key, value };
     }

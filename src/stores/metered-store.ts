@@ -49,6 +49,8 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
+    if (value === undefined || value === null)
+      throw new TypeError(`store ${this.name}: a value cannot be null`);
     this.operations.put += 1;
     const existing = this.#inner.putIfAbsent(
       this.#keySerde.serialize(key),

@@ -1,5 +1,6 @@
 import type { ProcessorSupplier } from '../processor.js';
 import type { Serde } from '../serdes.js';
+import { Serdes } from '../serdes.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import {
@@ -87,12 +88,16 @@ export class KStream<K, V> {
     );
   }
 
-  /** A new key and value per record; the key serde falls back to String and the value serde to Json unless given. */
+  /**
+   * A new key and value per record. The types change, so the serdes do too: the key serde falls back to
+   * String and the value serde to Json unless given.
+   */
   map<K2, V2>(
     mapper: (key: K, value: V) => readonly [K2, V2] | { key: K2; value: V2 },
     produced: Produced<K2, V2> = {},
   ): KStream<K2, V2> {
-    const [keySerde, valueSerde] = this.#serdes(produced);
+    const keySerde = produced.keySerde ?? (Serdes.String() as unknown as Serde<K2>);
+    const valueSerde = produced.valueSerde ?? Serdes.Json<V2>();
     return this.#then('KSTREAM-MAP', mapProcessor(mapper), keySerde, valueSerde, true);
   }
 

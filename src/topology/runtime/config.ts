@@ -100,7 +100,14 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-const HOST_PORT = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+const HOST_PORT_SHAPE = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+
+/** host:port, or [ipv6]:port, with a port from 1 to 65535. */
+function isHostPort(value: unknown): value is string {
+  const match = typeof value === 'string' ? HOST_PORT_SHAPE.exec(value) : null;
+  const port = Number(match?.[1]);
+  return port >= 1 && port <= 65535;
+}
 
 /** Checks every setting once, fills defaults, and freezes the result. Throws StreamsError INVALID_CONFIG. */
 export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
@@ -120,14 +127,10 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
   if (!Array.isArray(servers) || servers.length === 0) throw invalid('bootstrapServers', 'is required');
   const bootstrapServers = servers.map((server) => String(server).trim());
   for (const server of bootstrapServers) {
-    if (!HOST_PORT.test(server))
-      throw invalid('bootstrapServers', `${JSON.stringify(server)} is not host:port`);
+    if (!isHostPort(server)) throw invalid('bootstrapServers', `${JSON.stringify(server)} is not host:port`);
   }
   const applicationServer = raw.applicationServer;
-  if (
-    applicationServer !== undefined &&
-    (typeof applicationServer !== 'string' || !HOST_PORT.test(applicationServer))
-  ) {
+  if (applicationServer !== undefined && !isHostPort(applicationServer)) {
     throw invalid('applicationServer', `must be host:port, got ${JSON.stringify(applicationServer)}`);
   }
   const processingGuarantee = oneOf(

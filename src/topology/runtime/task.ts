@@ -136,15 +136,7 @@ export class StreamTask {
         try {
           processor.process(record);
         } catch (error) {
-          if (error instanceof StreamsError && error.code === 'PROCESSING_FAILED') throw error;
-          const where = this.#current ? ` on ${describe(this.#current)}` : '';
-          throw new StreamsError(
-            'PROCESSING_FAILED',
-            `processor ${name} failed${where}: ${String((error as Error)?.message ?? error)}`,
-            {
-              cause: error,
-            },
-          );
+          throw this.#processingFailure(`processor ${name}`, error);
         }
       },
     };
@@ -179,30 +171,59 @@ export class StreamTask {
     };
   }
 
+  /**
+   * Wraps what user code (or a serde it chose) threw as PROCESSING_FAILED, naming the node and the record.
+   * Errors that are already classified pass through: a wiring mistake (STORE_NOT_CONNECTED) is not a bad
+   * record and must stop the instance even when failed records go to the DLQ.
+   */
+  #processingFailure(what: string, error: unknown): unknown {
+    if (
+      error instanceof StreamsError &&
+      (error.code === 'PROCESSING_FAILED' || error.code === 'STORE_NOT_CONNECTED')
+    ) {
+      return error;
+    }
+    const where = this.#current ? ` on ${describe(this.#current)}` : '';
+    return new StreamsError(
+      'PROCESSING_FAILED',
+      `${what} failed${where}: ${String((error as Error)?.message ?? error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
   #sinkNode(node: SinkNode): RuntimeNode {
     const topic = this.#env.topicName(node.topic, node.internal);
     return {
       name: node.name,
       process: (record) => {
-        const key =
-          record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key, topic);
-        const value =
-          record.value === null || record.value === undefined
-            ? null
-            : node.valueSerde.serialize(record.value, topic);
-        let partition = node.partitioner?.(record.key, record.value, this.#env.partitions(topic));
-        if (partition === undefined && node.internal && key !== null)
-          partition = partitionForKey(key, this.#env.partitions(topic));
-        this.#env.collector.send({
-          topic,
-          ...(partition === undefined ? {} : { partition }),
-          key,
-          value,
-          timestamp: record.timestamp,
-          headers: record.headers,
-        });
+        try {
+          this.#sink(node, topic, record);
+        } catch (error) {
+          throw this.#processingFailure(`sink ${node.name}`, error);
+        }
       },
     };
+  }
+
+  #sink(node: SinkNode, topic: string, record: StreamRecord<unknown, unknown>): void {
+    const { key: rawKey, value: rawValue } = record;
+    const key = rawKey === null || rawKey === undefined ? null : node.keySerde.serialize(rawKey, topic);
+    const value =
+      rawValue === null || rawValue === undefined ? null : node.valueSerde.serialize(rawValue, topic);
+    let partition = node.partitioner?.(rawKey, rawValue, this.#env.partitions(topic));
+    if (partition === undefined && node.internal && key !== null) {
+      partition = partitionForKey(key, this.#env.partitions(topic));
+    }
+    this.#env.collector.send({
+      topic,
+      ...(partition === undefined ? {} : { partition }),
+      key,
+      value,
+      timestamp: record.timestamp,
+      headers: record.headers,
+    });
   }
 
   /**

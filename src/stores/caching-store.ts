@@ -22,6 +22,9 @@ export class CachingKeyValueStore implements BytesStore {
   readonly #inner: BytesStore;
   readonly #dirty = new Map<string, Dirty>();
   #bytes = 0;
+  // The map key of the last key seen: a get and a put of one key convert it once.
+  #lastKey: Buffer | undefined;
+  #lastId = '';
 
   constructor(inner: BytesStore) {
     this.#inner = inner;
@@ -44,8 +47,16 @@ export class CachingKeyValueStore implements BytesStore {
     return this.#bytes;
   }
 
+  #id(key: Buffer): string {
+    if (key !== this.#lastKey) {
+      this.#lastId = key.toString('latin1');
+      this.#lastKey = key;
+    }
+    return this.#lastId;
+  }
+
   get(key: Buffer): Buffer | undefined {
-    const dirty = this.#dirty.get(key.toString('latin1'));
+    const dirty = this.#dirty.get(this.#id(key));
     if (dirty) return dirty.value ?? undefined;
     return this.#inner.get(key);
   }
@@ -79,7 +90,7 @@ export class CachingKeyValueStore implements BytesStore {
   #set(key: Buffer, value: Buffer | null): void {
     this.#assertOpen();
     if (!Buffer.isBuffer(key)) throw new TypeError(`store ${this.name}: a key must be a Buffer`);
-    const id = key.toString('latin1');
+    const id = this.#id(key);
     const previous = this.#dirty.get(id);
     if (previous) this.#bytes -= previous.key.length + (previous.value?.length ?? 0) + ENTRY_OVERHEAD;
     this.#dirty.set(id, { key, value });

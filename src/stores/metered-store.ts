@@ -11,6 +11,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   readonly #valueSerde: Serde<V>;
   /** Operations by kind since the store was made: puts, gets, deletes. */
   readonly operations = { get: 0, put: 0, delete: 0 };
+  // A processor usually reads a key and then writes it: serialize it once for both.
+  #lastKey: K | undefined;
+  #lastKeyBytes: Buffer | undefined;
 
   constructor(inner: BytesStore, keySerde: Serde<K>, valueSerde: Serde<V>) {
     this.#inner = inner;
@@ -35,9 +38,20 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.#inner;
   }
 
+  #keyBytes(key: K): Buffer {
+    if (this.#lastKeyBytes !== undefined && key === this.#lastKey) return this.#lastKeyBytes;
+    const bytes = this.#keySerde.serialize(key);
+    // Only a primitive key is remembered: an object could change between two calls and keep its identity.
+    if (typeof key !== 'object' || key === null) {
+      this.#lastKey = key;
+      this.#lastKeyBytes = bytes;
+    }
+    return bytes;
+  }
+
   get(key: K): V | undefined {
     this.operations.get += 1;
-    const bytes = this.#inner.get(this.#keySerde.serialize(key));
+    const bytes = this.#inner.get(this.#keyBytes(key));
     return bytes === undefined ? undefined : this.#valueSerde.deserialize(bytes);
   }
 
@@ -45,7 +59,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     if (value === undefined || value === null)
       throw new TypeError(`store ${this.name}: use delete() to remove a key`);
     this.operations.put += 1;
-    this.#inner.put(this.#keySerde.serialize(key), this.#valueSerde.serialize(value));
+    this.#inner.put(this.#keyBytes(key), this.#valueSerde.serialize(value));
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -65,7 +79,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   delete(key: K): V | undefined {
     this.operations.delete += 1;
-    const previous = this.#inner.delete(this.#keySerde.serialize(key));
+    const previous = this.#inner.delete(this.#keyBytes(key));
     return previous === undefined ? undefined : this.#valueSerde.deserialize(previous);
   }
 

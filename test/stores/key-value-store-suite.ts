@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BytesStore, KeyValue } from '../../src/stores/key-value-store.js';
+import { seededRandom } from '../support/random.js';
 
 export interface KeyValueStoreConformanceOptions {
   /** Whether the stores under test keep their data on disk. Defaults to false. */
@@ -431,16 +432,4 @@ async function hexKeysOf(iterable: AsyncIterable<KeyValue<Buffer, Buffer>>): Pro
 
 async function hexPairsOf(iterable: AsyncIterable<KeyValue<Buffer, Buffer>>): Promise<string[][]> {
   return (await drain(() => iterable)).map(({ key, value }) => [key.toString('hex'), value.toString('hex')]);
-}
-
-/** A small deterministic generator (mulberry32), so that a failure replays the same operations. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

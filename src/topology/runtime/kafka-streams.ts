@@ -95,6 +95,7 @@ export class KafkaStreams {
   #clients: StreamsMetadata[] = [];
   #error: Error | undefined;
   #deadLettered = 0;
+  #inflightCommit: Promise<void> | undefined;
 
   constructor(topology: Topology, config: StreamsConfigInput) {
     this.config = streamsConfig(config);
@@ -236,6 +237,9 @@ export class KafkaStreams {
       rebalanceTimeout: Math.max(this.config.sessionTimeoutMs, 60_000),
       heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: Math.min(500, this.config.commitIntervalMs),
+      // Larger fetches than kafkajs's defaults: a task waits for each fetch, so fewer round trips go further.
+      maxBytes: 16 * 1024 * 1024,
+      maxBytesPerPartition: 2 * 1024 * 1024,
       allowAutoTopicCreation: false,
       readUncommitted: false,
     });
@@ -357,6 +361,7 @@ export class KafkaStreams {
    */
   async #onAssignment(assignment: Record<string, number[]>): Promise<void> {
     if (this.#closing) return;
+    await this.#settleCommit();
     this.metrics.rebalances.inc();
     const plan = this.#plan as TopicPlan;
     const wanted = new Map<string, TaskId>();
@@ -428,56 +433,74 @@ export class KafkaStreams {
   }
 
   /**
-   * Flush stores, produce everything collected and wait for the acknowledgements, then commit the input
-   * offsets. A commit Kafka refuses because the group is rebalancing is not an error: the rebalance drops
-   * what was not committed.
+   * Flush stores and hand what they and the tasks produced to the producer; once Kafka has acknowledged it
+   * all, commit the input offsets processed up to the flush. The waiting happens after the lock is released,
+   * so tasks go on processing meanwhile; the next commit (and any rebalance or close) first waits for this
+   * one. A commit Kafka refuses because the group is rebalancing is not an error: the rebalance drops what
+   * was not committed.
    */
   async #commit(): Promise<void> {
     const collector = this.#collector;
-    const producer = this.#producer;
-    const consumer = this.#consumer;
-    if (!collector || !producer || !consumer) return;
+    if (!collector || !this.#producer || !this.#consumer) return;
+    await this.#settleCommit();
     const started = process.hrtime.bigint();
+    this.#lastCommit = Date.now();
     for (const task of this.#tasks.values()) await task.flush();
     const drained = collector.drain();
-    if (drained.size > 0) {
-      try {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...drained].map(([topic, messages]) => ({ topic, messages })),
-        });
-      } catch (error) {
-        throw new StreamsError(
-          'COMMIT_FAILED',
-          `Kafka did not take the records of a commit: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
+    const offsets = [...this.#tasks.values()].map((task) => ({ task, offsets: task.offsetsToCommit() }));
+    this.#inflightCommit = this.#completeCommit(drained, offsets, started).catch((error) => {
+      void this.#fail(error as Error);
+    });
+  }
+
+  /** Waits for the commit under way, if any. */
+  async #settleCommit(): Promise<void> {
+    const inflight = this.#inflightCommit;
+    this.#inflightCommit = undefined;
+    await inflight;
+  }
+
+  async #completeCommit(
+    drained: Map<string, import('./record-collector.js').ResolvedRecord[]>,
+    offsets: { task: StreamTask; offsets: { topic: string; partition: number; offset: string }[] }[],
+    started: bigint,
+  ): Promise<void> {
+    const producer = this.#producer as Producer;
+    try {
+      for (const chunk of chunked(drained, SEND_CHUNK)) {
+        await producer.sendBatch({ acks: -1, topicMessages: chunk });
       }
+    } catch (error) {
+      throw new StreamsError(
+        'COMMIT_FAILED',
+        `Kafka did not take the records of a commit: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
-    const offsets = [...this.#tasks.values()].flatMap((task) => task.offsetsToCommit());
-    if (offsets.length > 0) {
+    const all = offsets.flatMap((entry) => entry.offsets);
+    if (all.length > 0) {
       try {
-        await consumer.commitOffsets(offsets);
+        await (this.#consumer as Consumer).commitOffsets(all);
       } catch (error) {
         const type = (error as { type?: string }).type ?? '';
         if (
           /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
           this.#rebalancing
         ) {
-          this.#lastCommit = Date.now();
           return;
         }
         throw new StreamsError(
           'COMMIT_FAILED',
           `Kafka refused the offsets of a commit: ${(error as Error).message}`,
-          { cause: error },
+          {
+            cause: error,
+          },
         );
       }
-      for (const task of this.#tasks.values()) task.committed();
+      for (const entry of offsets) entry.task.committed(entry.offsets);
     }
-    this.#lastCommit = Date.now();
     this.metrics.commits.inc();
     this.metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -517,6 +540,7 @@ export class KafkaStreams {
             // Closing anyway: what was not committed is processed again by whoever takes the tasks.
           }
         }
+        await this.#settleCommit();
       });
       await this.#consumer?.disconnect().catch(() => undefined);
       for (const task of this.#tasks.values()) await task.close();
@@ -617,6 +641,33 @@ export class KafkaStreams {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }
   }
+}
+
+/**
+ * Records per sendBatch call. kafkajs 2.2.4 groups a request's messages by partition by copying the growing
+ * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks.
+ */
+const SEND_CHUNK = 5000;
+
+function* chunked(
+  byTopic: Map<string, import('./record-collector.js').ResolvedRecord[]>,
+  size: number,
+): Generator<{ topic: string; messages: import('./record-collector.js').ResolvedRecord[] }[]> {
+  let chunk: { topic: string; messages: import('./record-collector.js').ResolvedRecord[] }[] = [];
+  let count = 0;
+  for (const [topic, records] of byTopic) {
+    for (let start = 0; start < records.length; start += size - count) {
+      const messages = records.slice(start, start + size - count);
+      chunk.push({ topic, messages });
+      count += messages.length;
+      if (count >= size) {
+        yield chunk;
+        chunk = [];
+        count = 0;
+      }
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 async function* concat<T>(iterables: readonly (AsyncIterable<T> | undefined)[]): AsyncGenerator<T> {

@@ -9,7 +9,7 @@ import {
 import { StreamsError } from '../errors.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { RecordHeaders, RecordMetadata, StreamRecord, TaskId } from '../record.js';
-import { taskIdString } from '../record.js';
+import { recordTimestamp, taskIdString } from '../record.js';
 import type { StoreBuilder } from '../store-builder.js';
 import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
 import { partitionForKey } from './murmur2.js';
@@ -253,7 +253,6 @@ export class StreamTask {
       }
     } finally {
       this.#current = undefined;
-      this.#nextOffsets.set(topic, BigInt(raw.offset) + 1n);
     }
   }
 
@@ -266,10 +265,10 @@ export class StreamTask {
     const key = raw.key === null ? null : node.keySerde.deserialize(raw.key, topic);
     const value = raw.value === null ? null : node.valueSerde.deserialize(raw.value, topic);
     const headers = raw.headers ?? {};
-    const timestamp = node.timestampExtractor(
-      { key, value, timestamp: Number(raw.timestamp), headers },
-      metadata,
-    );
+    const timestamp =
+      node.timestampExtractor === recordTimestamp
+        ? Number(raw.timestamp)
+        : node.timestampExtractor({ key, value, timestamp: Number(raw.timestamp), headers }, metadata);
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0) {
       throw new StreamsError(
         'INVALID_TIMESTAMP',
@@ -301,7 +300,10 @@ export class StreamTask {
     this.#env.onDeadLetter?.(code, source);
   }
 
-  /** Marks a whole fetched batch as processed, control records included (they have offsets too). */
+  /**
+   * Marks a fetched batch as processed up to `nextOffset` (control records included: they have offsets too).
+   * The engine calls it once per batch rather than per record.
+   */
   markProcessedUpTo(topic: string, nextOffset: bigint): void {
     const current = this.#nextOffsets.get(topic);
     if (current === undefined || nextOffset > current) this.#nextOffsets.set(topic, nextOffset);
@@ -329,9 +331,9 @@ export class StreamTask {
     return offsets;
   }
 
-  /** Records that the offsets returned by offsetsToCommit are now committed. */
-  committed(): void {
-    for (const [topic, next] of this.#nextOffsets) this.#committed.set(topic, next);
+  /** Records that offsets returned by offsetsToCommit are now committed (later ones may be processed since). */
+  committed(offsets: readonly { topic: string; offset: string }[]): void {
+    for (const { topic, offset } of offsets) this.#committed.set(topic, BigInt(offset));
   }
 
   /** Drops everything since the last commit: buffered store writes and progress. */

@@ -114,6 +114,12 @@ describe('several instances of one application', () => {
     const [input, output] = [uniqueName('resume-in'), uniqueName('resume-out')];
     const applicationId = uniqueName('resume-app');
     await createTopics(admin, { [input]: 2, [output]: 2 });
+    const first = testStreams(countTopology(input, output), { applicationId, commitIntervalMs: 100 });
+    running.push(first);
+    await first.start();
+    await first.waitForState('RUNNING');
+
+    // Records keep arriving while the first instance runs, and after it has closed.
     const producer = kafka.producer();
     await producer.connect();
     const truth = new Map<string, number>();
@@ -124,17 +130,10 @@ describe('several instances of one application', () => {
         return { key, value: String(i) };
       });
       await producer.send({ topic: input, messages });
+      if (batch === 8) await first.close();
+      await sleep(50);
     }
     await producer.disconnect();
-
-    const first = testStreams(countTopology(input, output), { applicationId, commitIntervalMs: 100 });
-    running.push(first);
-    await first.start();
-    await eventually(
-      async () => (await first.metrics.recordsConsumed.get()).values.reduce((sum, v) => sum + v.value, 0),
-      (consumed) => consumed > 0,
-    );
-    await first.close();
     const committed =
       (await admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [];
     const committedTotal = committed.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);

@@ -1,0 +1,77 @@
+import { engineSuite } from './engine.js';
+import { type BenchSuite, benchBroker, log, recordCount } from './support.js';
+
+/**
+ * `npm run bench -- [suite...]`: runs the named suites (all of them when none is named) against one broker,
+ * printing figures as JSON lines on stdout and progress on stderr.
+ *
+ * Environment: KAFKA_BROKERS (host:port,...; default: a local broker started and stopped here) and
+ * BENCH_RECORDS (records per suite; default 1,000,000). Exit status: 0 when every suite ran and its checks
+ * held, 1 when one failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS).
+ */
+
+const SUITES: readonly BenchSuite[] = [engineSuite];
+
+/** After the suites, the process should end on its own; if it has not by then, something was left open. */
+const EXIT_GRACE_MS = 10_000;
+
+function usage(): string {
+  const list = SUITES.map((suite) => `  ${suite.name.padEnd(10)} ${suite.description}`).join('\n');
+  return `usage: npm run bench -- [suite...]\nsuites:\n${list}\n`;
+}
+
+async function main(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stderr.write(usage());
+    return 0;
+  }
+  const names = args.length > 0 ? [...new Set(args)] : SUITES.map((suite) => suite.name);
+  const unknown = names.filter((name) => !SUITES.some((suite) => suite.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown suite: ${unknown.join(', ')}\n${usage()}`);
+    return 2;
+  }
+  let records: number;
+  try {
+    records = recordCount();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const suites = names.map((name) => SUITES.find((suite) => suite.name === name) as BenchSuite);
+
+  // kafkajs warns once about its v2 partitioner unless told not to; the suites choose theirs explicitly.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  let broker: Awaited<ReturnType<typeof benchBroker>>;
+  try {
+    broker = await benchBroker();
+  } catch (error) {
+    log(`no broker: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+  let failed = 0;
+  try {
+    for (const suite of suites) {
+      log(`suite ${suite.name}: ${records} records`);
+      try {
+        await suite.run({ brokers: broker.brokers, records });
+        log(`suite ${suite.name}: done`);
+      } catch (error) {
+        failed += 1;
+        log(`suite ${suite.name} failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  } finally {
+    if (broker.local) log('stopping the local broker');
+    await broker.stop().catch((error) => log(`could not stop the broker: ${String(error)}`));
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
+
+// Not keeping the process alive itself: it fires only if something the suites opened still does.
+setTimeout(() => {
+  log(`still running ${EXIT_GRACE_MS} ms after the suites ended; open: ${process.getActiveResourcesInfo()}`);
+  process.exit(process.exitCode || 1);
+}, EXIT_GRACE_MS).unref();

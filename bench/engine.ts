@@ -203,7 +203,7 @@ function countTopology(topic: string): Topology {
     .stream<string, PcapFrame>(topic, { keySerde: Serdes.String(), valueSerde: Serdes.Json<PcapFrame>() })
     .filter((_mac, frame) => frame.wlan_fc_type_subtype?.[0] === '4')
     .groupByKey()
-    .count(STORE);
+    .count({ storeName: STORE, persistent: false });
   return builder.build();
 }
 

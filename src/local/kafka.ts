@@ -59,9 +59,15 @@ function defaultKafkaVersion(): string {
   return process.env.PROBESTREAM_KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
 }
 
-/** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. Like Kafka's own Uuid, never one
+ * that starts with '-', which the storage tool's argument parser would take for an option.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function brokerProperties(

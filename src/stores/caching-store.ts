@@ -1,11 +1,9 @@
 import { StoreError } from './errors.js';
 import type { BytesStore, KeyValue } from './key-value-store.js';
+import { type BufferedWrite, overlaid } from './merge.js';
 
-interface Dirty {
-  readonly key: Buffer;
-  /** null: deleted since the last flush. */
-  readonly value: Buffer | null;
-}
+/** value null: deleted since the last flush. */
+type Dirty = BufferedWrite;
 
 /** Bytes a buffered entry is charged: its key and value plus a fixed overhead for the map entry. */
 const ENTRY_OVERHEAD = 64;
@@ -106,27 +104,13 @@ export class CachingKeyValueStore implements BytesStore {
   }
 
   /** The inner store's entries with the buffer laid over them, in key order. */
-  async *#merged(
+  #merged(
     inner: AsyncIterable<KeyValue<Buffer, Buffer>>,
     wanted: (key: Buffer) => boolean,
   ): AsyncGenerator<KeyValue<Buffer, Buffer>> {
     const overlay = [...this.#dirty.values()].filter((entry) => wanted(entry.key));
     overlay.sort((a, b) => Buffer.compare(a.key, b.key));
-    const shadowed = new Set(overlay.map((entry) => entry.key.toString('latin1')));
-    let next = 0;
-    for await (const entry of inner) {
-      while (next < overlay.length && Buffer.compare((overlay[next] as Dirty).key, entry.key) < 0) {
-        this.#assertOpen();
-        const { key, value } = overlay[next++] as Dirty;
-        if (value) yield { key, value };
-      }
-      if (!shadowed.has(entry.key.toString('latin1'))) yield entry;
-    }
-    for (; next < overlay.length; next++) {
-      this.#assertOpen();
-      const { key, value } = overlay[next] as Dirty;
-      if (value) yield { key, value };
-    }
+    return overlaid(inner, overlay, () => this.#assertOpen());
   }
 
   approximateNumEntries(): number {
@@ -139,8 +123,8 @@ export class CachingKeyValueStore implements BytesStore {
     return count;
   }
 
-  /** Hands the buffered writes to the inner store, in key order, then flushes it. */
-  async flush(): Promise<void> {
+  /** Hands the buffered writes to the inner store, in key order, without flushing it. */
+  flushCache(): void {
     const entries = [...this.#dirty.values()].sort((a, b) => Buffer.compare(a.key, b.key));
     this.#dirty.clear();
     this.#bytes = 0;
@@ -148,6 +132,11 @@ export class CachingKeyValueStore implements BytesStore {
       if (value) this.#inner.put(key, value);
       else this.#inner.delete(key);
     }
+  }
+
+  /** Hands the buffered writes to the inner store, in key order, then flushes it. */
+  async flush(): Promise<void> {
+    this.flushCache();
     await this.#inner.flush();
   }
 

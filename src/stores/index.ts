@@ -14,4 +14,9 @@ export type {
   ReadOnlyKeyValueStore,
   StateStore,
 } from './key-value-store.js';
+export {
+  type CheckpointedStore,
+  LevelDbKeyValueStore,
+  type PendingWrites,
+} from './leveldb-store.js';
 export { MeteredKeyValueStore } from './metered-store.js';

@@ -14,6 +14,11 @@ export interface StoreBuilder<K = unknown, V = unknown> {
    */
   readonly logging: boolean;
   /**
+   * True (the default): kept in LevelDB under the state directory, with the changelog offset it reflects,
+   * so a restart restores only what it missed. False: in memory, rebuilt from the changelog at every start.
+   */
+  readonly persistent: boolean;
+  /**
    * A store that mirrors a source topic (a KTable from `builder.table`) is rebuilt from that topic and needs
    * no changelog of its own.
    */
@@ -21,12 +26,16 @@ export interface StoreBuilder<K = unknown, V = unknown> {
 }
 
 export const Stores = {
-  /** An in-memory key-value store, replicated to a changelog topic unless `logging` is false. */
+  /**
+   * A key-value store: in LevelDB unless `persistent` is false, replicated to a changelog topic unless
+   * `logging` is false.
+   */
   keyValueStore<K, V>(options: {
     name: string;
     keySerde: Serde<K>;
     valueSerde: Serde<V>;
     logging?: boolean;
+    persistent?: boolean;
   }): StoreBuilder<K, V> {
     if (typeof options?.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(options.name)) {
       throw new TypeError(
@@ -38,6 +47,7 @@ export const Stores = {
       keySerde: options.keySerde,
       valueSerde: options.valueSerde,
       logging: options.logging ?? true,
+      persistent: options.persistent ?? true,
     });
   },
 };

@@ -98,7 +98,7 @@ export class TopologyTestDriver {
       const next = this.#pending.shift() as OutgoingRecord;
       this.#deliver(next.topic, next.key, next.value, next.timestamp, next.headers ?? {});
     }
-    for (const task of this.#tasks) await task.flush();
+    for (const task of this.#tasks) task.flush();
   }
 
   #deliver(

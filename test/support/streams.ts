@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { KafkaStreams, type StreamsConfigInput, type Topology } from '../../src/topology/index.js';
 import { testKafka } from './kafka.js';
 
@@ -11,7 +14,22 @@ export async function createTopics(admin: Admin, topics: Record<string, number>)
   });
 }
 
-/** A KafkaStreams instance on the run's broker, with test-friendly settings and the given overrides. */
+const stateDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A state directory of its own, removed when the test process exits. */
+export function newStateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'probestream-state-'));
+  stateDirs.push(dir);
+  return dir;
+}
+
+/**
+ * A KafkaStreams instance on the run's broker, with test-friendly settings and the given overrides. Each
+ * instance gets its own state directory unless given one, as separate machines would have.
+ */
 export function testStreams(
   topology: Topology,
   config: Partial<StreamsConfigInput> & { applicationId: string },
@@ -20,6 +38,7 @@ export function testStreams(
     bootstrapServers: inject('kafkaBrokers'),
     commitIntervalMs: 200,
     sessionTimeoutMs: 10_000,
+    stateDir: newStateDir(),
     ...config,
   });
 }
@@ -80,3 +99,37 @@ export async function readTable(kafka: Kafka, topic: string, expectedRecords: nu
 }
 
 export { testKafka };
+
+/** The clients a file of integration tests shares, and the instances it started (closed after the file). */
+export interface StreamsTestContext {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly running: KafkaStreams[];
+}
+
+/** Registers beforeAll/afterAll hooks that connect an admin client, and close every instance started. */
+export function useStreamsTestContext(): StreamsTestContext {
+  let kafka: Kafka | undefined;
+  let admin: Admin | undefined;
+  const running: KafkaStreams[] = [];
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((streams) => streams.close()));
+    await admin?.disconnect();
+  });
+  return {
+    get kafka() {
+      if (!kafka) throw new Error('the test context is not connected yet: use it inside a test');
+      return kafka;
+    },
+    get admin() {
+      if (!admin) throw new Error('the test context is not connected yet: use it inside a test');
+      return admin;
+    },
+    running,
+  };
+}

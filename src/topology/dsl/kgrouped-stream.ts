@@ -6,8 +6,13 @@ import { KTable } from './ktable.js';
 import { aggregateProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
 
-/** Where an aggregation keeps its result: a named store, optionally with its value serde. */
-export type Materialized<V> = string | { readonly storeName: string; readonly valueSerde?: Serde<V> };
+/**
+ * Where an aggregation keeps its result: a named store, optionally with its value serde, and in memory
+ * instead of LevelDB when `persistent` is false.
+ */
+export type Materialized<V> =
+  | string
+  | { readonly storeName: string; readonly valueSerde?: Serde<V>; readonly persistent?: boolean };
 
 /** A stream grouped by key, ready to aggregate into a table. */
 export class KGroupedStream<K, V> {
@@ -75,10 +80,9 @@ export class KGroupedStream<K, V> {
       : this.#stream;
     const topology = this.#context.topology;
     topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), input.nodeName);
-    topology.addStateStore(
-      Stores.keyValueStore({ name: storeName, keySerde: this.#stream.keySerde, valueSerde }),
-      name,
-    );
+    const persistent = typeof materialized === 'object' ? materialized.persistent : undefined;
+    const store = Stores.keyValueStore({ name: storeName, keySerde: this.#stream.keySerde, valueSerde });
+    topology.addStateStore(persistent === undefined ? store : { ...store, persistent }, name);
     return new KTable(this.#context, name, this.#stream.keySerde, valueSerde, storeName, {
       storeNames: [storeName],
       get: (context) => {

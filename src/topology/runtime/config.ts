@@ -18,6 +18,7 @@ export interface StreamsConfigInput {
   readonly cacheMaxBytes?: number;
   readonly numStandbyReplicas?: number;
   readonly sessionTimeoutMs?: number;
+  readonly stateCleanupDelayMs?: number;
   readonly clientId?: string;
   /** kafkajs settings for a managed cluster (ssl, sasl, timeouts); brokers and clientId come from above. */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
@@ -36,6 +37,7 @@ export interface StreamsConfig {
   readonly cacheMaxBytes: number;
   readonly numStandbyReplicas: number;
   readonly sessionTimeoutMs: number;
+  readonly stateCleanupDelayMs: number;
   readonly clientId: string;
   readonly kafka: Omit<KafkaConfig, 'brokers' | 'clientId'>;
 }
@@ -50,7 +52,7 @@ export const STREAMS_CONFIG_DOCS = {
   stateDir: 'state.dir: folder for local state. Default "./state".',
   commitIntervalMs: 'commit.interval.ms: how often progress is committed, 1 to 3,600,000. Default 1000.',
   processingGuarantee:
-    'processing.guarantee: "at_least_once" (default) or "exactly_once" (arrives with durable state).',
+    'processing.guarantee: "at_least_once" (default) or "exactly_once" (a Kafka transaction per task and commit).',
   deserializationExceptionHandler:
     '"dlq" (default): an unreadable record goes to <application.id>-dlq and processing goes on; "fail": the instance stops.',
   processingExceptionHandler:
@@ -60,6 +62,8 @@ export const STREAMS_CONFIG_DOCS = {
   numStandbyReplicas:
     'num.standby.replicas: warm copies of each task elsewhere. Default 0 (standbys arrive with durable state).',
   sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
+  stateCleanupDelayMs:
+    'state.cleanup.delay.ms: how long the files of a task owned elsewhere are kept, 0 to 86,400,000. Default 600,000.',
   clientId: 'Client id prefix for Kafka. Default <application.id>-<random>.',
 } as const;
 
@@ -139,12 +143,6 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
     ['at_least_once', 'exactly_once'] as const,
     'at_least_once',
   );
-  if (processingGuarantee === 'exactly_once') {
-    throw invalid(
-      'processingGuarantee',
-      '"exactly_once" is not available yet (it arrives with durable state)',
-    );
-  }
   const numStandbyReplicas = integer(raw, 'numStandbyReplicas', 0, 0, 0);
   const stateDir = raw.stateDir ?? './state';
   if (typeof stateDir !== 'string' || stateDir === '') throw invalid('stateDir', 'must be a folder path');
@@ -169,6 +167,7 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
     cacheMaxBytes: integer(raw, 'cacheMaxBytes', 10 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     numStandbyReplicas,
     sessionTimeoutMs: integer(raw, 'sessionTimeoutMs', 30_000, 6_000, 300_000),
+    stateCleanupDelayMs: integer(raw, 'stateCleanupDelayMs', 600_000, 0, 86_400_000),
     clientId,
     kafka: Object.freeze({ ...((raw.kafka as object | undefined) ?? {}) }),
   });

@@ -6,18 +6,33 @@ import {
   logLevel as kafkaLogLevel,
   type Producer,
 } from 'kafkajs';
-import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
+import {
+  type BytesStore,
+  type KeyValue,
+  LevelDbKeyValueStore,
+  type ReadOnlyKeyValueStore,
+} from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
 import { decodeMemberInfo, streamsAssignor, taskOf } from './assignor.js';
+import {
+  isFenced,
+  mergeRecords,
+  type PreparedTask,
+  prepareTask,
+  sendAll,
+  writeCheckpoints,
+} from './commit.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
 import { StreamsMetrics } from './metrics.js';
 import { partitionForKey } from './murmur2.js';
 import { Mutex } from './mutex.js';
 import { BufferingRecordCollector } from './record-collector.js';
+import { restoreStore } from './restorer.js';
+import { StateDirectory } from './state-directory.js';
 import { StreamTask, type TaskEnvironment } from './task.js';
 import {
   ensureInternalTopics,
@@ -54,6 +69,14 @@ export interface StreamsMetadata {
 
 type StateListener = (newState: StreamsState, oldState: StreamsState) => void;
 
+/** A task running here, with what it produces into and, under exactly-once, its own producer. */
+interface ActiveTask {
+  readonly task: StreamTask;
+  readonly collector: BufferingRecordCollector;
+  /** exactly_once: a transactional producer with transactional.id `<application.id>-<task>`. */
+  readonly producer?: Producer;
+}
+
 const TRANSITIONS: Record<StreamsState, readonly StreamsState[]> = {
   CREATED: ['REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
   REBALANCING: ['RUNNING', 'REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
@@ -76,8 +99,9 @@ export class KafkaStreams {
   readonly #topology: Topology;
   readonly #kafka: Kafka;
   readonly #lock = new Mutex();
-  readonly #tasks = new Map<string, StreamTask>();
-  #collector: BufferingRecordCollector | undefined;
+  readonly #tasks = new Map<string, ActiveTask>();
+  readonly #stateDirectory: StateDirectory;
+  #cleanupTimer: NodeJS.Timeout | undefined;
   #plan: TopicPlan | undefined;
   #admin: Admin | undefined;
   #producer: Producer | undefined;
@@ -96,12 +120,14 @@ export class KafkaStreams {
   #error: Error | undefined;
   #deadLettered = 0;
   #inflightCommit: Promise<void> | undefined;
+  readonly #fenced = new Set<ActiveTask>();
 
   constructor(topology: Topology, config: StreamsConfigInput) {
     this.config = streamsConfig(config);
     this.#topology = topology;
     topology.subtopologies();
     this.metrics = new StreamsMetrics(this.config.applicationId);
+    this.#stateDirectory = new StateDirectory(this.config.stateDir, this.config.applicationId);
     this.#kafka = new Kafka({
       logLevel: kafkaLogLevel.ERROR,
       ...this.config.kafka,
@@ -206,19 +232,14 @@ export class KafkaStreams {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
-    this.#collector = new BufferingRecordCollector((topic) => {
-      const count = plan.partitions.get(topic);
-      if (count === undefined)
-        throw new StreamsError('MISSING_TOPIC', `no partition count known for topic ${topic}`);
-      return count;
-    });
-
-    this.#producer = this.#kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await this.#producer.connect();
+    if (this.config.processingGuarantee === 'at_least_once') {
+      this.#producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await this.#producer.connect();
+    }
     this.#reader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
     await this.#reader.connect();
 
@@ -237,6 +258,7 @@ export class KafkaStreams {
       rebalanceTimeout: Math.max(this.config.sessionTimeoutMs, 60_000),
       heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: Math.min(500, this.config.commitIntervalMs),
+      // exactly_once: a transaction's records are read only once it commits.
       // Larger fetches than kafkajs's defaults: a task waits for each fetch, so fewer round trips go further.
       maxBytes: 16 * 1024 * 1024,
       maxBytesPerPartition: 2 * 1024 * 1024,
@@ -285,13 +307,27 @@ export class KafkaStreams {
       },
       Math.max(10, Math.floor(this.config.commitIntervalMs / 4)),
     );
+    this.#cleanupTimer = setInterval(
+      () => void this.#cleanUpState(),
+      Math.max(1000, Math.min(60_000, this.config.stateCleanupDelayMs)),
+    );
+    this.#cleanupTimer.unref();
+  }
+
+  /** Deletes the local state of tasks owned elsewhere for longer than stateCleanupDelayMs. */
+  async #cleanUpState(): Promise<void> {
+    const removed = await this.#stateDirectory.cleanUp(
+      new Set(this.#tasks.keys()),
+      this.config.stateCleanupDelayMs,
+    );
+    for (const task of removed) log(`removed the local state of task ${task}, owned elsewhere`);
   }
 
   /** Runs a fetched batch through its task; false when it was not processed (not ours, or a failure). */
   async #processBatch(batch: import('kafkajs').Batch): Promise<boolean> {
     const plan = this.#plan as TopicPlan;
     const id = taskOf(batch.topic, batch.partition, plan.subtopologies);
-    const task = id ? this.#tasks.get(taskIdString(id)) : undefined;
+    const task = id ? this.#tasks.get(taskIdString(id))?.task : undefined;
     if (!task) return false;
     const started = process.hrtime.bigint();
     const deadLetteredBefore = this.#deadLettered;
@@ -333,14 +369,14 @@ export class KafkaStreams {
 
   #bufferedBytes(): number {
     let total = 0;
-    for (const task of this.#tasks.values()) total += task.bufferedBytes;
+    for (const { task } of this.#tasks.values()) total += task.bufferedBytes;
     return total;
   }
 
-  #environment(): TaskEnvironment {
+  #environment(collector: BufferingRecordCollector): TaskEnvironment {
     return {
       applicationId: this.config.applicationId,
-      collector: this.#collector as BufferingRecordCollector,
+      collector,
       topicName: this.#topicName,
       changelogTopic: this.#changelogTopic,
       partitions: (topic) => this.#plan?.partitions.get(topic) ?? 1,
@@ -356,12 +392,13 @@ export class KafkaStreams {
 
   /**
    * A new assignment: everything not committed is dropped (kafkajs goes back to the committed offsets for
-   * every partition, kept or new), tasks that moved away are closed, and new tasks restore their stores
-   * before they process anything.
+   * every partition, kept or new), tasks that moved away are closed (their files stay, for a possible
+   * return), and new tasks restore their stores before they process anything.
    */
   async #onAssignment(assignment: Record<string, number[]>): Promise<void> {
     if (this.#closing) return;
     await this.#settleCommit();
+    await this.#closeFenced();
     this.metrics.rebalances.inc();
     const plan = this.#plan as TopicPlan;
     const wanted = new Map<string, TaskId>();
@@ -371,21 +408,15 @@ export class KafkaStreams {
         if (id) wanted.set(taskIdString(id), id);
       }
     }
-    this.#collector?.clear();
-    for (const [key, task] of this.#tasks) {
-      task.discard();
-      if (!wanted.has(key)) {
-        await task.close();
-        this.#tasks.delete(key);
-      }
+    for (const [key, active] of this.#tasks) {
+      active.collector.clear();
+      active.task.discard();
+      if (!wanted.has(key)) await this.#closeTask(key);
     }
+    this.#stateDirectory.owned(wanted.keys());
+    this.#consumer?.resume(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
     for (const [key, id] of wanted) {
-      if (this.#tasks.has(key)) continue;
-      const sub = this.#topology.subtopologies().find((s) => s.id === id.subtopology);
-      if (!sub) continue;
-      const task = new StreamTask(id, sub, this.#topology, this.#environment());
-      await this.#restore(task);
-      this.#tasks.set(key, task);
+      if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
     }
     this.metrics.activeTasks.set(this.#tasks.size);
     this.#lastCommit = Date.now();
@@ -394,63 +425,143 @@ export class KafkaStreams {
     void this.#refreshClients();
   }
 
-  /** Rebuilds a new task's stores from their changelogs (or, for a source table, its topic). */
+  async #closeTask(key: string): Promise<void> {
+    const active = this.#tasks.get(key);
+    this.#tasks.delete(key);
+    if (!active) return;
+    await active.task.close();
+    await active.producer?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Opens a task's stores (LevelDB under the state directory for persistent ones; a store that cannot be
+   * opened is deleted and rebuilt), and under exactly-once its transactional producer, whose first
+   * initialisation fences any older producer of the same task and aborts its open transaction. Then
+   * restores every store before the task processes a record.
+   */
+  async #createTask(id: TaskId): Promise<ActiveTask> {
+    const key = taskIdString(id);
+    const sub = this.#topology.subtopologies().find((s) => s.id === id.subtopology);
+    if (!sub) throw new Error(`no sub-topology ${id.subtopology}: a bug`);
+    const plan = this.#plan as TopicPlan;
+    const collector = new BufferingRecordCollector((topic) => {
+      const count = plan.partitions.get(topic);
+      if (count === undefined)
+        throw new StreamsError('MISSING_TOPIC', `no partition count known for topic ${topic}`);
+      return count;
+    });
+    let producer: Producer | undefined;
+    if (this.config.processingGuarantee === 'exactly_once') {
+      producer = this.#kafka.producer({
+        transactionalId: `${this.config.applicationId}-${key}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        transactionTimeout: Math.max(60_000, this.config.commitIntervalMs * 10),
+      });
+      await producer.connect();
+      await (await producer.transaction()).abort();
+    }
+    const inner = new Map<string, BytesStore>();
+    for (const builder of sub.stores) {
+      if (!builder.persistent) continue;
+      await this.#stateDirectory.ensureTaskDir(key);
+      const location = this.#stateDirectory.storeDir(key, builder.name);
+      try {
+        inner.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
+      } catch (error) {
+        log(
+          `store ${builder.name} of task ${key} cannot be opened (${(error as Error).message}): rebuilding it`,
+        );
+        await LevelDbKeyValueStore.destroy(location);
+        inner.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
+      }
+    }
+    const task = new StreamTask(id, sub, this.#topology, this.#environment(collector), inner);
+    try {
+      await this.#restore(task);
+    } catch (error) {
+      await task.close();
+      await producer?.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return { task, collector, ...(producer ? { producer } : {}) };
+  }
+
+  /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */
   async #restore(task: StreamTask): Promise<void> {
     const reader = this.#reader as PartitionReader;
     for (const store of task.stores.values()) {
-      const topic =
-        store.builder.sourceTopic ??
-        (store.builder.logging ? this.#changelogTopic(store.builder.name) : undefined);
+      const builder = store.builder;
+      const topic = builder.sourceTopic ?? (builder.logging ? this.#changelogTopic(builder.name) : undefined);
       if (!topic) continue;
-      const end = await reader.endOffset(topic, task.id.partition);
-      if (end === 0n) continue;
-      const valueSerde = store.builder.valueSerde;
       let lastBeat = Date.now();
-      await reader.read(topic, task.id.partition, 0n, end, async (records) => {
-        for (const record of records) {
-          if (record.key === null) continue;
-          if (record.value === null) {
-            store.inner.delete(record.key);
-            continue;
+      let restoredSoFar = 0;
+      const restored = await restoreStore({
+        reader,
+        store: store.inner,
+        storeName: builder.name,
+        topic,
+        partition: task.id.partition,
+        ...(builder.sourceTopic ? { validate: builder.valueSerde } : {}),
+        onProgress: async (progress) => {
+          this.metrics.restoredRecords.inc({ store: builder.name }, progress.restored - restoredSoFar);
+          restoredSoFar = progress.restored;
+          if (this.#heartbeat && Date.now() - lastBeat > 1000) {
+            lastBeat = Date.now();
+            await this.#heartbeat();
           }
-          if (store.builder.sourceTopic) {
-            // A source topic may hold records that were sent to the DLQ when processed: keep them out.
-            try {
-              valueSerde.deserialize(record.value, topic);
-            } catch {
-              continue;
-            }
-          }
-          store.inner.put(record.key, record.value);
-        }
-        this.metrics.restoredRecords.inc({ store: store.builder.name }, records.length);
-        if (this.#heartbeat && Date.now() - lastBeat > 1000) {
-          lastBeat = Date.now();
-          await this.#heartbeat();
-        }
+        },
       });
+      if (restored > 0)
+        log(`task ${task.idString} restored ${restored} records of ${builder.name} from ${topic}`);
     }
   }
 
   /**
-   * Flush stores and hand what they and the tasks produced to the producer; once Kafka has acknowledged it
-   * all, commit the input offsets processed up to the flush. The waiting happens after the lock is released,
-   * so tasks go on processing meanwhile; the next commit (and any rebalance or close) first waits for this
-   * one. A commit Kafka refuses because the group is rebalancing is not an error: the rebalance drops what
-   * was not committed.
+   * Takes every task's state for a commit (caches flushed, output drained, offsets and pending store writes
+   * captured) and completes the commit after the lock is released, so tasks go on processing meanwhile; the
+   * next commit, a rebalance and close each wait for it first.
+   *
+   * at_least_once: produce everything and wait for the acknowledgements, write each persistent store's data
+   * with its changelog offset, then commit the input offsets.
+   * exactly_once: per task, one transaction holds its changelog records, its output and its input offsets
+   * (sendOffsets); the store's data and offset are written after the transaction commits.
    */
   async #commit(): Promise<void> {
-    const collector = this.#collector;
-    if (!collector || !this.#producer || !this.#consumer) return;
     await this.#settleCommit();
+    await this.#closeFenced();
+    if (this.#tasks.size === 0) return;
     const started = process.hrtime.bigint();
     this.#lastCommit = Date.now();
-    for (const task of this.#tasks.values()) await task.flush();
-    const drained = collector.drain();
-    const offsets = [...this.#tasks.values()].map((task) => ({ task, offsets: task.offsetsToCommit() }));
-    this.#inflightCommit = this.#completeCommit(drained, offsets, started).catch((error) => {
-      void this.#fail(error as Error);
-    });
+    const prepared = [...this.#tasks.values()].map((active) => ({
+      active,
+      ...prepareTask(active.task, active.collector),
+    }));
+    const work =
+      this.config.processingGuarantee === 'exactly_once'
+        ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active)))
+        : this.#commitAtLeastOnce(prepared);
+    this.#inflightCommit = work.then(
+      () => {
+        this.metrics.commits.inc();
+        this.metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      },
+      (error) => void this.#fail(error as Error),
+    );
+  }
+
+  /** Closes tasks whose producer was fenced, dropping what they had not committed. */
+  async #closeFenced(): Promise<void> {
+    for (const active of this.#fenced) {
+      const key = active.task.idString;
+      if (this.#tasks.get(key) !== active) continue;
+      await this.#closeTask(key);
+      // Its partitions stay assigned here until the group rebalances: stop fetching them meanwhile.
+      const topics = this.#plan?.subtopologies.find((s) => s.id === active.task.id.subtopology)?.topics ?? [];
+      this.#consumer?.pause(topics.map((topic) => ({ topic, partitions: [active.task.id.partition] })));
+    }
+    this.#fenced.clear();
   }
 
   /** Waits for the commit under way, if any. */
@@ -460,16 +571,10 @@ export class KafkaStreams {
     await inflight;
   }
 
-  async #completeCommit(
-    drained: Map<string, import('./record-collector.js').ResolvedRecord[]>,
-    offsets: { task: StreamTask; offsets: { topic: string; partition: number; offset: string }[] }[],
-    started: bigint,
-  ): Promise<void> {
-    const producer = this.#producer as Producer;
+  async #commitAtLeastOnce(prepared: readonly PreparedTask[]): Promise<void> {
+    let ends: Map<string, bigint>;
     try {
-      for (const chunk of chunked(drained, SEND_CHUNK)) {
-        await producer.sendBatch({ acks: -1, topicMessages: chunk });
-      }
+      ends = await sendAll((batch) => (this.#producer as Producer).sendBatch(batch), mergeRecords(prepared));
     } catch (error) {
       throw new StreamsError(
         'COMMIT_FAILED',
@@ -479,30 +584,71 @@ export class KafkaStreams {
         },
       );
     }
-    const all = offsets.flatMap((entry) => entry.offsets);
-    if (all.length > 0) {
-      try {
-        await (this.#consumer as Consumer).commitOffsets(all);
-      } catch (error) {
-        const type = (error as { type?: string }).type ?? '';
-        if (
-          /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
-          this.#rebalancing
-        ) {
-          return;
-        }
-        throw new StreamsError(
-          'COMMIT_FAILED',
-          `Kafka refused the offsets of a commit: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
+    for (const task of prepared) await writeCheckpoints(task, ends, this.#changelogTopic);
+    const all = prepared.flatMap((task) => task.offsets);
+    if (all.length === 0) return;
+    try {
+      await (this.#consumer as Consumer).commitOffsets(all);
+    } catch (error) {
+      const type = (error as { type?: string }).type ?? '';
+      if (
+        /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
+        this.#rebalancing
+      ) {
+        return;
       }
-      for (const entry of offsets) entry.task.committed(entry.offsets);
+      throw new StreamsError(
+        'COMMIT_FAILED',
+        `Kafka refused the offsets of a commit: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
-    this.metrics.commits.inc();
-    this.metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    for (const task of prepared) task.task.committed(task.offsets);
+  }
+
+  /**
+   * One task's exactly-once commit. A producer fenced by a newer one (the task now runs elsewhere: this
+   * instance is a zombie) aborts nothing it can still reach and closes the task; the group's next
+   * rebalance settles who owns what. Any other failure fails the instance.
+   */
+  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<void> {
+    const producer = active.producer as Producer;
+    if (prepared.offsets.length === 0 && prepared.records.size === 0) {
+      await writeCheckpoints(prepared, new Map(), this.#changelogTopic);
+      return;
+    }
+    const transaction = await producer.transaction();
+    let ends: Map<string, bigint>;
+    try {
+      ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records);
+      if (prepared.offsets.length > 0) {
+        await transaction.sendOffsets({
+          consumerGroupId: this.config.applicationId,
+          topics: groupByTopic(prepared.offsets),
+        });
+      }
+      await transaction.commit();
+    } catch (error) {
+      if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+      if (isFenced(error)) {
+        log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
+        this.metrics.fencedCommits.inc();
+        // Closed by the next section that holds the lock: this commit may be awaited by one that does.
+        this.#fenced.add(active);
+        return;
+      }
+      throw new StreamsError(
+        'COMMIT_FAILED',
+        `the transaction of task ${prepared.task.idString} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    await writeCheckpoints(prepared, ends, this.#changelogTopic);
+    prepared.task.committed(prepared.offsets);
   }
 
   async #fail(error: Error): Promise<void> {
@@ -532,6 +678,7 @@ export class KafkaStreams {
       this.#closing = true;
       this.#setState('PENDING_SHUTDOWN');
       if (this.#commitTimer) clearInterval(this.#commitTimer);
+      if (this.#cleanupTimer) clearInterval(this.#cleanupTimer);
       await this.#lock.run(async () => {
         if (commit && !wasError && !this.#rebalancing) {
           try {
@@ -543,8 +690,7 @@ export class KafkaStreams {
         await this.#settleCommit();
       });
       await this.#consumer?.disconnect().catch(() => undefined);
-      for (const task of this.#tasks.values()) await task.close();
-      this.#tasks.clear();
+      for (const key of [...this.#tasks.keys()]) await this.#closeTask(key);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
       await this.#admin?.disconnect().catch(() => undefined);
@@ -561,7 +707,8 @@ export class KafkaStreams {
     const builder = sub?.stores.find((store) => store.name === storeName);
     if (!sub || !builder)
       throw new StreamsError('INVALID_STATE_STORE', `the topology has no store named ${storeName}`);
-    const local = () => [...this.#tasks.values()].filter((task) => task.id.subtopology === sub.id);
+    const local = () =>
+      [...this.#tasks.values()].map((active) => active.task).filter((task) => task.id.subtopology === sub.id);
     const partitions = () => this.#plan?.subtopologies.find((s) => s.id === sub.id)?.partitions ?? 1;
     return {
       get: (key: K) => {
@@ -643,31 +790,17 @@ export class KafkaStreams {
   }
 }
 
-/**
- * Records per sendBatch call. kafkajs 2.2.4 groups a request's messages by partition by copying the growing
- * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks.
- */
-const SEND_CHUNK = 5000;
-
-function* chunked(
-  byTopic: Map<string, import('./record-collector.js').ResolvedRecord[]>,
-  size: number,
-): Generator<{ topic: string; messages: import('./record-collector.js').ResolvedRecord[] }[]> {
-  let chunk: { topic: string; messages: import('./record-collector.js').ResolvedRecord[] }[] = [];
-  let count = 0;
-  for (const [topic, records] of byTopic) {
-    for (let start = 0; start < records.length; start += size - count) {
-      const messages = records.slice(start, start + size - count);
-      chunk.push({ topic, messages });
-      count += messages.length;
-      if (count >= size) {
-        yield chunk;
-        chunk = [];
-        count = 0;
-      }
-    }
+function groupByTopic(offsets: readonly { topic: string; partition: number; offset: string }[]) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
   }
-  if (chunk.length > 0) yield chunk;
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** The engine's own log lines: stderr, one line each, never a secret (no config is printed). */
+function log(message: string): void {
+  if (process.env.PROBESTREAM_LOG !== 'silent') process.stderr.write(`[probestream] ${message}\n`);
 }
 
 async function* concat<T>(iterables: readonly (AsyncIterable<T> | undefined)[]): AsyncGenerator<T> {

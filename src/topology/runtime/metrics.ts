@@ -17,6 +17,7 @@ export class StreamsMetrics {
   readonly activeTasks: Gauge;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restoredRecords: Counter<'store'>;
+  readonly fencedCommits: Counter;
 
   constructor(applicationId: string, registry = new Registry()) {
     this.registry = registry;
@@ -83,6 +84,11 @@ export class StreamsMetrics {
       name: 'probestream_restored_records_total',
       help: 'Changelog records read to rebuild each store',
       labelNames: ['store'],
+      registers,
+    });
+    this.fencedCommits = new Counter({
+      name: 'probestream_fenced_commits_total',
+      help: 'exactly_once commits refused because a newer producer of the same task fenced this one',
       registers,
     });
   }

@@ -75,11 +75,24 @@ export class StreamTask {
   #current: RecordMetadata | undefined;
   #closed = false;
 
-  constructor(id: TaskId, subtopology: Subtopology, topology: Topology, env: TaskEnvironment) {
+  /**
+   * `innerStores` are the bottom layers, opened by the engine (LevelDB for persistent stores); a store not
+   * given is made in memory.
+   */
+  constructor(
+    id: TaskId,
+    subtopology: Subtopology,
+    topology: Topology,
+    env: TaskEnvironment,
+    innerStores: ReadonlyMap<string, BytesStore> = new Map(),
+  ) {
     this.id = id;
     this.subtopology = subtopology;
     this.#env = env;
-    for (const builder of subtopology.stores) this.stores.set(builder.name, this.#buildStore(builder));
+    for (const builder of subtopology.stores) {
+      const inner = innerStores.get(builder.name) ?? new InMemoryKeyValueStore(builder.name);
+      this.stores.set(builder.name, this.#buildStore(builder, inner));
+    }
     const built = new Map<string, RuntimeNode>();
     const build = (name: string): RuntimeNode => {
       const existing = built.get(name);
@@ -103,8 +116,7 @@ export class StreamTask {
     return taskIdString(this.id);
   }
 
-  #buildStore(builder: StoreBuilder): TaskStore {
-    const inner = new InMemoryKeyValueStore(builder.name);
+  #buildStore(builder: StoreBuilder, inner: BytesStore): TaskStore {
     const changelog = this.#env.changelogTopic(builder.name);
     const logged = builder.logging
       ? new ChangeLoggingKeyValueStore(inner, (key, value) =>
@@ -316,9 +328,12 @@ export class StreamTask {
     return total;
   }
 
-  /** Hands every store's buffered writes down (changelog records go to the collector). */
-  async flush(): Promise<void> {
-    for (const store of this.stores.values()) await store.cache.flush();
+  /**
+   * Hands every store's buffered writes down to the layers below: changelog records go to the collector,
+   * data to the bottom store (a persistent one keeps them pending until the engine writes its checkpoint).
+   */
+  flush(): void {
+    for (const store of this.stores.values()) store.cache.flushCache();
   }
 
   /** The offsets processed since the last commit: `{topic, partition, offset}` with offset = next to read. */

@@ -1,24 +1,16 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KafkaStreams, Serdes, StreamsBuilder, StreamsError } from '../../../src/topology/index.js';
-import { testKafka, uniqueName } from '../../support/kafka.js';
-import { createTopics, eventually, readTable, testStreams } from '../../support/streams.js';
+import { describe, expect, it } from 'vitest';
+import { Serdes, StreamsBuilder, StreamsError } from '../../../src/topology/index.js';
+import { uniqueName } from '../../support/kafka.js';
+import {
+  createTopics,
+  eventually,
+  readTable,
+  testStreams,
+  useStreamsTestContext,
+} from '../../support/streams.js';
 
 describe('joins, repartitioning and the dead-letter queue on the real broker', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: KafkaStreams[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.close()));
-    await admin.disconnect();
-  });
+  const context = useStreamsTestContext();
 
   it('joins a stream to a table after re-keying the stream with selectKey', async () => {
     const [orders, customers, output] = [
@@ -26,8 +18,8 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
       uniqueName('customers'),
       uniqueName('enriched'),
     ];
-    await createTopics(admin, { [orders]: 2, [customers]: 4, [output]: 1 });
-    const producer = kafka.producer();
+    await createTopics(context.admin, { [orders]: 2, [customers]: 4, [output]: 1 });
+    const producer = context.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: customers,
@@ -47,7 +39,7 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
       })
       .to(output, { valueSerde: Serdes.String() });
     const streams = testStreams(builder.build(), { applicationId: uniqueName('join-app') });
-    running.push(streams);
+    context.running.push(streams);
     await streams.start();
     await streams.waitForState('RUNNING');
     // The table is read into its store before the orders arrive, so every join sees it.
@@ -65,7 +57,7 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
       ],
     });
     await producer.disconnect();
-    const { table: results } = await readTable(kafka, output, 3);
+    const { table: results } = await readTable(context.kafka, output, 3);
     expect(Object.fromEntries(results)).toEqual({
       c1: 'Ada bought tea',
       c2: 'Grace bought cake',
@@ -75,12 +67,12 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
 
   it('refuses to start a join of topics that are not co-partitioned, naming both', async () => {
     const [left, right] = [uniqueName('left'), uniqueName('right')];
-    await createTopics(admin, { [left]: 3, [right]: 2 });
+    await createTopics(context.admin, { [left]: 3, [right]: 2 });
     const builder = new StreamsBuilder();
     const table = builder.table(right);
     builder.stream(left).join(table, (a, b) => [a, b]);
     const streams = testStreams(builder.build(), { applicationId: uniqueName('copartition-app') });
-    running.push(streams);
+    context.running.push(streams);
     const error = await streams.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamsError);
     expect(error).toMatchObject({ code: 'TOPICS_NOT_COPARTITIONED' });
@@ -92,16 +84,16 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
   it('sends an unreadable record to the DLQ with its reason and goes on with the next records', async () => {
     const [input, output] = [uniqueName('dlq-in'), uniqueName('dlq-out')];
     const applicationId = uniqueName('dlq-app');
-    await createTopics(admin, { [input]: 1, [output]: 1 });
+    await createTopics(context.admin, { [input]: 1, [output]: 1 });
     const builder = new StreamsBuilder();
     builder
       .stream<string, { n: number }>(input)
       .mapValues((v) => v.n * 10, { valueSerde: Serdes.Long() })
       .to(output, { valueSerde: Serdes.Long() });
     const streams = testStreams(builder.build(), { applicationId });
-    running.push(streams);
+    context.running.push(streams);
     await streams.start();
-    const producer = kafka.producer();
+    const producer = context.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: input,
@@ -113,10 +105,10 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
     });
     await producer.disconnect();
 
-    const { table } = await readTable(kafka, output, 2);
+    const { table } = await readTable(context.kafka, output, 2);
     expect([...table.keys()]).toEqual(['a', 'c']);
 
-    const dlq = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    const dlq = context.kafka.consumer({ groupId: uniqueName('dlq-reader') });
     await dlq.connect();
     await dlq.subscribe({ topic: `${applicationId}-dlq`, fromBeginning: true });
     const dead = await new Promise<import('kafkajs').KafkaMessage>((resolve) => {
@@ -141,16 +133,16 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
 
   it('stops in ERROR, naming the record, when user code throws', async () => {
     const input = uniqueName('boom-in');
-    await createTopics(admin, { [input]: 1 });
+    await createTopics(context.admin, { [input]: 1 });
     const failing = new StreamsBuilder();
     failing.stream<string, { n: number }>(input).peek((_k, v) => {
       if (v.n === 2) throw new Error('two is not allowed');
     });
     const streams = testStreams(failing.build(), { applicationId: uniqueName('boom-app') });
-    running.push(streams);
+    context.running.push(streams);
     const failed = new Promise<Error>((resolve) => streams.setUncaughtExceptionHandler(resolve));
     await streams.start();
-    const producer = kafka.producer();
+    const producer = context.kafka.producer();
     await producer.connect();
     await producer.send({ topic: input, messages: [{ value: '{"n":1}' }, { value: '{"n":2}' }] });
     await producer.disconnect();

@@ -1,8 +1,8 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { type KafkaStreams, Serdes, StreamsBuilder } from '../../../src/topology/index.js';
-import { testKafka, uniqueName } from '../../support/kafka.js';
-import { createTopics, eventually, testStreams } from '../../support/streams.js';
+import { uniqueName } from '../../support/kafka.js';
+import { createTopics, eventually, testStreams, useStreamsTestContext } from '../../support/streams.js';
 
 function countTopology(input: string, output: string) {
   const builder = new StreamsBuilder();
@@ -32,30 +32,17 @@ async function followCounts(kafka: Kafka, topic: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('several instances of one application', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: KafkaStreams[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.close()));
-    await admin.disconnect();
-  });
+  const context = useStreamsTestContext();
 
   it('keeps counts exact while an instance joins and another leaves mid-stream', {
     timeout: 120_000,
   }, async () => {
     const [input, output] = [uniqueName('scale-in'), uniqueName('scale-out')];
     const applicationId = uniqueName('scale-app');
-    await createTopics(admin, { [input]: 6, [output]: 6 });
+    await createTopics(context.admin, { [input]: 6, [output]: 6 });
     const start = (server: string) => {
       const streams = testStreams(countTopology(input, output), { applicationId, applicationServer: server });
-      running.push(streams);
+      context.running.push(streams);
       return streams;
     };
     const a = start('127.0.0.1:7001');
@@ -63,8 +50,8 @@ describe('several instances of one application', () => {
     await Promise.all([a.start(), b.start()]);
     await Promise.all([a.waitForState('RUNNING'), b.waitForState('RUNNING')]);
 
-    const follower = await followCounts(kafka, output);
-    const producer = kafka.producer();
+    const follower = await followCounts(context.kafka, output);
+    const producer = context.kafka.producer();
     await producer.connect();
     const truth = new Map<string, number>();
     let c: KafkaStreams | undefined;
@@ -113,14 +100,14 @@ describe('several instances of one application', () => {
   }, async () => {
     const [input, output] = [uniqueName('resume-in'), uniqueName('resume-out')];
     const applicationId = uniqueName('resume-app');
-    await createTopics(admin, { [input]: 2, [output]: 2 });
+    await createTopics(context.admin, { [input]: 2, [output]: 2 });
     const first = testStreams(countTopology(input, output), { applicationId, commitIntervalMs: 100 });
-    running.push(first);
+    context.running.push(first);
     await first.start();
     await first.waitForState('RUNNING');
 
     // Records keep arriving while the first instance runs, and after it has closed.
-    const producer = kafka.producer();
+    const producer = context.kafka.producer();
     await producer.connect();
     const truth = new Map<string, number>();
     for (let batch = 0; batch < 20; batch++) {
@@ -135,13 +122,13 @@ describe('several instances of one application', () => {
     }
     await producer.disconnect();
     const committed =
-      (await admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [];
+      (await context.admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [];
     const committedTotal = committed.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     expect(committedTotal).toBeGreaterThan(0);
     expect(committedTotal).toBeLessThan(10_000);
 
     const second = testStreams(countTopology(input, output), { applicationId });
-    running.push(second);
+    context.running.push(second);
     await second.start();
     await second.waitForState('RUNNING');
     const store = second.store<string, number>('counts');

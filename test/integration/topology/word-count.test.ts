@@ -1,8 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KafkaStreams, Serdes, StreamsBuilder } from '../../../src/topology/index.js';
-import { testKafka, uniqueName } from '../../support/kafka.js';
-import { createTopics, eventually, testStreams } from '../../support/streams.js';
+import { describe, expect, it } from 'vitest';
+import { Serdes, StreamsBuilder } from '../../../src/topology/index.js';
+import { uniqueName } from '../../support/kafka.js';
+import { createTopics, eventually, testStreams, useStreamsTestContext } from '../../support/streams.js';
 
 function wordCountTopology(input: string, output: string) {
   const builder = new StreamsBuilder();
@@ -17,33 +16,20 @@ function wordCountTopology(input: string, output: string) {
 }
 
 describe('a word count on the real broker', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: KafkaStreams[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.close()));
-    await admin.disconnect();
-  });
+  const context = useStreamsTestContext();
 
   it('counts exactly, repartitions by word, and answers from its store', async () => {
     const input = uniqueName('wc-in');
     const output = uniqueName('wc-out');
     const applicationId = uniqueName('wc-app');
-    await createTopics(admin, { [input]: 3, [output]: 3 });
-    const producer = kafka.producer();
+    await createTopics(context.admin, { [input]: 3, [output]: 3 });
+    const producer = context.kafka.producer();
     await producer.connect();
     const lines = ['the quick brown fox', 'jumps over the lazy dog', 'The dog barks', 'the end'];
     await producer.send({ topic: input, messages: lines.map((value, i) => ({ key: `line-${i}`, value })) });
 
     const streams = testStreams(wordCountTopology(input, output), { applicationId });
-    running.push(streams);
+    context.running.push(streams);
     await streams.start();
     await streams.waitForState('RUNNING');
 
@@ -68,7 +54,7 @@ describe('a word count on the real broker', () => {
     expect(store.approximateNumEntries()).toBe(10);
 
     // The repartition topic and the compacted changelog were created with the source's 3 partitions.
-    const metadata = await admin.fetchTopicMetadata({
+    const metadata = await context.admin.fetchTopicMetadata({
       topics: [
         `${applicationId}-by-word-repartition`,
         `${applicationId}-counts-changelog`,
@@ -85,7 +71,8 @@ describe('a word count on the real broker', () => {
 
     // Input offsets are committed after the counts reached Kafka.
     await eventually(
-      async () => (await admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions,
+      async () =>
+        (await context.admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions,
       (partitions) =>
         (partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0) === lines.length,
     );

@@ -129,12 +129,6 @@ describe('streamsConfig', () => {
     ],
     ['commitIntervalMs is over an hour', { ...minimal, commitIntervalMs: 3_600_001 }, 'commitIntervalMs'],
     ['a key is misspelt', { ...minimal, comitIntervalMs: 500 }, 'comitIntervalMs', /is not a setting/],
-    [
-      'processingGuarantee is exactly_once',
-      { ...minimal, processingGuarantee: 'exactly_once' },
-      'processingGuarantee',
-      /not available yet/,
-    ],
     ['processingGuarantee is unknown', { ...minimal, processingGuarantee: 'maybe' }, 'processingGuarantee'],
     ['applicationServer has no port', { ...minimal, applicationServer: 'x' }, 'applicationServer'],
     [

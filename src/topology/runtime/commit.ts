@@ -1,0 +1,142 @@
+import type { Producer, RecordMetadata } from 'kafkajs';
+import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
+import { type Checkpointed, isCheckpointed } from './restorer.js';
+import type { StreamTask, TaskStore } from './task.js';
+
+export type TopicPartitionOffset = { topic: string; partition: number; offset: string };
+
+/** What one task hands to a commit: its output, its processed offsets, and its stores' pending writes. */
+export interface PreparedTask {
+  readonly task: StreamTask;
+  readonly records: Map<string, ResolvedRecord[]>;
+  readonly offsets: TopicPartitionOffset[];
+  readonly writes: { readonly store: TaskStore; readonly durable: Checkpointed; readonly writes: unknown }[];
+}
+
+/**
+ * Takes a task's state for a commit: caches flushed (changelog records join its output), output drained,
+ * offsets and pending store writes captured. After this the task may go on processing.
+ */
+export function prepareTask(task: StreamTask, collector: BufferingRecordCollector): PreparedTask {
+  task.flush();
+  const writes = [];
+  for (const store of task.stores.values()) {
+    if (isCheckpointed(store.inner))
+      writes.push({ store, durable: store.inner, writes: store.inner.takeWrites() });
+  }
+  return { task, records: collector.drain(), offsets: task.offsetsToCommit(), writes };
+}
+
+/**
+ * Records per produce request. kafkajs 2.2.4 groups a request's messages by partition by copying the growing
+ * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks.
+ */
+const SEND_CHUNK = 5000;
+
+export function* chunked(
+  byTopic: Iterable<[string, ResolvedRecord[]]>,
+  size = SEND_CHUNK,
+): Generator<{ topic: string; messages: ResolvedRecord[] }[]> {
+  let chunk: { topic: string; messages: ResolvedRecord[] }[] = [];
+  let count = 0;
+  for (const [topic, records] of byTopic) {
+    for (let start = 0; start < records.length; ) {
+      const messages = records.slice(start, start + size - count);
+      start += messages.length;
+      chunk.push({ topic, messages });
+      count += messages.length;
+      if (count >= size) {
+        yield chunk;
+        chunk = [];
+        count = 0;
+      }
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Merges several tasks' output by topic, for one producer. */
+export function mergeRecords(prepared: readonly PreparedTask[]): Map<string, ResolvedRecord[]> {
+  const merged = new Map<string, ResolvedRecord[]>();
+  for (const { records } of prepared) {
+    for (const [topic, list] of records) {
+      const existing = merged.get(topic);
+      if (existing) existing.push(...list);
+      else merged.set(topic, [...list]);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Sends records in chunks through `send` (a producer's or a transaction's sendBatch) and returns, per
+ * `topic:partition`, the offset after the last record written: what a changelog-backed store records as
+ * its checkpoint.
+ */
+export async function sendAll(
+  send: Producer['sendBatch'],
+  records: Iterable<[string, ResolvedRecord[]]>,
+): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const chunk of chunked(records)) {
+    const counts = new Map<string, number>();
+    for (const { topic, messages } of chunk) {
+      for (const message of messages) {
+        const key = `${topic}:${message.partition}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    const metadata: RecordMetadata[] = await send({ acks: -1, topicMessages: chunk });
+    for (const { topicName, partition, baseOffset } of metadata) {
+      const key = `${topicName}:${partition}`;
+      const count = counts.get(key);
+      if (count === undefined || baseOffset === undefined) continue;
+      const end = BigInt(baseOffset) + BigInt(count);
+      if (end > (ends.get(key) ?? -1n)) ends.set(key, end);
+    }
+  }
+  return ends;
+}
+
+/**
+ * Writes each prepared store's pending data to disk with its checkpoint: the changelog offset after its last
+ * change (from `ends`), or for a source table the next offset of its source topic.
+ */
+export async function writeCheckpoints(
+  prepared: PreparedTask,
+  ends: ReadonlyMap<string, bigint>,
+  changelogTopic: (store: string) => string,
+): Promise<void> {
+  const partition = prepared.task.id.partition;
+  for (const { store, durable, writes } of prepared.writes) {
+    const builder = store.builder;
+    let checkpoint: bigint | undefined;
+    if (builder.sourceTopic) {
+      const offset = prepared.offsets.find((o) => o.topic === builder.sourceTopic)?.offset;
+      checkpoint = offset === undefined ? undefined : BigInt(offset);
+    } else if (builder.logging) {
+      checkpoint = ends.get(`${changelogTopic(builder.name)}:${partition}`);
+    }
+    await durable.writeCheckpointed(writes as never, checkpoint);
+  }
+}
+
+/** True for the errors Kafka gives a producer that a newer one with the same transactional.id replaced. */
+export function isFenced(error: unknown): boolean {
+  for (
+    let e = error as { type?: string; code?: number; message?: string; cause?: unknown } | undefined;
+    e;
+  ) {
+    if (
+      e.type === 'INVALID_PRODUCER_EPOCH' ||
+      e.type === 'PRODUCER_FENCED' ||
+      e.code === 47 ||
+      e.code === 90
+    ) {
+      return true;
+    }
+    if (/fenced|producer epoch/i.test(e.message ?? '')) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

@@ -1,0 +1,100 @@
+import type { BytesStore } from '../../stores/index.js';
+import type { PartitionReader } from '../kafka/partition-reader.js';
+import { PartitionReaderError } from '../kafka/partition-reader.js';
+import type { Serde } from '../serdes.js';
+
+/** The part of a checkpointed (persistent) store that restoring uses. */
+export interface Checkpointed {
+  readonly checkpoint: bigint | undefined;
+  takeWrites(): unknown;
+  writeCheckpointed(writes: never, checkpoint: bigint | undefined): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export function isCheckpointed(store: BytesStore): store is BytesStore & Checkpointed {
+  return typeof (store as Partial<Checkpointed>).takeWrites === 'function';
+}
+
+export interface RestoreProgress {
+  readonly store: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly to: bigint;
+  readonly restored: number;
+}
+
+export interface RestoreOptions {
+  readonly reader: PartitionReader;
+  readonly store: BytesStore;
+  readonly storeName: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** For a source table: records its serde cannot read were sent to the DLQ when processed; keep them out. */
+  readonly validate?: Serde<unknown>;
+  /** Called after every batch, and once at the start and the end. */
+  readonly onProgress?: (progress: RestoreProgress) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Brings a store up to the end of its changelog: a persistent store from the offset recorded beside its
+ * data (writing data and the new offset together after every batch, so an interrupted restore resumes),
+ * an in-memory one from 0. A persistent store whose recorded offset is beyond the changelog's end (the
+ * topic was recreated) is cleared and rebuilt from 0. Returns the records read.
+ */
+export async function restoreStore(options: RestoreOptions): Promise<number> {
+  const { reader, store, topic, partition } = options;
+  const durable = isCheckpointed(store) ? store : undefined;
+  const end = await reader.endOffset(topic, partition);
+  let from = durable?.checkpoint ?? 0n;
+  if (from > end) {
+    await durable?.clear();
+    from = 0n;
+  }
+  let restored = 0;
+  const progress = (to: bigint) =>
+    options.onProgress?.({ store: options.storeName, topic, partition, from, to, restored });
+  await progress(end);
+  if (from === end) return 0;
+  const apply = async (records: Awaited<Parameters<Parameters<PartitionReader['read']>[4]>[0]>) => {
+    for (const record of records) {
+      if (record.key === null) continue;
+      if (record.value === null) store.delete(record.key);
+      else if (!options.validate || readable(options.validate, record.value, topic))
+        store.put(record.key, record.value);
+    }
+    restored += records.length;
+    const last = records.at(-1);
+    if (durable && last)
+      await durable.writeCheckpointed(durable.takeWrites() as never, BigInt(last.offset) + 1n);
+    await progress(end);
+  };
+  try {
+    await reader.read(topic, partition, from, end, apply, options.signal ? { signal: options.signal } : {});
+  } catch (error) {
+    if (
+      !(error instanceof PartitionReaderError) ||
+      error.code !== 'PARTITION_READER_OFFSET_BEYOND_END' ||
+      !durable
+    ) {
+      throw error;
+    }
+    await durable.clear();
+    from = 0n;
+    await reader.read(topic, partition, 0n, end, apply, options.signal ? { signal: options.signal } : {});
+  }
+  // The end may lie past the last record (compaction, transaction markers): record it so the next restore
+  // does not read the same tail again.
+  if (durable) await durable.writeCheckpointed(durable.takeWrites() as never, end);
+  return restored;
+}
+
+function readable(serde: Serde<unknown>, value: Buffer, topic: string): boolean {
+  try {
+    serde.deserialize(value, topic);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,6 +9,8 @@ const USER_DATA_VERSION = 1;
 export interface MemberInfo {
   readonly server: string | null;
   readonly tasks: readonly string[];
+  /** Tasks this member keeps a standby copy of (warm state, close to the changelog's end). */
+  readonly standbys?: readonly string[];
 }
 
 /** A sub-topology as the assignor sees it: the physical topics it reads and its task count. */
@@ -19,25 +21,45 @@ export interface AssignableSubtopology {
 }
 
 export function encodeMemberInfo(info: MemberInfo): Buffer {
-  return Buffer.from(JSON.stringify({ v: USER_DATA_VERSION, server: info.server, tasks: info.tasks }));
+  return Buffer.from(
+    JSON.stringify({
+      v: USER_DATA_VERSION,
+      server: info.server,
+      tasks: info.tasks,
+      standbys: info.standbys ?? [],
+    }),
+  );
 }
 
 /** Reads a member's user data; anything unreadable counts as a member with no history and no server. */
 export function decodeMemberInfo(userData: Buffer | null | undefined): MemberInfo {
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
   try {
     const parsed = JSON.parse(userData?.toString('utf8') ?? '') as {
       v?: number;
       server?: unknown;
       tasks?: unknown;
+      standbys?: unknown;
     };
-    if (parsed.v !== USER_DATA_VERSION) return { server: null, tasks: [] };
-    const tasks = Array.isArray(parsed.tasks)
-      ? parsed.tasks.filter((t): t is string => typeof t === 'string')
-      : [];
-    return { server: typeof parsed.server === 'string' ? parsed.server : null, tasks };
+    if (parsed.v !== USER_DATA_VERSION) return { server: null, tasks: [], standbys: [] };
+    return {
+      server: typeof parsed.server === 'string' ? parsed.server : null,
+      tasks: strings(parsed.tasks),
+      standbys: strings(parsed.standbys),
+    };
   } catch {
-    return { server: null, tasks: [] };
+    return { server: null, tasks: [], standbys: [] };
   }
+}
+
+/** The standby tasks a member is to keep, carried in its assignment's user data. */
+export function encodeStandbys(standbys: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify({ v: USER_DATA_VERSION, standbys }));
+}
+
+export function decodeStandbys(userData: Buffer | null | undefined): string[] {
+  return decodeMemberInfo(userData).standbys as string[];
 }
 
 /**
@@ -48,6 +70,7 @@ export function assignTasks(
   memberIds: readonly string[],
   previous: ReadonlyMap<string, readonly string[]>,
   tasks: readonly string[],
+  warm: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Map<string, string[]> {
   const members = [...memberIds].sort();
   const result = new Map(members.map((id) => [id, [] as string[]]));
@@ -75,6 +98,12 @@ export function assignTasks(
       if (valid.has(task) && !taken.has(task) && capacity(id)) give(id, task);
     }
   }
+  // A task whose owner is gone goes, balance allowing, to a member with a standby copy: no full restore.
+  for (const id of members) {
+    for (const task of [...(warm.get(id) ?? [])].sort()) {
+      if (valid.has(task) && !taken.has(task) && capacity(id)) give(id, task);
+    }
+  }
   for (const task of tasks) {
     if (taken.has(task)) continue;
     const least = members
@@ -82,6 +111,35 @@ export function assignTasks(
       .sort((a, b) => (result.get(a)?.length ?? 0) - (result.get(b)?.length ?? 0) || a.localeCompare(b))[0];
     if (least === undefined) throw new Error('assignor ran out of capacity: a bug');
     give(least, task);
+  }
+  return result;
+}
+
+/**
+ * Standby copies: `replicas` per task, never on the member running it, preferring members that already
+ * keep one (sticky), then the members with the fewest standbys.
+ */
+export function assignStandbys(
+  active: ReadonlyMap<string, readonly string[]>,
+  previousStandbys: ReadonlyMap<string, readonly string[]>,
+  replicas: number,
+): Map<string, string[]> {
+  const members = [...active.keys()].sort();
+  const result = new Map(members.map((id) => [id, [] as string[]]));
+  const owner = new Map<string, string>();
+  for (const [id, tasks] of active) for (const task of tasks) owner.set(task, id);
+  for (const task of [...owner.keys()].sort()) {
+    const candidates = members.filter((id) => id !== owner.get(task));
+    const chosen = candidates
+      .sort(
+        (a, b) =>
+          Number(previousStandbys.get(b)?.includes(task) ?? false) -
+            Number(previousStandbys.get(a)?.includes(task) ?? false) ||
+          (result.get(a)?.length ?? 0) - (result.get(b)?.length ?? 0) ||
+          a.localeCompare(b),
+      )
+      .slice(0, replicas);
+    for (const id of chosen) result.get(id)?.push(task);
   }
   return result;
 }
@@ -113,6 +171,8 @@ export function taskOf(
 export function streamsAssignor(options: {
   subtopologies: () => readonly AssignableSubtopology[];
   memberInfo: () => MemberInfo;
+  /** num.standby.replicas; default 0. */
+  standbyReplicas?: number;
 }): PartitionAssigner {
   return () => ({
     name: ASSIGNOR_NAME,
@@ -132,17 +192,21 @@ export function streamsAssignor(options: {
           taskIdString({ subtopology: sub.id, partition }),
         ),
       );
-      const previous = new Map(
+      const infos = new Map(
         members.map((member) => {
           const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
-          return [member.memberId, decodeMemberInfo(metadata?.userData).tasks] as const;
+          return [member.memberId, decodeMemberInfo(metadata?.userData)] as const;
         }),
       );
+      const previous = new Map([...infos].map(([id, info]) => [id, info.tasks]));
+      const warm = new Map([...infos].map(([id, info]) => [id, info.standbys ?? []]));
       const assignment = assignTasks(
         members.map((m) => m.memberId),
         previous,
         tasks,
+        warm,
       );
+      const standbys = assignStandbys(assignment, warm, options.standbyReplicas ?? 0);
       return [...assignment].map(([memberId, memberTasks]) => {
         const byTopic: Record<string, number[]> = {};
         for (const task of memberTasks) {
@@ -155,7 +219,7 @@ export function streamsAssignor(options: {
           memberAssignment: AssignerProtocol.MemberAssignment.encode({
             version: 1,
             assignment: byTopic,
-            userData: Buffer.alloc(0),
+            userData: encodeStandbys(standbys.get(memberId) ?? []),
           }),
         };
       });

@@ -59,8 +59,7 @@ export const STREAMS_CONFIG_DOCS = {
     '"fail" (default): an exception from user code stops the instance, naming the record; "dlq": the record goes to the DLQ.',
   cacheMaxBytes:
     'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB.',
-  numStandbyReplicas:
-    'num.standby.replicas: warm copies of each task elsewhere. Default 0 (standbys arrive with durable state).',
+  numStandbyReplicas: 'num.standby.replicas: warm copies of each task on other instances, 0 to 3. Default 0.',
   sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
   stateCleanupDelayMs:
     'state.cleanup.delay.ms: how long the files of a task owned elsewhere are kept, 0 to 86,400,000. Default 600,000.',
@@ -143,7 +142,7 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
     ['at_least_once', 'exactly_once'] as const,
     'at_least_once',
   );
-  const numStandbyReplicas = integer(raw, 'numStandbyReplicas', 0, 0, 0);
+  const numStandbyReplicas = integer(raw, 'numStandbyReplicas', 0, 0, 3);
   const stateDir = raw.stateDir ?? './state';
   if (typeof stateDir !== 'string' || stateDir === '') throw invalid('stateDir', 'must be a folder path');
   const clientId = raw.clientId ?? `${applicationId}-${randomUUID().slice(0, 8)}`;

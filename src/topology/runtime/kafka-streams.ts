@@ -15,9 +15,9 @@ import {
 import { StreamsError } from '../errors.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
-import { taskIdString } from '../record.js';
+import { parseTaskId, taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
-import { decodeMemberInfo, streamsAssignor, taskOf } from './assignor.js';
+import { decodeMemberInfo, decodeStandbys, streamsAssignor, taskOf } from './assignor.js';
 import {
   isFenced,
   mergeRecords,
@@ -32,6 +32,7 @@ import { partitionForKey } from './murmur2.js';
 import { Mutex } from './mutex.js';
 import { BufferingRecordCollector } from './record-collector.js';
 import { restoreStore } from './restorer.js';
+import { StandbyTask } from './standby-task.js';
 import { StateDirectory } from './state-directory.js';
 import { StreamTask, type TaskEnvironment } from './task.js';
 import {
@@ -54,15 +55,17 @@ export type StreamsState =
 export interface KeyQueryMetadata {
   /** host:port of the instance running the key's task; null while the group is rebalancing. */
   readonly activeHost: string | null;
-  /** Instances keeping a standby copy (none until standby replicas arrive). */
+  /** host:port of the instances keeping a standby copy of the key's task (num.standby.replicas). */
   readonly standbyHosts: readonly string[];
   readonly partition: number;
 }
 
 /** One instance of the application, as the group's assignment shows it. */
 export interface StreamsMetadata {
+  readonly memberId: string;
   readonly hostInfo: string | null;
   readonly activeTasks: readonly string[];
+  readonly standbyTasks: readonly string[];
   readonly stateStoreNames: readonly string[];
   readonly topicPartitions: readonly { topic: string; partition: number }[];
 }
@@ -100,6 +103,7 @@ export class KafkaStreams {
   readonly #kafka: Kafka;
   readonly #lock = new Mutex();
   readonly #tasks = new Map<string, ActiveTask>();
+  readonly #standbys = new Map<string, StandbyTask>();
   readonly #stateDirectory: StateDirectory;
   #cleanupTimer: NodeJS.Timeout | undefined;
   #plan: TopicPlan | undefined;
@@ -251,7 +255,9 @@ export class KafkaStreams {
           memberInfo: () => ({
             server: this.config.applicationServer ?? null,
             tasks: [...this.#tasks.keys()],
+            standbys: [...this.#standbys.keys()],
           }),
+          standbyReplicas: this.config.numStandbyReplicas,
         }),
       ],
       sessionTimeout: this.config.sessionTimeoutMs,
@@ -272,7 +278,10 @@ export class KafkaStreams {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment as Record<string, number[]>;
-      void this.#lock.run(() => this.#onAssignment(assignment)).catch((error) => this.#fail(error as Error));
+      const memberId = event.payload.memberId;
+      void this.#lock
+        .run(() => this.#onAssignment(assignment, memberId))
+        .catch((error) => this.#fail(error as Error));
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) void this.#fail(event.payload.error);
@@ -395,7 +404,7 @@ export class KafkaStreams {
    * every partition, kept or new), tasks that moved away are closed (their files stay, for a possible
    * return), and new tasks restore their stores before they process anything.
    */
-  async #onAssignment(assignment: Record<string, number[]>): Promise<void> {
+  async #onAssignment(assignment: Record<string, number[]>, memberId: string): Promise<void> {
     if (this.#closing) return;
     await this.#settleCommit();
     await this.#closeFenced();
@@ -414,6 +423,8 @@ export class KafkaStreams {
       if (!wanted.has(key)) await this.#closeTask(key);
     }
     this.#stateDirectory.owned(wanted.keys());
+    // A standby that became active hands its store files over: it must close them first.
+    for (const key of wanted.keys()) await this.#stopStandby(key);
     this.#consumer?.resume(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
     for (const [key, id] of wanted) {
       if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
@@ -422,7 +433,40 @@ export class KafkaStreams {
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
     this.#setState('RUNNING');
-    void this.#refreshClients();
+    await this.#refreshClients();
+    await this.#reconcileStandbys(memberId);
+  }
+
+  /** Starts the standbys this member was given (kafkajs keeps only the partitions: read the group's copy). */
+  async #reconcileStandbys(memberId: string): Promise<void> {
+    if (this.config.numStandbyReplicas === 0) return;
+    const wanted = new Set(this.#clients.find((client) => client.memberId === memberId)?.standbyTasks ?? []);
+    for (const key of [...this.#standbys.keys()]) if (!wanted.has(key)) await this.#stopStandby(key);
+    this.#stateDirectory.owned(wanted);
+    for (const key of wanted) {
+      if (this.#standbys.has(key) || this.#tasks.has(key)) continue;
+      const id = parseTaskId(key);
+      const sub = this.#topology.subtopologies().find((s) => s.id === id.subtopology);
+      if (!sub) continue;
+      const stores = StandbyTask.storesOf(
+        sub,
+        (store) => this.#stateDirectory.storeDir(key, store),
+        this.#changelogTopic,
+      );
+      if (stores.length === 0) continue;
+      await this.#stateDirectory.ensureTaskDir(key);
+      const standby = new StandbyTask(id, stores, this.#reader as PartitionReader, (store, count) =>
+        this.metrics.standbyRecords.inc({ store }, count),
+      );
+      standby.start();
+      this.#standbys.set(key, standby);
+    }
+  }
+
+  async #stopStandby(key: string): Promise<void> {
+    const standby = this.#standbys.get(key);
+    this.#standbys.delete(key);
+    await standby?.stop();
   }
 
   async #closeTask(key: string): Promise<void> {
@@ -470,6 +514,13 @@ export class KafkaStreams {
       try {
         inner.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
       } catch (error) {
+        if (isLocked(error)) {
+          throw new StreamsError(
+            'ILLEGAL_STATE',
+            `the state of task ${key} in ${location} is in use by another process: give each instance its own stateDir`,
+            { cause: error },
+          );
+        }
         log(
           `store ${builder.name} of task ${key} cannot be opened (${(error as Error).message}): rebuilding it`,
         );
@@ -495,7 +546,10 @@ export class KafkaStreams {
       const builder = store.builder;
       const topic = builder.sourceTopic ?? (builder.logging ? this.#changelogTopic(builder.name) : undefined);
       if (!topic) continue;
-      let lastBeat = Date.now();
+      const labels = { store: builder.name, task: task.idString };
+      const started = Date.now();
+      let lastBeat = started;
+      let lastLog = started;
       let restoredSoFar = 0;
       const restored = await restoreStore({
         reader,
@@ -507,14 +561,30 @@ export class KafkaStreams {
         onProgress: async (progress) => {
           this.metrics.restoredRecords.inc({ store: builder.name }, progress.restored - restoredSoFar);
           restoredSoFar = progress.restored;
+          const remaining = Math.max(0, Number(progress.to - progress.from) - progress.restored);
+          this.metrics.restoreRemaining.set(labels, remaining);
+          if (progress.restored === 0 && progress.to > progress.from) {
+            log(
+              `task ${task.idString}: restoring ${builder.name} from ${topic}-${progress.partition}, offsets ${progress.from} to ${progress.to}`,
+            );
+          } else if (Date.now() - lastLog > 1000) {
+            lastLog = Date.now();
+            log(
+              `task ${task.idString}: restoring ${builder.name}, ${progress.restored} records read, about ${remaining} to go`,
+            );
+          }
           if (this.#heartbeat && Date.now() - lastBeat > 1000) {
             lastBeat = Date.now();
             await this.#heartbeat();
           }
         },
       });
-      if (restored > 0)
-        log(`task ${task.idString} restored ${restored} records of ${builder.name} from ${topic}`);
+      this.metrics.restoreRemaining.set(labels, 0);
+      if (restored > 0) {
+        log(
+          `task ${task.idString}: restored ${restored} records of ${builder.name} in ${Date.now() - started} ms`,
+        );
+      }
     }
   }
 
@@ -691,6 +761,7 @@ export class KafkaStreams {
       });
       await this.#consumer?.disconnect().catch(() => undefined);
       for (const key of [...this.#tasks.keys()]) await this.#closeTask(key);
+      for (const key of [...this.#standbys.keys()]) await this.#stopStandby(key);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
       await this.#admin?.disconnect().catch(() => undefined);
@@ -748,7 +819,10 @@ export class KafkaStreams {
     const owner = this.#rebalancing
       ? undefined
       : this.#clients.find((client) => client.activeTasks.includes(task));
-    return { activeHost: owner?.hostInfo ?? null, standbyHosts: [], partition };
+    const standbyHosts = this.#clients
+      .filter((client) => client.standbyTasks.includes(task) && client.hostInfo !== null)
+      .map((client) => client.hostInfo as string);
+    return { activeHost: owner?.hostInfo ?? null, standbyHosts, partition };
   }
 
   /** Every instance of the application, as the last completed rebalance assigned them. */
@@ -767,8 +841,8 @@ export class KafkaStreams {
       this.#clients = members.map((member) => {
         const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
         const info = decodeMemberInfo(metadata?.userData);
-        const assignment =
-          AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {};
+        const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        const assignment = decoded?.assignment ?? {};
         const topicPartitions = Object.entries(assignment).flatMap(([topic, partitions]) =>
           partitions.map((partition) => ({ topic, partition })),
         );
@@ -782,12 +856,27 @@ export class KafkaStreams {
           .subtopologies()
           .filter((s) => subs.has(s.id))
           .flatMap((s) => s.stores.map((store) => store.name));
-        return { hostInfo: info.server, activeTasks: [...tasks].sort(), stateStoreNames, topicPartitions };
+        return {
+          memberId: member.memberId,
+          hostInfo: info.server,
+          activeTasks: [...tasks].sort(),
+          standbyTasks: decodeStandbys(decoded?.userData).sort(),
+          stateStoreNames,
+          topicPartitions,
+        };
       });
     } catch {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }
   }
+}
+
+/** LevelDB's LOCK is held: another process (or instance) has the store open. */
+function isLocked(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'LEVEL_LOCKED') return true;
+  }
+  return false;
 }
 
 function groupByTopic(offsets: readonly { topic: string; partition: number; offset: string }[]) {

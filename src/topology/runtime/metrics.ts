@@ -18,6 +18,8 @@ export class StreamsMetrics {
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restoredRecords: Counter<'store'>;
   readonly fencedCommits: Counter;
+  readonly standbyRecords: Counter<'store'>;
+  readonly restoreRemaining: Gauge<'store' | 'task'>;
 
   constructor(applicationId: string, registry = new Registry()) {
     this.registry = registry;
@@ -83,6 +85,18 @@ export class StreamsMetrics {
     this.restoredRecords = new Counter({
       name: 'probestream_restored_records_total',
       help: 'Changelog records read to rebuild each store',
+      labelNames: ['store'],
+      registers,
+    });
+    this.restoreRemaining = new Gauge({
+      name: 'probestream_restore_remaining_records',
+      help: 'Changelog records still to read before a restoring store is ready, by store and task',
+      labelNames: ['store', 'task'],
+      registers,
+    });
+    this.standbyRecords = new Counter({
+      name: 'probestream_standby_records_total',
+      help: 'Changelog records applied to standby copies, by store',
       labelNames: ['store'],
       registers,
     });

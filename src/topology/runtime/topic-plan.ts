@@ -123,7 +123,10 @@ export async function fetchUserTopicPartitions(
   return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
 }
 
-/** Creates the internal topics that are missing, and checks the partition counts of those that exist. */
+/**
+ * Creates the internal topics that are missing, and checks the partition counts of all of them. Instances
+ * starting together race to create the same topics: whoever loses finds them created, which is fine.
+ */
 export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = plan.internal.filter((t) => !existing.has(t.topic));
@@ -131,13 +134,17 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
     try {
       await admin.createTopics({ topics: missing, waitForLeaders: true });
     } catch (error) {
-      // Another instance may have created them first; the check below decides.
-      if (!String((error as Error).message).match(/already exists/i)) throw error;
+      const now = new Set(await admin.listTopics());
+      if (!missing.every((t) => now.has(t.topic))) throw error;
     }
   }
-  const present = plan.internal.filter((t) => existing.has(t.topic));
-  if (present.length === 0) return;
-  const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => t.topic) });
+  // Wait for leaders (a topic another instance just created may not have them yet) and check the counts.
+  const topics = plan.internal.map((t) => t.topic);
+  let metadata = await admin.fetchTopicMetadata({ topics });
+  for (let attempt = 0; attempt < 50 && !allLed(metadata.topics); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    metadata = await admin.fetchTopicMetadata({ topics });
+  }
   for (const topic of metadata.topics) {
     const wanted = plan.partitions.get(topic.name);
     if (wanted !== undefined && topic.partitions.length !== wanted) {
@@ -147,4 +154,8 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
       );
     }
   }
+}
+
+function allLed(topics: readonly { partitions: readonly { leader: number }[] }[]): boolean {
+  return topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0));
 }

@@ -220,4 +220,65 @@ describe('durable state on LevelDB, replicated to changelogs', () => {
     expect(produced).toBeGreaterThan(4000);
     expect(counts).toEqual(Object.fromEntries(truth));
   });
+
+  it('fails over to the survivor of two instances, which answers for every key without restoring from 0, thanks to its standby', {
+    timeout: 120_000,
+  }, async () => {
+    const input = uniqueName('failover-in');
+    const applicationId = uniqueName('failover-app');
+    await createTopics(context.admin, { [input]: 4 });
+    const child = new StreamsChild({
+      brokers: inject('kafkaBrokers'),
+      applicationId,
+      input,
+      stateDir: newStateDir(),
+      guarantee: 'at_least_once',
+      commitIntervalMs: 200,
+      applicationServer: '127.0.0.1:7101',
+      numStandbyReplicas: 1,
+    });
+    await child.waitFor('RUNNING');
+    const survivor = testStreams(countTopology(input), {
+      applicationId,
+      applicationServer: '127.0.0.1:7102',
+      numStandbyReplicas: 1,
+    });
+    context.running.push(survivor);
+    await survivor.start();
+    await eventually(
+      () => survivor.metadataForAllStreamsClients(),
+      (clients) =>
+        clients.length === 2 &&
+        clients.every((c) => c.activeTasks.length === 2 && c.standbyTasks.length === 2),
+    );
+    const truth = await produceCounts(input, 40, 30);
+    await eventually(
+      async () =>
+        (await context.admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? [],
+      (partitions) => partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0) === 1200,
+    );
+    // The survivor's standbys follow the other instance's changelogs until they stop growing.
+    let applied = -1;
+    await eventually(
+      async () => {
+        const now = await total(survivor.metrics.standbyRecords);
+        const settled = now > 0 && now === applied;
+        applied = now;
+        return settled;
+      },
+      (settled) => settled,
+    );
+    const restoredBefore = await total(survivor.metrics.restoredRecords);
+
+    await child.kill();
+    const counts = await eventually(
+      () => countsOf(survivor, truth.keys()),
+      (answers) => [...truth].every(([key, count]) => answers[key] === count),
+      60_000,
+    );
+    expect(counts).toEqual(Object.fromEntries(truth));
+    expect(survivor.metadataForAllStreamsClients().map((c) => c.activeTasks.length)).toEqual([4]);
+    // Taking over the two tasks read nothing from the changelogs: their standby copies were up to date.
+    expect(await total(survivor.metrics.restoredRecords)).toBe(restoredBefore);
+  });
 });

@@ -1,6 +1,7 @@
 import { AssignerProtocol } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
+  assignStandbys,
   assignTasks,
   decodeMemberInfo,
   encodeMemberInfo,
@@ -132,13 +133,42 @@ describe('assignTasks', () => {
   });
 });
 
+describe('assignStandbys', () => {
+  it("puts each task's standbys on other members, sticky first, then the least loaded", () => {
+    const active = new Map([
+      ['a', ['0_0', '0_1']],
+      ['b', ['0_2']],
+      ['c', ['0_3']],
+    ]);
+    const standbys = assignStandbys(active, new Map([['c', ['0_0']]]), 1);
+    for (const [member, tasks] of standbys) {
+      for (const task of tasks) expect(active.get(member)).not.toContain(task);
+    }
+    expect(standbys.get('c')).toContain('0_0');
+    expect([...standbys.values()].flat().sort()).toEqual(['0_0', '0_1', '0_2', '0_3']);
+    expect(assignStandbys(active, new Map(), 2).get('a')).toEqual(['0_2', '0_3']);
+    expect([...assignStandbys(active, new Map(), 0).values()].flat()).toEqual([]);
+  });
+
+  it('assigns an orphaned task to the member that kept its standby', () => {
+    const assignment = assignTasks(
+      ['a', 'b'],
+      new Map([['a', ['0_0']]]),
+      ['0_0', '0_1'],
+      new Map([['b', ['0_1']]]),
+    );
+    expect(assignment.get('b')).toEqual(['0_1']);
+  });
+});
+
 describe('encodeMemberInfo and decodeMemberInfo', () => {
   it('round-trip a server and tasks', () => {
-    const info: MemberInfo = { server: 'host-1:8080', tasks: ['0_1', '1_0'] };
+    const info: MemberInfo = { server: 'host-1:8080', tasks: ['0_1', '1_0'], standbys: ['1_1'] };
     expect(decodeMemberInfo(encodeMemberInfo(info))).toEqual(info);
     expect(decodeMemberInfo(encodeMemberInfo({ server: null, tasks: [] }))).toEqual({
       server: null,
       tasks: [],
+      standbys: [],
     });
   });
 
@@ -150,12 +180,12 @@ describe('encodeMemberInfo and decodeMemberInfo', () => {
     ['another version', Buffer.from(JSON.stringify({ v: 2, server: 'h:1', tasks: ['0_0'] }))],
     ['a JSON number', Buffer.from('42')],
   ])('reads %s as a member with no server and no tasks', (_, data) => {
-    expect(decodeMemberInfo(data)).toEqual({ server: null, tasks: [] });
+    expect(decodeMemberInfo(data)).toEqual({ server: null, tasks: [], standbys: [] });
   });
 
   it('drops tasks that are not strings and a server that is not one', () => {
     const data = Buffer.from(JSON.stringify({ v: 1, server: 7, tasks: ['0_0', 3, null] }));
-    expect(decodeMemberInfo(data)).toEqual({ server: null, tasks: ['0_0'] });
+    expect(decodeMemberInfo(data)).toEqual({ server: null, tasks: ['0_0'], standbys: [] });
   });
 });
 
@@ -196,7 +226,7 @@ describe('streamsAssignor with kafkajs', () => {
     const { metadata } = assigner.protocol({ topics: ['a'] });
     const decoded = AssignerProtocol.MemberMetadata.decode(metadata);
     expect(decoded?.topics).toEqual(['a']);
-    expect(decodeMemberInfo(decoded?.userData)).toEqual({ server: 'h:1', tasks: [] });
+    expect(decodeMemberInfo(decoded?.userData)).toEqual({ server: 'h:1', tasks: [], standbys: [] });
   });
 
   it('assigns every partition of every topic exactly once, co-partitioned', async () => {

@@ -136,7 +136,7 @@ describe('streamsConfig', () => {
       { ...minimal, processingExceptionHandler: 'ignore' },
       'processingExceptionHandler',
     ],
-    ['numStandbyReplicas is 1', { ...minimal, numStandbyReplicas: 1 }, 'numStandbyReplicas'],
+    ['numStandbyReplicas is 4', { ...minimal, numStandbyReplicas: 4 }, 'numStandbyReplicas'],
     ['sessionTimeoutMs is under 6 s', { ...minimal, sessionTimeoutMs: 5999 }, 'sessionTimeoutMs'],
     ['cacheMaxBytes is negative', { ...minimal, cacheMaxBytes: -1 }, 'cacheMaxBytes'],
     ['stateDir is empty', { ...minimal, stateDir: '' }, 'stateDir'],

@@ -1,0 +1,98 @@
+import { LevelDbKeyValueStore } from '../../stores/index.js';
+import type { PartitionReader } from '../kafka/partition-reader.js';
+import type { TaskId } from '../record.js';
+import { taskIdString } from '../record.js';
+import type { Subtopology } from '../topology.js';
+import { restoreStore } from './restorer.js';
+
+/** Where a standby keeps a store and which changelog it follows. */
+export interface StandbyStore {
+  readonly name: string;
+  readonly location: string;
+  readonly changelog: string;
+}
+
+/**
+ * A warm copy of a task that runs elsewhere: it opens the task's persistent stores and follows their
+ * changelogs, writing data and offsets as it goes, so that if the task moves here it restores only the
+ * tail. It processes nothing. In-memory stores have no standby: they would be rebuilt from 0 anyway.
+ */
+export class StandbyTask {
+  readonly id: TaskId;
+  readonly #stores: StandbyStore[];
+  readonly #reader: PartitionReader;
+  readonly #onRecords: (store: string, count: number) => void;
+  readonly #abort = new AbortController();
+  #running: Promise<void> | undefined;
+  #open: LevelDbKeyValueStore[] = [];
+
+  constructor(
+    id: TaskId,
+    stores: StandbyStore[],
+    reader: PartitionReader,
+    onRecords: (store: string, count: number) => void,
+  ) {
+    this.id = id;
+    this.#stores = stores;
+    this.#reader = reader;
+    this.#onRecords = onRecords;
+  }
+
+  /** The persistent, logged stores of a sub-topology: what a standby of one of its tasks keeps. */
+  static storesOf(
+    sub: Subtopology,
+    storeDir: (store: string) => string,
+    changelog: (store: string) => string,
+  ): StandbyStore[] {
+    return sub.stores
+      .filter((builder) => builder.persistent && builder.logging && !builder.sourceTopic)
+      .map((builder) => ({
+        name: builder.name,
+        location: storeDir(builder.name),
+        changelog: changelog(builder.name),
+      }));
+  }
+
+  get idString(): string {
+    return taskIdString(this.id);
+  }
+
+  /** Opens the stores and follows the changelogs until stop(). Failures end the standby, quietly: it is a cache. */
+  start(pollMs = 250): void {
+    this.#running = (async () => {
+      const signal = this.#abort.signal;
+      try {
+        for (const store of this.#stores)
+          this.#open.push(await LevelDbKeyValueStore.open(store.location, store.name));
+        while (!signal.aborted) {
+          for (const [i, store] of this.#stores.entries()) {
+            let counted = 0;
+            await restoreStore({
+              reader: this.#reader,
+              store: this.#open[i] as LevelDbKeyValueStore,
+              storeName: store.name,
+              topic: store.changelog,
+              partition: this.id.partition,
+              signal,
+              onProgress: (progress) => {
+                this.#onRecords(store.name, progress.restored - counted);
+                counted = progress.restored;
+              },
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+        }
+      } catch {
+        // Stopped, or the changelog could not be read: the active task restores whatever is missing.
+      }
+    })();
+  }
+
+  /** Stops following and closes the stores (their files stay, for the active task to open). */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#running;
+    for (const store of this.#open) await store.close();
+    this.#open = [];
+  }
+}

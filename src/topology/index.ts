@@ -35,15 +35,11 @@ export {
   streamsConfig,
 } from './runtime/config.js';
 // Running a topology
-export {
-  KafkaStreams,
-  type KeyQueryMetadata,
-  type StreamsMetadata,
-  type StreamsState,
-} from './runtime/kafka-streams.js';
+export { KafkaStreams, type StreamsState } from './runtime/kafka-streams.js';
 export { StreamsMetrics } from './runtime/metrics.js';
 // Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
+export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 // Serdes and errors
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from './serdes.js';
 export { type StoreBuilder, Stores } from './store-builder.js';

@@ -1,4 +1,5 @@
-import type { Producer, RecordMetadata } from 'kafkajs';
+import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
+import { StreamsError } from '../errors.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
 import { type Checkpointed, isCheckpointed } from './restorer.js';
 import type { StreamTask, TaskStore } from './task.js';
@@ -139,4 +140,102 @@ export function isFenced(error: unknown): boolean {
     e = e.cause as typeof e;
   }
   return false;
+}
+
+/**
+ * at_least_once: produce every task's records through one idempotent producer and wait for the
+ * acknowledgements, write each persistent store's data with its changelog offset, then commit the input
+ * offsets. Kafka refusing the offsets because the group is rebalancing is not an error: the rebalance
+ * drops what was not committed.
+ */
+export async function commitAtLeastOnce(
+  prepared: readonly PreparedTask[],
+  deps: {
+    producer: Producer;
+    consumer: Consumer;
+    changelogTopic: (store: string) => string;
+    rebalancing: () => boolean;
+  },
+): Promise<void> {
+  let ends: Map<string, bigint>;
+  try {
+    ends = await sendAll((batch) => deps.producer.sendBatch(batch), mergeRecords(prepared));
+  } catch (error) {
+    throw new StreamsError(
+      'COMMIT_FAILED',
+      `Kafka did not take the records of a commit: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  for (const task of prepared) await writeCheckpoints(task, ends, deps.changelogTopic);
+  const all = prepared.flatMap((task) => task.offsets);
+  if (all.length === 0) return;
+  try {
+    await deps.consumer.commitOffsets(all);
+  } catch (error) {
+    const type = (error as { type?: string }).type ?? '';
+    if (
+      /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
+      deps.rebalancing()
+    ) {
+      return;
+    }
+    throw new StreamsError(
+      'COMMIT_FAILED',
+      `Kafka refused the offsets of a commit: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  for (const task of prepared) task.task.committed(task.offsets);
+}
+
+/**
+ * exactly_once, one task: its changelog records, output and input offsets (sendOffsets) in one transaction
+ * of its own producer; LevelDB is written only after the transaction committed. 'fenced' when a newer
+ * producer of the same task replaced this one; any other failure throws COMMIT_FAILED.
+ */
+export async function commitTransaction(
+  prepared: PreparedTask,
+  producer: Producer,
+  deps: { groupId: string; changelogTopic: (store: string) => string },
+): Promise<'committed' | 'fenced'> {
+  if (prepared.offsets.length === 0 && prepared.records.size === 0) {
+    await writeCheckpoints(prepared, new Map(), deps.changelogTopic);
+    return 'committed';
+  }
+  const transaction = await producer.transaction();
+  let ends: Map<string, bigint>;
+  try {
+    ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records);
+    if (prepared.offsets.length > 0) {
+      await transaction.sendOffsets({
+        consumerGroupId: deps.groupId,
+        topics: groupByTopic(prepared.offsets),
+      });
+    }
+    await transaction.commit();
+  } catch (error) {
+    if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+    if (isFenced(error)) return 'fenced';
+    throw new StreamsError(
+      'COMMIT_FAILED',
+      `the transaction of task ${prepared.task.idString} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  await writeCheckpoints(prepared, ends, deps.changelogTopic);
+  prepared.task.committed(prepared.offsets);
+  return 'committed';
+}
+
+function groupByTopic(offsets: readonly TopicPartitionOffset[]) {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }

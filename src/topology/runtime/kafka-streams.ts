@@ -1,39 +1,26 @@
-import {
-  type Admin,
-  AssignerProtocol,
-  type Consumer,
-  Kafka,
-  logLevel as kafkaLogLevel,
-  type Producer,
-} from 'kafkajs';
-import {
-  type BytesStore,
-  type KeyValue,
-  LevelDbKeyValueStore,
-  type ReadOnlyKeyValueStore,
-} from '../../stores/index.js';
+import { type Admin, type Consumer, Kafka, logLevel as kafkaLogLevel, type Producer } from 'kafkajs';
+import type { ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
 import { parseTaskId, taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
-import { decodeMemberInfo, decodeStandbys, streamsAssignor, taskOf } from './assignor.js';
-import {
-  isFenced,
-  mergeRecords,
-  type PreparedTask,
-  prepareTask,
-  sendAll,
-  writeCheckpoints,
-} from './commit.js';
+import { streamsAssignor, taskOf } from './assignor.js';
+import { commitAtLeastOnce, commitTransaction, type PreparedTask, prepareTask } from './commit.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
 import { StreamsMetrics } from './metrics.js';
-import { partitionForKey } from './murmur2.js';
 import { Mutex } from './mutex.js';
 import { BufferingRecordCollector } from './record-collector.js';
-import { restoreStore } from './restorer.js';
+import { restoreTask } from './restorer.js';
 import { StandbyTask } from './standby-task.js';
 import { StateDirectory } from './state-directory.js';
+import {
+  describeClients,
+  type KeyQueryMetadata,
+  keyQueryMetadata,
+  localStoreView,
+  type StreamsMetadata,
+} from './streams-metadata.js';
 import { StreamTask, type TaskEnvironment } from './task.js';
 import {
   ensureInternalTopics,
@@ -50,25 +37,6 @@ export type StreamsState =
   | 'PENDING_SHUTDOWN'
   | 'NOT_RUNNING'
   | 'ERROR';
-
-/** Which instance serves a key, for routing an interactive query. */
-export interface KeyQueryMetadata {
-  /** host:port of the instance running the key's task; null while the group is rebalancing. */
-  readonly activeHost: string | null;
-  /** host:port of the instances keeping a standby copy of the key's task (num.standby.replicas). */
-  readonly standbyHosts: readonly string[];
-  readonly partition: number;
-}
-
-/** One instance of the application, as the group's assignment shows it. */
-export interface StreamsMetadata {
-  readonly memberId: string;
-  readonly hostInfo: string | null;
-  readonly activeTasks: readonly string[];
-  readonly standbyTasks: readonly string[];
-  readonly stateStoreNames: readonly string[];
-  readonly topicPartitions: readonly { topic: string; partition: number }[];
-}
 
 type StateListener = (newState: StreamsState, oldState: StreamsState) => void;
 
@@ -506,28 +474,7 @@ export class KafkaStreams {
       await producer.connect();
       await (await producer.transaction()).abort();
     }
-    const inner = new Map<string, BytesStore>();
-    for (const builder of sub.stores) {
-      if (!builder.persistent) continue;
-      await this.#stateDirectory.ensureTaskDir(key);
-      const location = this.#stateDirectory.storeDir(key, builder.name);
-      try {
-        inner.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
-      } catch (error) {
-        if (isLocked(error)) {
-          throw new StreamsError(
-            'ILLEGAL_STATE',
-            `the state of task ${key} in ${location} is in use by another process: give each instance its own stateDir`,
-            { cause: error },
-          );
-        }
-        log(
-          `store ${builder.name} of task ${key} cannot be opened (${(error as Error).message}): rebuilding it`,
-        );
-        await LevelDbKeyValueStore.destroy(location);
-        inner.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
-      }
-    }
+    const inner = await this.#stateDirectory.openStores(key, sub.stores, log);
     const task = new StreamTask(id, sub, this.#topology, this.#environment(collector), inner);
     try {
       await this.#restore(task);
@@ -540,52 +487,14 @@ export class KafkaStreams {
   }
 
   /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */
-  async #restore(task: StreamTask): Promise<void> {
-    const reader = this.#reader as PartitionReader;
-    for (const store of task.stores.values()) {
-      const builder = store.builder;
-      const topic = builder.sourceTopic ?? (builder.logging ? this.#changelogTopic(builder.name) : undefined);
-      if (!topic) continue;
-      const labels = { store: builder.name, task: task.idString };
-      const started = Date.now();
-      let lastBeat = started;
-      let lastLog = started;
-      let restoredSoFar = 0;
-      const restored = await restoreStore({
-        reader,
-        store: store.inner,
-        storeName: builder.name,
-        topic,
-        partition: task.id.partition,
-        ...(builder.sourceTopic ? { validate: builder.valueSerde } : {}),
-        onProgress: async (progress) => {
-          this.metrics.restoredRecords.inc({ store: builder.name }, progress.restored - restoredSoFar);
-          restoredSoFar = progress.restored;
-          const remaining = Math.max(0, Number(progress.to - progress.from) - progress.restored);
-          this.metrics.restoreRemaining.set(labels, remaining);
-          if (progress.restored === 0 && progress.to > progress.from) {
-            log(
-              `task ${task.idString}: restoring ${builder.name} from ${topic}-${progress.partition}, offsets ${progress.from} to ${progress.to}`,
-            );
-          } else if (Date.now() - lastLog > 1000) {
-            lastLog = Date.now();
-            log(
-              `task ${task.idString}: restoring ${builder.name}, ${progress.restored} records read, about ${remaining} to go`,
-            );
-          }
-          if (this.#heartbeat && Date.now() - lastBeat > 1000) {
-            lastBeat = Date.now();
-            await this.#heartbeat();
-          }
-        },
-      });
-      this.metrics.restoreRemaining.set(labels, 0);
-      if (restored > 0) {
-        log(
-          `task ${task.idString}: restored ${restored} records of ${builder.name} in ${Date.now() - started} ms`,
-        );
-      }
-    }
+  #restore(task: StreamTask): Promise<void> {
+    return restoreTask(task, {
+      reader: this.#reader as PartitionReader,
+      metrics: this.metrics,
+      changelogTopic: this.#changelogTopic,
+      heartbeat: () => this.#heartbeat?.(),
+      log,
+    });
   }
 
   /**
@@ -611,7 +520,12 @@ export class KafkaStreams {
     const work =
       this.config.processingGuarantee === 'exactly_once'
         ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active)))
-        : this.#commitAtLeastOnce(prepared);
+        : commitAtLeastOnce(prepared, {
+            producer: this.#producer as Producer,
+            consumer: this.#consumer as Consumer,
+            changelogTopic: this.#changelogTopic,
+            rebalancing: () => this.#rebalancing,
+          });
     this.#inflightCommit = work.then(
       () => {
         this.metrics.commits.inc();
@@ -634,91 +548,28 @@ export class KafkaStreams {
     this.#fenced.clear();
   }
 
+  /**
+   * One task's exactly-once commit. A producer fenced by a newer one (the task now runs elsewhere: this
+   * instance is a zombie) closes the task; the group's next rebalance settles who owns what.
+   */
+  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<void> {
+    const outcome = await commitTransaction(prepared, active.producer as Producer, {
+      groupId: this.config.applicationId,
+      changelogTopic: this.#changelogTopic,
+    });
+    if (outcome === 'fenced') {
+      log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
+      this.metrics.fencedCommits.inc();
+      // Closed by the next section that holds the lock: this commit may be awaited by one that does.
+      this.#fenced.add(active);
+    }
+  }
+
   /** Waits for the commit under way, if any. */
   async #settleCommit(): Promise<void> {
     const inflight = this.#inflightCommit;
     this.#inflightCommit = undefined;
     await inflight;
-  }
-
-  async #commitAtLeastOnce(prepared: readonly PreparedTask[]): Promise<void> {
-    let ends: Map<string, bigint>;
-    try {
-      ends = await sendAll((batch) => (this.#producer as Producer).sendBatch(batch), mergeRecords(prepared));
-    } catch (error) {
-      throw new StreamsError(
-        'COMMIT_FAILED',
-        `Kafka did not take the records of a commit: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    for (const task of prepared) await writeCheckpoints(task, ends, this.#changelogTopic);
-    const all = prepared.flatMap((task) => task.offsets);
-    if (all.length === 0) return;
-    try {
-      await (this.#consumer as Consumer).commitOffsets(all);
-    } catch (error) {
-      const type = (error as { type?: string }).type ?? '';
-      if (
-        /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
-        this.#rebalancing
-      ) {
-        return;
-      }
-      throw new StreamsError(
-        'COMMIT_FAILED',
-        `Kafka refused the offsets of a commit: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    for (const task of prepared) task.task.committed(task.offsets);
-  }
-
-  /**
-   * One task's exactly-once commit. A producer fenced by a newer one (the task now runs elsewhere: this
-   * instance is a zombie) aborts nothing it can still reach and closes the task; the group's next
-   * rebalance settles who owns what. Any other failure fails the instance.
-   */
-  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<void> {
-    const producer = active.producer as Producer;
-    if (prepared.offsets.length === 0 && prepared.records.size === 0) {
-      await writeCheckpoints(prepared, new Map(), this.#changelogTopic);
-      return;
-    }
-    const transaction = await producer.transaction();
-    let ends: Map<string, bigint>;
-    try {
-      ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records);
-      if (prepared.offsets.length > 0) {
-        await transaction.sendOffsets({
-          consumerGroupId: this.config.applicationId,
-          topics: groupByTopic(prepared.offsets),
-        });
-      }
-      await transaction.commit();
-    } catch (error) {
-      if (transaction.isActive()) await transaction.abort().catch(() => undefined);
-      if (isFenced(error)) {
-        log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
-        this.metrics.fencedCommits.inc();
-        // Closed by the next section that holds the lock: this commit may be awaited by one that does.
-        this.#fenced.add(active);
-        return;
-      }
-      throw new StreamsError(
-        'COMMIT_FAILED',
-        `the transaction of task ${prepared.task.idString} failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    await writeCheckpoints(prepared, ends, this.#changelogTopic);
-    prepared.task.committed(prepared.offsets);
   }
 
   async #fail(error: Error): Promise<void> {
@@ -772,57 +623,24 @@ export class KafkaStreams {
 
   /** The local instance's view of a store: keys of the tasks running here, read through their caches. */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
-    const sub = this.#topology
-      .subtopologies()
-      .find((s) => s.stores.some((store) => store.name === storeName));
-    const builder = sub?.stores.find((store) => store.name === storeName);
-    if (!sub || !builder)
-      throw new StreamsError('INVALID_STATE_STORE', `the topology has no store named ${storeName}`);
-    const local = () =>
-      [...this.#tasks.values()].map((active) => active.task).filter((task) => task.id.subtopology === sub.id);
-    const partitions = () => this.#plan?.subtopologies.find((s) => s.id === sub.id)?.partitions ?? 1;
-    return {
-      get: (key: K) => {
-        const partition = partitionForKey(builder.keySerde.serialize(key), partitions());
-        const task = local().find((t) => t.id.partition === partition);
-        return task?.stores.get(storeName)?.top.get(key) as V | undefined;
-      },
-      range: (from?: K, to?: K) =>
-        concat(local().map((t) => t.stores.get(storeName)?.top.range(from, to))) as AsyncIterable<
-          KeyValue<K, V>
-        >,
-      all: () =>
-        concat(local().map((t) => t.stores.get(storeName)?.top.all())) as AsyncIterable<KeyValue<K, V>>,
-      approximateNumEntries: () =>
-        local().reduce((n, t) => n + (t.stores.get(storeName)?.top.approximateNumEntries() ?? 0), 0),
-    };
+    return localStoreView<K, V>(
+      this.#topology,
+      storeName,
+      () => [...this.#tasks.values()].map((active) => active.task),
+      (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1,
+    );
   }
 
-  /** Where the key of a store lives: its partition, and the instance whose task owns that partition. */
+  /** Where the key of a store lives: its partition, the instance whose task owns it, and standby hosts. */
   queryMetadataForKey<K>(storeName: string, key: K): KeyQueryMetadata {
-    const sub = this.#topology
-      .subtopologies()
-      .find((s) => s.stores.some((store) => store.name === storeName));
-    const builder = sub?.stores.find((store) => store.name === storeName);
-    const planned = this.#plan?.subtopologies.find((s) => s.id === sub?.id);
-    if (!sub || !builder || !planned) {
-      throw new StreamsError(
-        'INVALID_STATE_STORE',
-        `no store named ${storeName} (or the instance has not started)`,
-      );
-    }
-    const partition = partitionForKey(
-      (builder.keySerde as { serialize(k: K): Buffer }).serialize(key),
-      planned.partitions,
+    if (!this.#plan) throw new StreamsError('INVALID_STATE_STORE', `the instance has not started`);
+    return keyQueryMetadata(
+      this.#topology,
+      this.#plan,
+      this.#rebalancing ? [] : this.#clients,
+      storeName,
+      key,
     );
-    const task = taskIdString({ subtopology: sub.id, partition });
-    const owner = this.#rebalancing
-      ? undefined
-      : this.#clients.find((client) => client.activeTasks.includes(task));
-    const standbyHosts = this.#clients
-      .filter((client) => client.standbyTasks.includes(task) && client.hostInfo !== null)
-      .map((client) => client.hostInfo as string);
-    return { activeHost: owner?.hostInfo ?? null, standbyHosts, partition };
   }
 
   /** Every instance of the application, as the last completed rebalance assigned them. */
@@ -830,68 +648,22 @@ export class KafkaStreams {
     return this.#clients;
   }
 
-  /** Reads every member's server and assignment from the group description (kafkajs keeps only its own). */
   async #refreshClients(): Promise<void> {
-    const admin = this.#admin;
-    const plan = this.#plan;
-    if (!admin || !plan) return;
+    if (!this.#admin || !this.#plan) return;
     try {
-      const { groups } = await admin.describeGroups([this.config.applicationId]);
-      const members = groups[0]?.members ?? [];
-      this.#clients = members.map((member) => {
-        const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
-        const info = decodeMemberInfo(metadata?.userData);
-        const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-        const assignment = decoded?.assignment ?? {};
-        const topicPartitions = Object.entries(assignment).flatMap(([topic, partitions]) =>
-          partitions.map((partition) => ({ topic, partition })),
-        );
-        const tasks = new Set<string>();
-        for (const { topic, partition } of topicPartitions) {
-          const id = taskOf(topic, partition, plan.subtopologies);
-          if (id) tasks.add(taskIdString(id));
-        }
-        const subs = new Set([...tasks].map((t) => Number(t.split('_')[0])));
-        const stateStoreNames = this.#topology
-          .subtopologies()
-          .filter((s) => subs.has(s.id))
-          .flatMap((s) => s.stores.map((store) => store.name));
-        return {
-          memberId: member.memberId,
-          hostInfo: info.server,
-          activeTasks: [...tasks].sort(),
-          standbyTasks: decodeStandbys(decoded?.userData).sort(),
-          stateStoreNames,
-          topicPartitions,
-        };
-      });
+      this.#clients = await describeClients(
+        this.#admin,
+        this.config.applicationId,
+        this.#plan,
+        this.#topology,
+      );
     } catch {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }
   }
 }
 
-/** LevelDB's LOCK is held: another process (or instance) has the store open. */
-function isLocked(error: unknown): boolean {
-  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 'LEVEL_LOCKED') return true;
-  }
-  return false;
-}
-
-function groupByTopic(offsets: readonly { topic: string; partition: number; offset: string }[]) {
-  const byTopic = new Map<string, { partition: number; offset: string }[]>();
-  for (const { topic, partition, offset } of offsets) {
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
-  }
-  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-}
-
 /** The engine's own log lines: stderr, one line each, never a secret (no config is printed). */
 function log(message: string): void {
   if (process.env.PROBESTREAM_LOG !== 'silent') process.stderr.write(`[probestream] ${message}\n`);
-}
-
-async function* concat<T>(iterables: readonly (AsyncIterable<T> | undefined)[]): AsyncGenerator<T> {
-  for (const iterable of iterables) if (iterable) yield* iterable;
 }

@@ -2,6 +2,8 @@ import type { BytesStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { PartitionReaderError } from '../kafka/partition-reader.js';
 import type { Serde } from '../serdes.js';
+import type { StreamsMetrics } from './metrics.js';
+import type { StreamTask } from './task.js';
 
 /** The part of a checkpointed (persistent) store that restoring uses. */
 export interface Checkpointed {
@@ -96,5 +98,65 @@ function readable(serde: Serde<unknown>, value: Buffer, topic: string): boolean 
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Restores every store of a new task before it processes anything, with progress in metrics and a log
+ * line per step, and a heartbeat now and then so a long restore does not cost the group membership.
+ */
+export async function restoreTask(
+  task: StreamTask,
+  deps: {
+    reader: PartitionReader;
+    metrics: StreamsMetrics;
+    changelogTopic: (store: string) => string;
+    heartbeat: () => Promise<void> | undefined;
+    log: (message: string) => void;
+  },
+): Promise<void> {
+  for (const store of task.stores.values()) {
+    const builder = store.builder;
+    const topic = builder.sourceTopic ?? (builder.logging ? deps.changelogTopic(builder.name) : undefined);
+    if (!topic) continue;
+    const labels = { store: builder.name, task: task.idString };
+    const started = Date.now();
+    let lastBeat = started;
+    let lastLog = started;
+    let counted = 0;
+    const restored = await restoreStore({
+      reader: deps.reader,
+      store: store.inner,
+      storeName: builder.name,
+      topic,
+      partition: task.id.partition,
+      ...(builder.sourceTopic ? { validate: builder.valueSerde } : {}),
+      onProgress: async (progress) => {
+        deps.metrics.restoredRecords.inc({ store: builder.name }, progress.restored - counted);
+        counted = progress.restored;
+        const remaining = Math.max(0, Number(progress.to - progress.from) - progress.restored);
+        deps.metrics.restoreRemaining.set(labels, remaining);
+        if (progress.restored === 0 && progress.to > progress.from) {
+          deps.log(
+            `task ${task.idString}: restoring ${builder.name} from ${topic}-${progress.partition}, offsets ${progress.from} to ${progress.to}`,
+          );
+        } else if (Date.now() - lastLog > 1000) {
+          lastLog = Date.now();
+          deps.log(
+            `task ${task.idString}: restoring ${builder.name}, ${progress.restored} read, about ${remaining} to go`,
+          );
+        }
+        if (Date.now() - lastBeat > 1000) {
+          lastBeat = Date.now();
+          await deps.heartbeat();
+        }
+      },
+    });
+    deps.metrics.restoreRemaining.set(labels, 0);
+    if (restored > 0) {
+      deps.log(
+        `task ${task.idString}: restored ${restored} records of ${builder.name} in ${Date.now() - started} ms`,
+      );
+    }
   }
 }

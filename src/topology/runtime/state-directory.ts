@@ -1,5 +1,8 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { type BytesStore, LevelDbKeyValueStore } from '../../stores/index.js';
+import { StreamsError } from '../errors.js';
+import type { StoreBuilder } from '../store-builder.js';
 
 /**
  * The layout of local state: `<state.dir>/<application.id>/<task>/<store>`, one LevelDB per task and store,
@@ -55,4 +58,46 @@ export class StateDirectory {
     }
     return removed;
   }
+
+  /**
+   * Opens a task's persistent stores in LevelDB. A store that cannot be opened (corrupt, not a LevelDB) is
+   * deleted and opened empty, to be rebuilt from its changelog; one locked by another process is an error.
+   */
+  async openStores(
+    task: string,
+    builders: readonly StoreBuilder[],
+    log: (message: string) => void,
+  ): Promise<Map<string, BytesStore>> {
+    const stores = new Map<string, BytesStore>();
+    for (const builder of builders) {
+      if (!builder.persistent) continue;
+      await this.ensureTaskDir(task);
+      const location = this.storeDir(task, builder.name);
+      try {
+        stores.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
+      } catch (error) {
+        if (isLocked(error)) {
+          throw new StreamsError(
+            'ILLEGAL_STATE',
+            `the state of task ${task} in ${location} is in use by another process: give each instance its own stateDir`,
+            { cause: error },
+          );
+        }
+        log(
+          `store ${builder.name} of task ${task} cannot be opened (${(error as Error).message}): rebuilding it`,
+        );
+        await LevelDbKeyValueStore.destroy(location);
+        stores.set(builder.name, await LevelDbKeyValueStore.open(location, builder.name));
+      }
+    }
+    return stores;
+  }
+}
+
+/** LevelDB's LOCK is held: another process (or instance) has the store open. */
+function isLocked(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 'LEVEL_LOCKED') return true;
+  }
+  return false;
 }

@@ -1,0 +1,123 @@
+import { type Admin, AssignerProtocol } from 'kafkajs';
+import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
+import { StreamsError } from '../errors.js';
+import { taskIdString } from '../record.js';
+import type { Topology } from '../topology.js';
+import { decodeMemberInfo, decodeStandbys, taskOf } from './assignor.js';
+import { partitionForKey } from './murmur2.js';
+import type { StreamTask } from './task.js';
+import type { TopicPlan } from './topic-plan.js';
+
+/** Which instance serves a key, for routing an interactive query. */
+export interface KeyQueryMetadata {
+  /** host:port of the instance running the key's task; null while the group is rebalancing. */
+  readonly activeHost: string | null;
+  /** host:port of the instances keeping a standby copy of the key's task (num.standby.replicas). */
+  readonly standbyHosts: readonly string[];
+  readonly partition: number;
+}
+
+/** One instance of the application, as the group's assignment shows it. */
+export interface StreamsMetadata {
+  readonly memberId: string;
+  readonly hostInfo: string | null;
+  readonly activeTasks: readonly string[];
+  readonly standbyTasks: readonly string[];
+  readonly stateStoreNames: readonly string[];
+  readonly topicPartitions: readonly { topic: string; partition: number }[];
+}
+
+function storeOf(topology: Topology, storeName: string) {
+  const sub = topology.subtopologies().find((s) => s.stores.some((store) => store.name === storeName));
+  const builder = sub?.stores.find((store) => store.name === storeName);
+  if (!sub || !builder)
+    throw new StreamsError('INVALID_STATE_STORE', `the topology has no store named ${storeName}`);
+  return { sub, builder };
+}
+
+/**
+ * Every member's server, active and standby tasks, read from the group description: kafkajs hands a member
+ * only its own decoded partitions, but the coordinator keeps every member's metadata and assignment bytes.
+ */
+export async function describeClients(
+  admin: Admin,
+  groupId: string,
+  plan: TopicPlan,
+  topology: Topology,
+): Promise<StreamsMetadata[]> {
+  const { groups } = await admin.describeGroups([groupId]);
+  return (groups[0]?.members ?? []).map((member) => {
+    const info = decodeMemberInfo(AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.userData);
+    const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    const topicPartitions = Object.entries(decoded?.assignment ?? {}).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    const tasks = new Set<string>();
+    for (const { topic, partition } of topicPartitions) {
+      const id = taskOf(topic, partition, plan.subtopologies);
+      if (id) tasks.add(taskIdString(id));
+    }
+    const subs = new Set([...tasks].map((t) => Number(t.split('_')[0])));
+    const stateStoreNames = topology
+      .subtopologies()
+      .filter((s) => subs.has(s.id))
+      .flatMap((s) => s.stores.map((store) => store.name));
+    return {
+      memberId: member.memberId,
+      hostInfo: info.server,
+      activeTasks: [...tasks].sort(),
+      standbyTasks: decodeStandbys(decoded?.userData).sort(),
+      stateStoreNames,
+      topicPartitions,
+    };
+  });
+}
+
+/** The partition of a store's key (as its serde writes it), and who serves that partition. */
+export function keyQueryMetadata<K>(
+  topology: Topology,
+  plan: TopicPlan,
+  clients: readonly StreamsMetadata[],
+  storeName: string,
+  key: K,
+): KeyQueryMetadata {
+  const { sub, builder } = storeOf(topology, storeName);
+  const partitions = plan.subtopologies.find((s) => s.id === sub.id)?.partitions ?? 1;
+  const partition = partitionForKey(
+    (builder.keySerde as { serialize(k: K): Buffer }).serialize(key),
+    partitions,
+  );
+  const task = taskIdString({ subtopology: sub.id, partition });
+  const owner = clients.find((client) => client.activeTasks.includes(task));
+  const standbyHosts = clients
+    .filter((client) => client.standbyTasks.includes(task) && client.hostInfo !== null)
+    .map((client) => client.hostInfo as string);
+  return { activeHost: owner?.hostInfo ?? null, standbyHosts, partition };
+}
+
+/** A read-only view of a store over the tasks running here: a key's own task answers it. */
+export function localStoreView<K, V>(
+  topology: Topology,
+  storeName: string,
+  tasks: () => readonly StreamTask[],
+  partitions: (subtopology: number) => number,
+): ReadOnlyKeyValueStore<K, V> {
+  const { sub, builder } = storeOf(topology, storeName);
+  const local = () => tasks().filter((task) => task.id.subtopology === sub.id);
+  const top = (task: StreamTask) => task.stores.get(storeName)?.top;
+  return {
+    get: (key: K) => {
+      const partition = partitionForKey(builder.keySerde.serialize(key), partitions(sub.id));
+      const task = local().find((t) => t.id.partition === partition);
+      return (task && top(task)?.get(key)) as V | undefined;
+    },
+    range: (from?: K, to?: K) =>
+      concat(local().map((t) => top(t)?.range(from, to))) as AsyncIterable<KeyValue<K, V>>,
+    all: () => concat(local().map((t) => top(t)?.all())) as AsyncIterable<KeyValue<K, V>>,
+    approximateNumEntries: () => local().reduce((n, t) => n + (top(t)?.approximateNumEntries() ?? 0), 0),
+  };
+}
+
+async function* concat<T>(iterables: readonly (AsyncIterable<T> | undefined)[]): AsyncGenerator<T> {
+  for (const iterable of iterables) if (iterable) yield* iterable;
+}

@@ -1,16 +1,19 @@
 import { engineSuite } from './engine.js';
-import { type BenchSuite, benchBroker, log, recordCount } from './support.js';
+import { stateSuite } from './state.js';
+import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './support.js';
 
 /**
  * `npm run bench -- [suite...]`: runs the named suites (all of them when none is named) against one broker,
  * printing figures as JSON lines on stdout and progress on stderr.
  *
- * Environment: KAFKA_BROKERS (host:port,...; default: a local broker started and stopped here) and
- * BENCH_RECORDS (records per suite; default 1,000,000). Exit status: 0 when every suite ran and its checks
- * held, 1 when one failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS).
+ * Environment: KAFKA_BROKERS (host:port,...; default: a local broker started and stopped here),
+ * BENCH_RECORDS (records per suite; default 1,000,000) and BENCH_KEYS (distinct keys the state suite
+ * restores and holds; default 1,000,000). `npm run bench` runs node with --expose-gc, so that memory
+ * figures can collect garbage first. Exit status: 0 when every suite ran and its checks held, 1 when one
+ * failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS or BENCH_KEYS).
  */
 
-const SUITES: readonly BenchSuite[] = [engineSuite];
+const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite];
 
 /** After the suites, the process should end on its own; if it has not by then, something was left open. */
 const EXIT_GRACE_MS = 10_000;
@@ -32,8 +35,10 @@ async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
   let records: number;
+  let keys: number;
   try {
     records = recordCount();
+    keys = keyCount();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
@@ -54,7 +59,7 @@ async function main(args: readonly string[]): Promise<number> {
     for (const suite of suites) {
       log(`suite ${suite.name}: ${records} records`);
       try {
-        await suite.run({ brokers: broker.brokers, records });
+        await suite.run({ brokers: broker.brokers, records, keys });
         log(`suite ${suite.name}: done`);
       } catch (error) {
         failed += 1;

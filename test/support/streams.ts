@@ -120,6 +120,8 @@ export function useStreamsTestContext(): StreamsTestContext {
   afterAll(async () => {
     await Promise.all(running.map((streams) => streams.close()));
     await admin?.disconnect();
+    // Worker processes may end without an 'exit' event: remove this file's state directories now.
+    for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
   return {
     get kafka() {

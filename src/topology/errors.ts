@@ -36,6 +36,14 @@ export const streamsErrorCodes = [
   'ILLEGAL_STATE',
   /** Kafka refused or failed to take records or offsets at a commit. The instance stops in state ERROR. */
   'COMMIT_FAILED',
+  /** A PartitionReader was used before `connect` or after `disconnect`. Connect it first. */
+  'PARTITION_READER_NOT_CONNECTED',
+  /** Kafka refused or failed a fetch or offset lookup, and retrying (with fresh metadata) did not help. */
+  'PARTITION_READER_FETCH_FAILED',
+  /** A read starts beyond the partition's end: the caller's state is ahead of the log. Rebuild it from 0. */
+  'PARTITION_READER_OFFSET_BEYOND_END',
+  /** The kafkajs client, the broker or the data is of a kind the reader cannot handle (Fetch v11 needed). */
+  'PARTITION_READER_UNSUPPORTED',
 ] as const;
 
 export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
@@ -57,6 +65,17 @@ export class SerdeError extends StreamsError {
   override readonly name = 'SerdeError';
 
   constructor(code: SerdeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export type PartitionReaderErrorCode = Extract<StreamsErrorCode, `PARTITION_READER_${string}`>;
+
+/** Reading a single partition failed; `code` says how. */
+export class PartitionReaderError extends StreamsError {
+  override readonly name = 'PartitionReaderError';
+
+  constructor(code: PartitionReaderErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }

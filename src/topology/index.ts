@@ -14,7 +14,13 @@ export {
   StreamsBuilder,
   type TableOptions,
 } from './dsl/streams-builder.js';
-export { SerdeError, StreamsError, type StreamsErrorCode, streamsErrorCodes } from './errors.js';
+export {
+  PartitionReaderError,
+  SerdeError,
+  StreamsError,
+  type StreamsErrorCode,
+  streamsErrorCodes,
+} from './errors.js';
 export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
 // The processor API
 export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';

@@ -17,6 +17,10 @@ describe('streamsErrorCodes', () => {
       'INVALID_STATE_STORE',
       'ILLEGAL_STATE',
       'COMMIT_FAILED',
+      'PARTITION_READER_NOT_CONNECTED',
+      'PARTITION_READER_FETCH_FAILED',
+      'PARTITION_READER_OFFSET_BEYOND_END',
+      'PARTITION_READER_UNSUPPORTED',
     ]);
   });
 

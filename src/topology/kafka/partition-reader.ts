@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { PartitionReaderError } from '../errors.js';
 
 // ─── kafkajs internals ──────────────────────────────────────────────────────────────────────────────────
 // kafkajs internals: kafkajs has no assign()/seek(), so this reader drives a Cluster of its own, made by the
@@ -280,28 +281,6 @@ function isRetriable(error: unknown): boolean {
 
 // ─── the reader ─────────────────────────────────────────────────────────────────────────────────────────
 
-export const partitionReaderErrorCodes = [
-  /** `read` or an offset lookup was called before `connect` or after `disconnect`. */
-  'PARTITION_READER_NOT_CONNECTED',
-  /** Kafka refused or failed a fetch or offset lookup, and retrying (with fresh metadata) did not help. */
-  'PARTITION_READER_FETCH_FAILED',
-  /** The read starts beyond the partition's end: the caller's state is ahead of the log (rebuild it). */
-  'PARTITION_READER_OFFSET_BEYOND_END',
-  /** The kafkajs client, the broker or the data is of a kind this reader cannot handle. */
-  'PARTITION_READER_UNSUPPORTED',
-] as const;
-export type PartitionReaderErrorCode = (typeof partitionReaderErrorCodes)[number];
-
-export class PartitionReaderError extends Error {
-  override readonly name = 'PartitionReaderError';
-  readonly code: PartitionReaderErrorCode;
-
-  constructor(code: PartitionReaderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
-
 export interface PartitionReaderOptions {
   /**
    * `read_committed` (the default) delivers only committed records, and `endOffset` is the last stable
@@ -341,6 +320,8 @@ const MAX_BACKOFF_MS = 2_000;
  * once, of the same or different partitions; each read fetches from the partition's leader until it has
  * passed every offset below its `toOffset`.
  */
+export { PartitionReaderError };
+
 export class PartitionReader {
   readonly #cluster: KafkaCluster;
   readonly #isolationLevel: number;

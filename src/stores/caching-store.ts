@@ -1,6 +1,7 @@
 import { StoreError } from './errors.js';
 import type { BytesStore, KeyValue } from './key-value-store.js';
 import { type BufferedWrite, overlaid } from './merge.js';
+import { WrappedStore } from './wrapped-store.js';
 
 /** value null: deleted since the last flush. */
 type Dirty = BufferedWrite;
@@ -16,8 +17,7 @@ const ENTRY_OVERHEAD = 64;
  * The buffer is also what makes a commit all-or-nothing for the engine: `flush` hands it down at a commit,
  * `discard` drops it when the task must go back to its last commit (a rebalance, a failed commit).
  */
-export class CachingKeyValueStore implements BytesStore {
-  readonly #inner: BytesStore;
+export class CachingKeyValueStore extends WrappedStore implements BytesStore {
   readonly #dirty = new Map<string, Dirty>();
   #bytes = 0;
   // The map key of the last key seen: a get and a put of one key convert it once.
@@ -25,19 +25,7 @@ export class CachingKeyValueStore implements BytesStore {
   #lastId = '';
 
   constructor(inner: BytesStore) {
-    this.#inner = inner;
-  }
-
-  get name(): string {
-    return this.#inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
+    super(inner);
   }
 
   /** Bytes held in the buffer, for the engine's bound on buffered state. */
@@ -56,7 +44,7 @@ export class CachingKeyValueStore implements BytesStore {
   get(key: Buffer): Buffer | undefined {
     const dirty = this.#dirty.get(this.#id(key));
     if (dirty) return dirty.value ?? undefined;
-    return this.#inner.get(key);
+    return this.inner.get(key);
   }
 
   put(key: Buffer, value: Buffer): void {
@@ -82,7 +70,7 @@ export class CachingKeyValueStore implements BytesStore {
   }
 
   #assertOpen(): void {
-    if (!this.#inner.isOpen) throw new StoreError('STORE_NOT_OPEN', `store ${this.name} is not open`);
+    if (!this.inner.isOpen) throw new StoreError('STORE_NOT_OPEN', `store ${this.name} is not open`);
   }
 
   #set(key: Buffer, value: Buffer | null): void {
@@ -96,11 +84,11 @@ export class CachingKeyValueStore implements BytesStore {
   }
 
   range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.#merged(this.#inner.range(from, to), (key) => inRange(key, from, to));
+    return this.#merged(this.inner.range(from, to), (key) => inRange(key, from, to));
   }
 
   all(): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.#merged(this.#inner.all(), () => true);
+    return this.#merged(this.inner.all(), () => true);
   }
 
   /** The inner store's entries with the buffer laid over them, in key order. */
@@ -114,9 +102,9 @@ export class CachingKeyValueStore implements BytesStore {
   }
 
   approximateNumEntries(): number {
-    let count = this.#inner.approximateNumEntries();
+    let count = this.inner.approximateNumEntries();
     for (const { key, value } of this.#dirty.values()) {
-      const below = this.#inner.get(key) !== undefined;
+      const below = this.inner.get(key) !== undefined;
       if (value && !below) count += 1;
       else if (!value && below) count -= 1;
     }
@@ -129,15 +117,15 @@ export class CachingKeyValueStore implements BytesStore {
     this.#dirty.clear();
     this.#bytes = 0;
     for (const { key, value } of entries) {
-      if (value) this.#inner.put(key, value);
-      else this.#inner.delete(key);
+      if (value) this.inner.put(key, value);
+      else this.inner.delete(key);
     }
   }
 
   /** Hands the buffered writes to the inner store, in key order, then flushes it. */
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.flushCache();
-    await this.#inner.flush();
+    await this.inner.flush();
   }
 
   /** Drops every write since the last flush. */
@@ -146,9 +134,9 @@ export class CachingKeyValueStore implements BytesStore {
     this.#bytes = 0;
   }
 
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.discard();
-    return this.#inner.close();
+    return this.inner.close();
   }
 }
 

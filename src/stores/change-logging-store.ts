@@ -1,4 +1,5 @@
 import type { BytesStore, KeyValue } from './key-value-store.js';
+import { WrappedStore } from './wrapped-store.js';
 
 /** Receives every change a change-logging store makes: a value, or null for a delete (a tombstone). */
 export type ChangelogWriter = (key: Buffer, value: Buffer | null) => void;
@@ -7,38 +8,25 @@ export type ChangelogWriter = (key: Buffer, value: Buffer | null) => void;
  * Writes through to the inner store, then logs the change, so the changelog topic can rebuild the store.
  * Sits below the caching store: it sees only what a commit flushes, one change per key per commit.
  */
-export class ChangeLoggingKeyValueStore implements BytesStore {
-  readonly #inner: BytesStore;
+export class ChangeLoggingKeyValueStore extends WrappedStore implements BytesStore {
   readonly #log: ChangelogWriter;
 
   constructor(inner: BytesStore, log: ChangelogWriter) {
-    this.#inner = inner;
+    super(inner);
     this.#log = log;
   }
 
-  get name(): string {
-    return this.#inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
-  }
-
   get(key: Buffer): Buffer | undefined {
-    return this.#inner.get(key);
+    return this.inner.get(key);
   }
 
   put(key: Buffer, value: Buffer): void {
-    this.#inner.put(key, value);
+    this.inner.put(key, value);
     this.#log(key, value);
   }
 
   putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
-    const existing = this.#inner.putIfAbsent(key, value);
+    const existing = this.inner.putIfAbsent(key, value);
     if (existing === undefined) this.#log(key, value);
     return existing;
   }
@@ -48,28 +36,20 @@ export class ChangeLoggingKeyValueStore implements BytesStore {
   }
 
   delete(key: Buffer): Buffer | undefined {
-    const previous = this.#inner.delete(key);
+    const previous = this.inner.delete(key);
     this.#log(key, null);
     return previous;
   }
 
   range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.#inner.range(from, to);
+    return this.inner.range(from, to);
   }
 
   all(): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.#inner.all();
+    return this.inner.all();
   }
 
   approximateNumEntries(): number {
-    return this.#inner.approximateNumEntries();
-  }
-
-  flush(): Promise<void> {
-    return this.#inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
+    return this.inner.approximateNumEntries();
   }
 }

@@ -1,12 +1,12 @@
 import type { Serde } from '../topology/serdes.js';
 import type { BytesStore, KeyValue, KeyValueStore } from './key-value-store.js';
+import { WrappedStore } from './wrapped-store.js';
 
 /**
  * The top of a store stack: turns typed keys and values into bytes with the store's serdes, and counts
  * operations. Everything below it works on bytes.
  */
-export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  readonly #inner: BytesStore;
+export class MeteredKeyValueStore<K, V> extends WrappedStore implements KeyValueStore<K, V> {
   readonly #keySerde: Serde<K>;
   readonly #valueSerde: Serde<V>;
   /** Operations by kind since the store was made: puts, gets, deletes. */
@@ -16,26 +16,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   #lastKeyBytes: Buffer | undefined;
 
   constructor(inner: BytesStore, keySerde: Serde<K>, valueSerde: Serde<V>) {
-    this.#inner = inner;
+    super(inner);
     this.#keySerde = keySerde;
     this.#valueSerde = valueSerde;
-  }
-
-  get name(): string {
-    return this.#inner.name;
-  }
-
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
-  }
-
-  /** The bytes store below, for the engine (flush, discard, restore). */
-  get inner(): BytesStore {
-    return this.#inner;
   }
 
   #keyBytes(key: K): Buffer {
@@ -51,7 +34,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   get(key: K): V | undefined {
     this.operations.get += 1;
-    const bytes = this.#inner.get(this.#keyBytes(key));
+    const bytes = this.inner.get(this.#keyBytes(key));
     return bytes === undefined ? undefined : this.#valueSerde.deserialize(bytes);
   }
 
@@ -59,17 +42,14 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     if (value === undefined || value === null)
       throw new TypeError(`store ${this.name}: use delete() to remove a key`);
     this.operations.put += 1;
-    this.#inner.put(this.#keyBytes(key), this.#valueSerde.serialize(value));
+    this.inner.put(this.#keyBytes(key), this.#valueSerde.serialize(value));
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
     if (value === undefined || value === null)
       throw new TypeError(`store ${this.name}: a value cannot be null`);
     this.operations.put += 1;
-    const existing = this.#inner.putIfAbsent(
-      this.#keySerde.serialize(key),
-      this.#valueSerde.serialize(value),
-    );
+    const existing = this.inner.putIfAbsent(this.#keySerde.serialize(key), this.#valueSerde.serialize(value));
     return existing === undefined ? undefined : this.#valueSerde.deserialize(existing);
   }
 
@@ -79,18 +59,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   delete(key: K): V | undefined {
     this.operations.delete += 1;
-    const previous = this.#inner.delete(this.#keyBytes(key));
+    const previous = this.inner.delete(this.#keyBytes(key));
     return previous === undefined ? undefined : this.#valueSerde.deserialize(previous);
   }
 
   range(from?: K, to?: K): AsyncIterable<KeyValue<K, V>> {
     const fromBytes = from === undefined ? undefined : this.#keySerde.serialize(from);
     const toBytes = to === undefined ? undefined : this.#keySerde.serialize(to);
-    return this.#typed(this.#inner.range(fromBytes, toBytes));
+    return this.#typed(this.inner.range(fromBytes, toBytes));
   }
 
   all(): AsyncIterable<KeyValue<K, V>> {
-    return this.#typed(this.#inner.all());
+    return this.#typed(this.inner.all());
   }
 
   async *#typed(entries: AsyncIterable<KeyValue<Buffer, Buffer>>): AsyncGenerator<KeyValue<K, V>> {
@@ -100,14 +80,6 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   approximateNumEntries(): number {
-    return this.#inner.approximateNumEntries();
-  }
-
-  flush(): Promise<void> {
-    return this.#inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
+    return this.inner.approximateNumEntries();
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * The `pcap` topic's contract: one record per captured 802.11 frame, as the flat JSON that
+ * `tshark -T ek -e … | jq -c '{timestamp: .timestamp} + .layers'` writes. Every field is an array of
+ * strings as tshark writes them; other producers may send numbers or bare values. Field [0] is the one that
+ * counts. Unknown fields are kept.
+ *
+ * tshark's versions disagree on two fields, and both shapes are read here:
+ * - `wlan_fc_type_subtype`: `"4"` (tshark 3.4 and older) or `"0x0004"` (3.6 and newer).
+ * - `wlan_ssid`: the text (older) or the SSID's bytes in hex, with `"<MISSING>"` for a zero-length SSID
+ *   (newer). The hex form comes with the hex subtype, which is how the two are told apart.
+ * probestream's own readers write the canonical form: a decimal subtype and the SSID as text.
+ */
+
+/** A `pcap` record's value. */
+export interface PcapValue {
+  readonly timestamp?: string | number | null;
+  readonly wlan_fc_type_subtype?: readonly (string | number)[] | string | number;
+  readonly wlan_radio_signal_dbm?: readonly (string | number)[] | string | number;
+  readonly wlan_sa?: readonly string[] | string;
+  readonly wlan_da?: readonly string[] | string;
+  readonly wlan_bssid?: readonly string[] | string;
+  readonly wlan_ssid?: readonly string[] | string;
+  readonly [field: string]: unknown;
+}
+
+/** The frame type/subtype of a probe request (management type 0, subtype 4). */
+export const PROBE_REQUEST_SUBTYPE = 4;
+
+/** A probe request, read from a `pcap` record. */
+export interface ProbeRequest {
+  /** Event time, epoch milliseconds. */
+  readonly timestamp: number;
+  /** Source MAC, lower-case, colon-separated. */
+  readonly mac: string;
+  /** The SSID probed for: `""` for a wildcard probe, null when the frame carries no SSID element. */
+  readonly ssid: string | null;
+  readonly signalDbm: number | null;
+}
+
+/** Why a `pcap` record cannot be read; the DLQ header carries the message. */
+export class PcapRecordError extends Error {
+  override readonly name = 'PcapRecordError';
+}
+
+const MAC =
+  /^([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})$/i;
+
+/** A MAC in either case, with `:`, `-` or no separators, as lower-case `aa:bb:cc:dd:ee:ff`; else undefined. */
+export function normalizeMac(text: string): string | undefined {
+  const match = MAC.exec(text.trim());
+  return match ? match.slice(1, 7).join(':').toLowerCase() : undefined;
+}
+
+/** Field [0] of a tshark field, which other producers may send as a bare value. */
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The frame's type/subtype as a number (4 for a probe request), from `"4"`, `"0x0004"` or 4. */
+export function frameSubtype(value: PcapValue): number | undefined {
+  const raw = first(value.wlan_fc_type_subtype);
+  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text.slice(2), 16);
+  if (/^\d+$/.test(text)) return Number(text);
+  return undefined;
+}
+
+/** Whether the subtype was written the way tshark 3.6+ writes it, the sign of hex-encoded SSIDs. */
+function hexEra(value: PcapValue): boolean {
+  const raw = first(value.wlan_fc_type_subtype);
+  return typeof raw === 'string' && /^0x/i.test(raw.trim());
+}
+
+/**
+ * An SSID's bytes as text: UTF-8 when they are valid UTF-8; otherwise each byte that is not part of a valid
+ * sequence written `\xNN`, so that different byte strings never read as the same SSID.
+ */
+export function decodeSsidBytes(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    let text = '';
+    let i = 0;
+    while (i < bytes.length) {
+      const length = utf8SequenceLength(bytes, i);
+      if (length === 0) {
+        text += `\\x${(bytes[i] as number).toString(16).padStart(2, '0')}`;
+        i += 1;
+      } else {
+        text += Buffer.from(bytes.subarray(i, i + length)).toString('utf8');
+        i += length;
+      }
+    }
+    return text;
+  }
+}
+
+/** The length of the valid UTF-8 sequence starting at `i`, or 0 when there is none. */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i] as number;
+  if (b0 < 0x80) return 1;
+  const length =
+    b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+  if (length === 0 || i + length > bytes.length) return 0;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + length));
+    return length;
+  } catch {
+    return 0;
+  }
+}
+
+/** The SSID as text: `""` for a wildcard probe, null when absent. Hex-decoded for tshark 3.6+ records. */
+export function frameSsid(value: PcapValue): string | null {
+  const raw = first(value.wlan_ssid);
+  if (raw === undefined || raw === null) return null;
+  const text = String(raw);
+  if (!hexEra(value)) return text;
+  if (text === '<MISSING>' || text === '') return '';
+  if (/^([0-9a-f]{2})+$/i.test(text)) return decodeSsidBytes(Buffer.from(text, 'hex'));
+  return text;
+}
+
+/** Event time in epoch ms from the `timestamp` field; throws PcapRecordError when it is not one. */
+export function frameTimestamp(value: PcapValue): number {
+  const raw = value.timestamp;
+  const ms =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new PcapRecordError(`timestamp ${JSON.stringify(raw)} is not epoch milliseconds`);
+  }
+  return ms;
+}
+
+function optionalNumber(value: unknown): number | null {
+  const raw = first(value);
+  if (raw === undefined || raw === null || raw === '') return null;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * Reads a `pcap` value: a ProbeRequest, or undefined for a frame of another type or the original
+ * pipeline's `{"timestamp":null}` index lines (not errors: the topology filters them). Throws PcapRecordError for a record that cannot be read: not an object, no
+ * type/subtype, no event time, or a probe request without a valid source MAC.
+ */
+export function readProbeRequest(value: unknown): ProbeRequest | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PcapRecordError('the value is not a JSON object');
+  }
+  const frame = value as PcapValue;
+  // The original pipeline turns tshark's EK index lines into `{"timestamp":null}`: not frames, not errors.
+  if (frame.timestamp === null && Object.keys(frame).length === 1) return undefined;
+  const subtype = frameSubtype(frame);
+  if (subtype === undefined) {
+    throw new PcapRecordError(
+      `wlan_fc_type_subtype ${JSON.stringify(frame.wlan_fc_type_subtype ?? null)} is not a frame type/subtype`,
+    );
+  }
+  if (subtype !== PROBE_REQUEST_SUBTYPE) return undefined;
+  const timestamp = frameTimestamp(frame);
+  const sa = first(frame.wlan_sa);
+  const mac = typeof sa === 'string' ? normalizeMac(sa) : undefined;
+  if (mac === undefined) {
+    throw new PcapRecordError(`wlan_sa ${JSON.stringify(frame.wlan_sa ?? null)} is not a MAC address`);
+  }
+  return { timestamp, mac, ssid: frameSsid(frame), signalDbm: optionalNumber(frame.wlan_radio_signal_dbm) };
+}

@@ -1,0 +1,79 @@
+import { type AvroSchema, type AvroSerde, type Serde, SerdeError, Serdes } from '../topology/index.js';
+import { PcapRecordError, type PcapValue, type ProbeRequest, readProbeRequest } from './pcap.js';
+
+/** A probe request after the devices join: the device's name when the table knows its MAC. */
+export interface EnrichedProbe extends ProbeRequest {
+  readonly deviceName: string | null;
+}
+
+const PROBE_SCHEMA = {
+  type: 'record',
+  name: 'Probe',
+  namespace: 'probestream',
+  fields: [
+    { name: 'timestamp', type: 'long' },
+    { name: 'mac', type: 'string' },
+    { name: 'ssid', type: ['null', 'string'], default: null },
+    { name: 'signalDbm', type: ['null', 'double'], default: null },
+    { name: 'deviceName', type: ['null', 'string'], default: null },
+  ],
+} satisfies AvroSchema;
+
+/** Probe requests on the topology's repartition topics: compact Avro rather than tshark's JSON. */
+export function probeSerde(): AvroSerde<EnrichedProbe> {
+  return Serdes.Avro<EnrichedProbe>(PROBE_SCHEMA);
+}
+
+/** The canonical `pcap` value of a probe request, as probestream's readers write it. */
+export function pcapValueOf(probe: ProbeRequest): PcapValue {
+  return {
+    timestamp: String(probe.timestamp),
+    wlan_fc_type_subtype: ['4'],
+    ...(probe.signalDbm === null ? {} : { wlan_radio_signal_dbm: [String(probe.signalDbm)] }),
+    wlan_sa: [probe.mac],
+    ...(probe.ssid === null ? {} : { wlan_ssid: [probe.ssid] }),
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the `pcap` topic: JSON in every shape tshark writes (see pcap.ts), into a ProbeRequest, or null
+ * for a frame that is not a probe request (the topology filters those). A record that cannot be read
+ * throws SerdeError with the reason, so that it goes to the dead-letter queue and processing goes on.
+ */
+export function pcapSerde(): Serde<ProbeRequest | null> {
+  return Object.freeze({
+    serialize(value: ProbeRequest | null): Buffer {
+      if (value === null) {
+        throw new SerdeError('SERDE_SERIALIZATION_FAILED', 'a pcap record cannot be written from null');
+      }
+      return Buffer.from(JSON.stringify(pcapValueOf(value)));
+    },
+    deserialize(data: Buffer, topic?: string): ProbeRequest | null {
+      const from = topic === undefined ? '' : ` from topic ${topic}`;
+      let json: unknown;
+      try {
+        json = JSON.parse(utf8.decode(data));
+      } catch (error) {
+        throw new SerdeError(
+          'SERDE_DESERIALIZATION_FAILED',
+          `Cannot read a pcap record${from}: not UTF-8 JSON (${(error as Error).message})`,
+          { cause: error },
+        );
+      }
+      try {
+        return readProbeRequest(json) ?? null;
+      } catch (error) {
+        if (!(error instanceof PcapRecordError)) throw error;
+        throw new SerdeError(
+          'SERDE_DESERIALIZATION_FAILED',
+          `Cannot read a pcap record${from}: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+  });
+}

@@ -1,0 +1,110 @@
+import { type KStream, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
+import type { ProbeRequest } from './pcap.js';
+import {
+  type Alert,
+  type DeviceRecord,
+  deviceSerde,
+  type ProbeStats,
+  probeStatsSerde,
+  type SsidAlertEntry,
+  STORES,
+  ssidAlertSerde,
+  TOPICS,
+} from './schemas.js';
+import { type EnrichedProbe, pcapSerde, probeSerde } from './serdes.js';
+import { addProbe, emptyStats } from './stats.js';
+
+export interface ProbeTopologyOptions {
+  /** Topic names, when they differ from DESIGN.md's. */
+  readonly topics?: Partial<typeof TOPICS>;
+  /** Keep the aggregates in LevelDB (default) or in memory (tests, benchmarks). */
+  readonly persistent?: boolean;
+}
+
+/** The repartition topics, named so that they stay the same when the topology changes elsewhere. */
+export const REPARTITIONS = Object.freeze({
+  byMac: 'probes-by-mac',
+  byName: 'probes-by-name',
+  bySsid: 'probes-by-ssid',
+});
+
+/**
+ * The seed's topology (DESIGN.md, "Data flow"):
+ * - `pcap` → probe requests only (other frames filtered; unreadable records to the DLQ), keyed by source MAC
+ *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;
+ * - per MAC: `pcap-stats`;
+ * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
+ *   `pcap-stats-by-name` (the seed's INNER JOIN then GROUP BY name);
+ * - keyed by SSID, INNER JOIN `ssid_alert_list` → `alerts`, keyed by MAC, with the device name when known.
+ */
+export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology {
+  const topics = { ...TOPICS, ...options.topics };
+  const persistent = options.persistent ?? true;
+  const builder = new StreamsBuilder();
+
+  const frames = builder.stream<string | null, ProbeRequest | null>(topics.pcap, {
+    keySerde: Serdes.String() as never,
+    valueSerde: pcapSerde(),
+    timestampExtractor: ({ value, timestamp }) => value?.timestamp ?? timestamp,
+  });
+  const probes: KStream<string, EnrichedProbe> = frames
+    .filter((_mac, probe) => probe !== null)
+    .map((_key, probe) => [(probe as ProbeRequest).mac, { ...(probe as ProbeRequest), deviceName: null }], {
+      keySerde: Serdes.String(),
+      valueSerde: probeSerde(),
+    })
+    .repartition(REPARTITIONS.byMac);
+
+  probes.groupByKey().aggregate<ProbeStats>(emptyStats, (_mac, probe, stats) => addProbe(stats, probe), {
+    storeName: STORES.statsByMac,
+    valueSerde: probeStatsSerde(),
+    persistent,
+  });
+
+  const devices = builder.table<string, DeviceRecord>(topics.devices, {
+    valueSerde: deviceSerde(),
+    materialized: STORES.devices,
+  });
+  const enriched = probes.leftJoin(
+    devices,
+    (probe, device): EnrichedProbe => ({ ...probe, deviceName: device?.name ?? null }),
+    { valueSerde: probeSerde() },
+  );
+
+  enriched
+    .filter((_mac, probe) => probe.deviceName !== null)
+    .groupBy((_mac, probe) => probe.deviceName as string, {
+      keySerde: Serdes.String(),
+      valueSerde: probeSerde(),
+      name: REPARTITIONS.byName,
+    })
+    .aggregate<ProbeStats>(emptyStats, (_name, probe, stats) => addProbe(stats, probe), {
+      storeName: STORES.statsByName,
+      valueSerde: probeStatsSerde(),
+      persistent,
+    });
+
+  const alertList = builder.table<string, SsidAlertEntry>(topics.ssidAlertList, {
+    valueSerde: ssidAlertSerde(),
+    materialized: STORES.ssidAlertList,
+  });
+  enriched
+    .filter((_mac, probe) => probe.ssid !== null && probe.ssid !== '')
+    .selectKey((_mac, probe) => probe.ssid as string)
+    .repartition(REPARTITIONS.bySsid)
+    .join(
+      alertList,
+      (probe, entry): Alert => ({
+        ts: new Date(probe.timestamp).toISOString(),
+        mac: probe.mac,
+        ssid: probe.ssid as string,
+        reason: entry.reason,
+        deviceName: probe.deviceName,
+      }),
+      { valueSerde: Serdes.Json<Alert>() },
+    )
+    .selectKey((_ssid, alert) => alert.mac)
+    .to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
+
+  return builder.build();
+}

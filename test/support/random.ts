@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded generator, so that tests and benchmarks replay the same data every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+// One generator for src and tests: the synthetic captures and the tests' data share it.
+export { seededRandom } from '../../src/capture/synthetic.js';

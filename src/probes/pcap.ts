@@ -75,7 +75,8 @@ function hexEra(value: PcapValue): boolean {
 
 /**
  * An SSID's bytes as text: UTF-8 when they are valid UTF-8; otherwise each byte that is not part of a valid
- * sequence written `\xNN`, so that different byte strings never read as the same SSID.
+ * sequence written `\xNN`, so that such an SSID can still be counted and shown. (A valid SSID that holds
+ * the text `\xNN` itself reads the same: broadcasting that on purpose gains nothing.)
  */
 export function decodeSsidBytes(bytes: Uint8Array): string {
   try {

@@ -4,7 +4,15 @@ import { type AvroSchema, type AvroSerde, Serdes } from '../topology/index.js';
  * The probe application's topics and the shapes of their values (DESIGN.md, "Topic contracts").
  */
 
-export const TOPICS = Object.freeze({
+/** The application's topic names; tests and deployments may use others. */
+export interface ProbeTopics {
+  readonly pcap: string;
+  readonly devices: string;
+  readonly ssidAlertList: string;
+  readonly alerts: string;
+}
+
+export const TOPICS: ProbeTopics = Object.freeze({
   pcap: 'pcap',
   devices: 'devices',
   ssidAlertList: 'ssid_alert_list',

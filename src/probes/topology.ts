@@ -5,6 +5,7 @@ import {
   type DeviceRecord,
   deviceSerde,
   type ProbeStats,
+  type ProbeTopics,
   probeStatsSerde,
   type SsidAlertEntry,
   STORES,
@@ -16,7 +17,7 @@ import { addProbe, emptyStats } from './stats.js';
 
 export interface ProbeTopologyOptions {
   /** Topic names, when they differ from DESIGN.md's. */
-  readonly topics?: Partial<typeof TOPICS>;
+  readonly topics?: Partial<ProbeTopics>;
   /** Keep the aggregates in LevelDB (default) or in memory (tests, benchmarks). */
   readonly persistent?: boolean;
 }

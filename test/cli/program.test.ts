@@ -15,23 +15,50 @@ describe('probestream CLI', () => {
     };
   }
 
-  it('prints the package version with --version and exits 0', () => {
+  it('prints the package version with --version and exits 0', async () => {
     const io = capture();
-    expect(main(['--version'])).toBe(0);
+    expect(await main(['--version'])).toBe(0);
     expect(io.out()).toBe('0.1.0\n');
   });
 
-  it('prints help with --help and exits 0', () => {
+  it('lists the commands with --help and exits 0', async () => {
     const io = capture();
-    expect(main(['--help'])).toBe(0);
+    expect(await main(['--help'])).toBe(0);
     expect(io.out()).toMatch(/^probestream 0\.1\.0: /);
+    expect(io.out()).toMatch(/\n {2}start +Run the probe topology/);
+    expect(io.out()).toMatch(/\n {2}topology +Print the probe topology/);
   });
 
-  it('rejects an unknown command or flag with exit code 2 and says which', () => {
+  it("prints a command's options with their environment twins and defaults", async () => {
     const io = capture();
-    expect(main(['frobnicate'])).toBe(2);
-    expect(main(['--frobnicate'])).toBe(2);
+    expect(await main(['start', '--help'])).toBe(0);
+    expect(io.out()).toContain('Usage: probestream start [options]');
+    expect(io.out()).toMatch(
+      /--brokers <value>, \$KAFKA_BROKERS +Kafka bootstrap servers.*\[default: localhost:9092\]/,
+    );
+    expect(io.out()).toMatch(/--state-dir <value>, \$STATE_DIR .*\[default: \.\/state\]/);
+  });
+
+  it('rejects an unknown command or flag with exit code 2 and says which', async () => {
+    const io = capture();
+    expect(await main(['frobnicate'])).toBe(2);
+    expect(await main(['--frobnicate'])).toBe(2);
+    expect(await main(['start', '--frobnicate'])).toBe(2);
     expect(io.err()).toContain('unknown command "frobnicate"');
-    expect(io.err()).toContain("Unknown option '--frobnicate'");
+    expect(io.err()).toContain('unknown option "--frobnicate"');
+    expect(io.err()).toContain("probestream start: Unknown option '--frobnicate'");
+  });
+
+  it('refuses a bad setting naming the flag, before connecting to anything', async () => {
+    const io = capture();
+    expect(await main(['start', '--port', 'eighty'])).toBe(2);
+    expect(io.err()).toContain('probestream start: --port: "eighty" is not a whole number');
+  });
+
+  it('prints the described topology', async () => {
+    const io = capture();
+    expect(await main(['topology'])).toBe(0);
+    expect(io.out()).toContain('pcap-stats-by-name');
+    expect(io.out()).toContain('probes-by-ssid-repartition');
   });
 });

@@ -1,0 +1,40 @@
+import type { SettingName, Settings } from './settings.js';
+
+/** What a command's `run` gets. */
+export interface CommandContext<N extends SettingName> {
+  readonly settings: Settings<N>;
+  readonly positionals: readonly string[];
+  /** Aborted on the first SIGINT or SIGTERM: stop, clean up, return. */
+  readonly signal: AbortSignal;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+/** One `probestream <name>` command. `run` resolves to the exit code. */
+export interface Command<N extends SettingName = SettingName> {
+  readonly name: string;
+  readonly summary: string;
+  /** After `probestream <name>`: the positional arguments, e.g. `<file>`. */
+  readonly arguments?: string;
+  readonly positionals?: { readonly min: number; readonly max: number };
+  /** Longer help, printed after the usage line. */
+  readonly description?: string;
+  readonly settings: readonly N[];
+  run(context: CommandContext<N>): Promise<number>;
+}
+
+/** Declares a command with its settings' types checked. */
+export function defineCommand<N extends SettingName>(command: Command<N>): Command<N> {
+  return command;
+}
+
+/** A failure the user can fix, reported as one line with exit code `exitCode` and no stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}

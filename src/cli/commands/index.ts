@@ -1,0 +1,15 @@
+import type { Command } from '../command.js';
+import { captureCommand } from './capture.js';
+import { cdcCommand } from './cdc.js';
+import { replayCommand } from './replay.js';
+import { startCommand } from './start.js';
+import { topologyCommand } from './topology.js';
+
+/** Every `probestream` command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  replayCommand,
+  captureCommand,
+  cdcCommand,
+  topologyCommand,
+] as readonly Command[];

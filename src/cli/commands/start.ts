@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import { ProbeApplication } from '../../probes/application.js';
+import { defineCommand } from '../command.js';
+import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
+import { log, redactUrl } from '../log.js';
+
+export const startCommand = defineCommand({
+  name: 'start',
+  summary: 'Run the probe topology (per-device stats, enrichment, alerts), and CDC when MONGODB_URL is set.',
+  description: `
+Joins the consumer group <application-id>: start more instances with the same id (and their own
+--state-dir and --port) to share the work. Creates the topics pcap, devices, ssid_alert_list and alerts
+when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing what it processed.`,
+  settings: [
+    ...KAFKA_SETTINGS,
+    'applicationId',
+    'applicationServer',
+    'stateDir',
+    'port',
+    'processingGuarantee',
+    'commitIntervalMs',
+    'numStandbyReplicas',
+    'mongodbUrl',
+    'partitions',
+  ],
+  async run({ settings, signal }) {
+    const kafka = createKafka(settings, `${settings.applicationId}-admin`);
+    let failure: Error | undefined;
+    const failed = new AbortController();
+    const app = new ProbeApplication({
+      kafka,
+      partitions: settings.partitions,
+      mongodbUrl: settings.mongodbUrl,
+      log,
+      onCdcError: (error) => {
+        failure = error;
+        failed.abort();
+      },
+      streams: {
+        applicationId: settings.applicationId,
+        bootstrapServers: settings.brokers,
+        applicationServer: settings.applicationServer ?? `127.0.0.1:${settings.port}`,
+        stateDir: settings.stateDir,
+        processingGuarantee: settings.processingGuarantee as 'at_least_once' | 'exactly_once',
+        commitIntervalMs: settings.commitIntervalMs,
+        numStandbyReplicas: settings.numStandbyReplicas,
+        kafka: kafkaSecurity(settings),
+      },
+    });
+    app.streams.setUncaughtExceptionHandler((error) => {
+      failure = error;
+      failed.abort();
+    });
+    app.streams.onStateChange((next, previous) => log(`state ${previous} -> ${next}`));
+    try {
+      log(
+        `starting application ${settings.applicationId} on ${settings.brokers.join(',')}` +
+          (settings.mongodbUrl ? `, CDC from ${redactUrl(settings.mongodbUrl)}` : ''),
+      );
+      await app.start();
+      const stop = AbortSignal.any([signal, failed.signal]);
+      if (!stop.aborted) await once(stop, 'abort');
+    } finally {
+      log('stopping');
+      await app.close();
+    }
+    if (failure) {
+      log(`stopped after an error: ${failure.message}`);
+      return 1;
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,38 @@
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import type { Settings } from './settings.js';
+
+export type KafkaSettings = Settings<
+  'brokers' | 'kafkaSaslMechanism' | 'kafkaSaslUsername' | 'kafkaSaslPassword' | 'kafkaSsl'
+>;
+
+export const KAFKA_SETTINGS = [
+  'brokers',
+  'kafkaSaslMechanism',
+  'kafkaSaslUsername',
+  'kafkaSaslPassword',
+  'kafkaSsl',
+] as const;
+
+/** kafkajs settings for a managed cluster (TLS, SASL), without brokers and client id. */
+export function kafkaSecurity(settings: KafkaSettings): Omit<KafkaConfig, 'brokers' | 'clientId'> {
+  const security: { ssl?: boolean; sasl?: SASLOptions } = {};
+  if (settings.kafkaSsl) security.ssl = true;
+  if (settings.kafkaSaslMechanism !== undefined) {
+    security.sasl = {
+      mechanism: settings.kafkaSaslMechanism,
+      username: settings.kafkaSaslUsername ?? '',
+      password: settings.kafkaSaslPassword ?? '',
+    } as SASLOptions;
+  }
+  return { ...security, logLevel: logLevel.ERROR };
+}
+
+/** A kafkajs client from the command's settings. */
+export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...settings.brokers],
+    retry: { retries: 8, initialRetryTime: 200 },
+    ...kafkaSecurity(settings),
+  });
+}

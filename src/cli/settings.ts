@@ -1,0 +1,272 @@
+/**
+ * Every setting of the `probestream` command, beside its environment variable, flag, default and doc
+ * (DESIGN.md, "Configuration"). A command names the settings it uses; `loadSettings` reads flag, then
+ * environment, then default, validates each once and returns a frozen object. The README's configuration
+ * table is this table.
+ */
+
+export type SettingKind = 'string' | 'integer' | 'boolean' | 'list' | 'secret' | 'url';
+
+export interface SettingSpec {
+  readonly env?: string;
+  /** The long flag, without `--`. */
+  readonly flag?: string;
+  readonly kind: SettingKind;
+  /** The default as text (as it would be written in the environment); undefined: unset. */
+  readonly default?: string;
+  readonly doc: string;
+  readonly choices?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export const SETTINGS = {
+  brokers: {
+    env: 'KAFKA_BROKERS',
+    flag: 'brokers',
+    kind: 'list',
+    default: 'localhost:9092',
+    doc: 'Kafka bootstrap servers, comma-separated host:port.',
+  },
+  kafkaSaslMechanism: {
+    env: 'KAFKA_SASL_MECHANISM',
+    kind: 'string',
+    choices: ['plain', 'scram-sha-256', 'scram-sha-512'],
+    doc: 'SASL mechanism for a managed Kafka (with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD). Default: no SASL.',
+  },
+  kafkaSaslUsername: { env: 'KAFKA_SASL_USERNAME', kind: 'string', doc: 'SASL user name.' },
+  kafkaSaslPassword: { env: 'KAFKA_SASL_PASSWORD', kind: 'secret', doc: 'SASL password. Never logged.' },
+  kafkaSsl: { env: 'KAFKA_SSL', kind: 'boolean', default: 'false', doc: 'Connect to Kafka over TLS.' },
+  applicationId: {
+    env: 'APPLICATION_ID',
+    flag: 'application-id',
+    kind: 'string',
+    default: 'probestream',
+    doc: 'The consumer group, and the prefix of internal topics.',
+  },
+  applicationServer: {
+    env: 'APPLICATION_SERVER',
+    flag: 'application-server',
+    kind: 'string',
+    doc: 'host:port other instances use to reach this one. Default: 127.0.0.1:<port>.',
+  },
+  stateDir: {
+    env: 'STATE_DIR',
+    flag: 'state-dir',
+    kind: 'string',
+    default: './state',
+    doc: 'Folder of the local stores.',
+  },
+  port: {
+    env: 'API_PORT',
+    flag: 'port',
+    kind: 'integer',
+    default: '8080',
+    min: 0,
+    max: 65535,
+    doc: 'HTTP port of the API (0: any free port).',
+  },
+  apiToken: {
+    env: 'API_TOKEN',
+    kind: 'secret',
+    doc: 'Bearer token for the write routes. Default: writes open.',
+  },
+  processingGuarantee: {
+    env: 'PROCESSING_GUARANTEE',
+    flag: 'processing-guarantee',
+    kind: 'string',
+    default: 'at_least_once',
+    choices: ['at_least_once', 'exactly_once'],
+    doc: 'at_least_once, or exactly_once (Kafka transactions).',
+  },
+  commitIntervalMs: {
+    env: 'COMMIT_INTERVAL_MS',
+    flag: 'commit-interval-ms',
+    kind: 'integer',
+    default: '1000',
+    min: 1,
+    max: 3_600_000,
+    doc: 'How often progress is committed, in ms.',
+  },
+  numStandbyReplicas: {
+    env: 'NUM_STANDBY_REPLICAS',
+    flag: 'num-standby-replicas',
+    kind: 'integer',
+    default: '0',
+    min: 0,
+    max: 3,
+    doc: 'Warm copies of each store on other instances.',
+  },
+  mongodbUrl: {
+    env: 'MONGODB_URL',
+    flag: 'mongodb-url',
+    kind: 'url',
+    doc: 'MongoDB of the UniFi controller (database ace). Default: unset, no CDC.',
+  },
+  timezone: {
+    env: 'TIMEZONE',
+    flag: 'timezone',
+    kind: 'string',
+    default: 'Europe/London',
+    doc: 'How times are shown to people (an IANA time zone).',
+  },
+  apiUrl: {
+    env: 'PROBESTREAM_API_URL',
+    flag: 'api',
+    kind: 'url',
+    default: 'http://127.0.0.1:8080',
+    doc: 'Where `query` and a standalone bot find the API.',
+  },
+  topic: {
+    env: 'PCAP_TOPIC',
+    flag: 'topic',
+    kind: 'string',
+    default: 'pcap',
+    doc: 'The topic captured frames are written to.',
+  },
+  partitions: {
+    env: 'TOPIC_PARTITIONS',
+    flag: 'partitions',
+    kind: 'integer',
+    default: '6',
+    min: 1,
+    max: 1000,
+    doc: 'Partitions of the topics probestream creates when they are missing (pcap, devices, ssid_alert_list, alerts).',
+  },
+  interface: {
+    env: 'CAPTURE_INTERFACE',
+    flag: 'interface',
+    kind: 'string',
+    doc: 'Wi-Fi interface in monitor mode for `capture`.',
+  },
+  monitorMode: {
+    env: 'CAPTURE_MONITOR_MODE',
+    flag: 'monitor-mode',
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Ask tshark to put the interface in monitor mode (-I), when it is not already.',
+  },
+  captureFilter: {
+    env: 'CAPTURE_FILTER',
+    flag: 'capture-filter',
+    kind: 'string',
+    doc: 'A BPF capture filter for tshark, e.g. "type mgt subtype probe-req". Default: every frame.',
+  },
+  speed: {
+    env: 'REPLAY_SPEED',
+    flag: 'speed',
+    kind: 'string',
+    default: 'max',
+    doc: '`max` (as fast as Kafka takes them) or a factor of capture speed (1 = as captured).',
+  },
+  loop: {
+    flag: 'loop',
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Replay the file again and again, with timestamps moved to the present (stop with Ctrl-C).',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<S extends SettingSpec> = S['kind'] extends 'integer'
+  ? number
+  : S['kind'] extends 'boolean'
+    ? boolean
+    : S['kind'] extends 'list'
+      ? readonly string[]
+      : string;
+
+export type Settings<N extends SettingName> = {
+  readonly [K in N]: (typeof SETTINGS)[K] extends { default: string }
+    ? ValueOf<(typeof SETTINGS)[K]>
+    : ValueOf<(typeof SETTINGS)[K]> | undefined;
+};
+
+/** A setting's value was refused: the message names the flag or variable it came from. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+function parseValue(name: string, spec: SettingSpec, text: string, from: string): unknown {
+  const fail = (why: string) => new SettingsError(`${from}: ${why} (${spec.doc})`);
+  switch (spec.kind) {
+    case 'integer': {
+      if (!/^-?\d+$/.test(text.trim())) throw fail(`${JSON.stringify(text)} is not a whole number`);
+      const n = Number(text);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw fail(`${n} is outside ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`);
+      }
+      return n;
+    }
+    case 'boolean': {
+      const lower = text.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(lower)) return false;
+      throw fail(`${JSON.stringify(text)} is not true or false`);
+    }
+    case 'list': {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      if (items.length === 0) throw fail('the list is empty');
+      return Object.freeze(items);
+    }
+    case 'url': {
+      try {
+        new URL(text);
+      } catch {
+        throw fail(`${name === 'mongodbUrl' ? 'the value' : JSON.stringify(text)} is not a URL`);
+      }
+      return text;
+    }
+    default: {
+      if (spec.choices && !spec.choices.includes(text)) {
+        throw fail(`${JSON.stringify(text)} is not one of ${spec.choices.join(', ')}`);
+      }
+      return text;
+    }
+  }
+}
+
+/**
+ * Reads the named settings: the flag when given, else the environment variable when set and not empty,
+ * else the default. Throws SettingsError naming the flag or variable of a refused value.
+ */
+export function loadSettings<N extends SettingName>(
+  names: readonly N[],
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Settings<N> {
+  const result: Record<string, unknown> = {};
+  for (const name of names) {
+    const spec: SettingSpec = SETTINGS[name];
+    const flag = spec.flag === undefined ? undefined : flags[spec.flag];
+    const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+    if (flag !== undefined) {
+      result[name] =
+        typeof flag === 'boolean' ? flag : parseValue(name, spec, flag, `--${spec.flag as string}`);
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      result[name] = parseValue(name, spec, fromEnv, spec.env as string);
+    } else if (spec.default !== undefined) {
+      result[name] = parseValue(name, spec, spec.default, `the default of ${name}`);
+    } else {
+      result[name] = undefined;
+    }
+  }
+  return Object.freeze(result) as Settings<N>;
+}
+
+/** The help text's lines for the named settings: flag, env twin, default, doc. */
+export function describeSettings(names: readonly SettingName[]): string {
+  const rows = names.map((name) => {
+    const spec: SettingSpec = SETTINGS[name];
+    const flag = spec.flag ? `--${spec.flag}${spec.kind === 'boolean' ? '' : ' <value>'}` : '';
+    const env = spec.env ? `$${spec.env}` : '';
+    const dflt = spec.default === undefined ? '' : ` [default: ${spec.default}]`;
+    return { left: [flag, env].filter(Boolean).join(', '), right: `${spec.doc}${dflt}` };
+  });
+  const width = Math.max(0, ...rows.map((row) => row.left.length));
+  return rows.map((row) => `  ${row.left.padEnd(width)}  ${row.right}`).join('\n');
+}

@@ -1,0 +1,46 @@
+import type { Admin } from 'kafkajs';
+import { type ProbeTopics, TOPICS } from './schemas.js';
+
+export interface EnsureTopicsOptions {
+  /** Partitions of the topics created here. Tables and the stream they join must agree: all get this. */
+  readonly partitions: number;
+  readonly topics?: Partial<ProbeTopics>;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Creates the application's own topics that are missing: `pcap` and `alerts` (delete policy), `devices`
+ * and `ssid_alert_list` (compacted: they are tables). Existing topics are left as they are, and their
+ * partition counts are the topology's business (it fails clearly when joined topics disagree). Returns the
+ * names it created. Safe when several instances start at once.
+ */
+export async function ensureProbeTopics(admin: Admin, options: EnsureTopicsOptions): Promise<string[]> {
+  const topics = { ...TOPICS, ...options.topics };
+  const wanted = [
+    { topic: topics.pcap, compact: false },
+    { topic: topics.devices, compact: true },
+    { topic: topics.ssidAlertList, compact: true },
+    { topic: topics.alerts, compact: false },
+  ];
+  const existing = new Set(await admin.listTopics());
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map(({ topic, compact }) => ({
+        topic,
+        numPartitions: options.partitions,
+        configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      })),
+    });
+  } catch (error) {
+    // Another instance may have created them first; only a topic still missing is a failure.
+    const now = new Set(await admin.listTopics());
+    if (!missing.every((t) => now.has(t.topic))) throw error;
+  }
+  for (const { topic } of missing) {
+    options.log?.(`created topic ${topic} with ${options.partitions} partitions`);
+  }
+  return missing.map((t) => t.topic);
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { describeSettings, loadSettings, SETTINGS, SettingsError } from '../../src/cli/settings.js';
+
+describe('settings', () => {
+  it('takes the flag over the environment over the default', () => {
+    const names = ['brokers', 'applicationId', 'port'] as const;
+    expect(loadSettings(names, {}, {})).toEqual({
+      brokers: ['localhost:9092'],
+      applicationId: 'probestream',
+      port: 8080,
+    });
+    expect(loadSettings(names, {}, { KAFKA_BROKERS: 'a:1, b:2', API_PORT: '9000' })).toEqual({
+      brokers: ['a:1', 'b:2'],
+      applicationId: 'probestream',
+      port: 9000,
+    });
+    expect(loadSettings(names, { port: '7000' }, { API_PORT: '9000' }).port).toBe(7000);
+  });
+
+  it('returns a frozen object, with unset settings undefined', () => {
+    const settings = loadSettings(['mongodbUrl', 'kafkaSsl'], {}, {});
+    expect(settings).toEqual({ mongodbUrl: undefined, kafkaSsl: false });
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it('names the variable or flag of a refused value', () => {
+    expect(() => loadSettings(['port'], {}, { API_PORT: '70000' })).toThrow(
+      new SettingsError('API_PORT: 70000 is outside 0 to 65535 (HTTP port of the API (0: any free port).)'),
+    );
+    expect(() => loadSettings(['processingGuarantee'], { 'processing-guarantee': 'twice' }, {})).toThrow(
+      /^--processing-guarantee: "twice" is not one of at_least_once, exactly_once/,
+    );
+    expect(() => loadSettings(['kafkaSsl'], {}, { KAFKA_SSL: 'maybe' })).toThrow(/^KAFKA_SSL: "maybe"/);
+  });
+
+  it('never repeats a MongoDB URL, which may hold a password, in an error', () => {
+    const error = (() => {
+      try {
+        loadSettings(['mongodbUrl'], {}, { MONGODB_URL: 'mongodb://user:pass@bad host:27017' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/^MONGODB_URL: the value is not a URL/);
+    expect(error?.message).not.toContain('pass');
+  });
+
+  it('documents every setting with a flag or an environment variable', () => {
+    for (const [name, spec] of Object.entries(SETTINGS)) {
+      expect('flag' in spec || 'env' in spec, name).toBe(true);
+      expect(spec.doc.length, name).toBeGreaterThan(10);
+    }
+    expect(describeSettings(['brokers'])).toBe(
+      '  --brokers <value>, $KAFKA_BROKERS  Kafka bootstrap servers, comma-separated host:port. [default: localhost:9092]',
+    );
+  });
+});

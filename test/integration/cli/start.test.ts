@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Alert, ssidAlertSerde } from '../../../src/probes/schemas.js';
+import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { CliProcess, runCli } from '../../support/cli.js';
+import { consumeRecords, testKafka, uniqueName } from '../../support/kafka.js';
+
+const PHONE = 'a4:83:e7:4e:39:15';
+const T0 = 1_587_564_340_123;
+
+describe('probestream start', () => {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  const stateDir = mkdtempSync(join(tmpdir(), 'probestream-start-'));
+  const dir = mkdtempSync(join(tmpdir(), 'probestream-ek-'));
+  let mongo: MongoClient;
+
+  beforeAll(async () => {
+    await admin.connect();
+    mongo = new MongoClient(inject('mongodbUrl'));
+    await mongo.connect();
+  });
+  afterAll(async () => {
+    await admin.disconnect();
+    await mongo.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names devices from MongoDB by CDC, alerts on a watched SSID, and stops cleanly on SIGTERM', async () => {
+    // `start` uses DESIGN.md's topic names, so this test owns them (and the `ace` database) on this broker.
+    await mongo
+      .db('ace')
+      .collection('user')
+      .insertOne({ mac: PHONE.toUpperCase(), name: 'Kitchen iPad', oui: 'Apple' });
+    const applicationId = uniqueName('start-app');
+    const env = {
+      KAFKA_BROKERS: inject('kafkaBrokers'),
+      MONGODB_URL: inject('mongodbUrl'),
+      APPLICATION_ID: applicationId,
+      STATE_DIR: stateDir,
+      TOPIC_PARTITIONS: '2',
+      COMMIT_INTERVAL_MS: '200',
+    };
+    const app = new CliProcess(['start', '--port', '18099'], env);
+    try {
+      await app.waitForOutput(/state REBALANCING -> RUNNING/);
+      await app.waitForOutput(/CDC .*snapshot|snapshot/i);
+      expect(app.stderr).toMatch(/created topic pcap with 2 partitions/);
+
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: 'ssid_alert_list',
+        messages: [{ key: 'RNM0', value: ssidAlertSerde().serialize({ reason: 'watched in a test' }) }],
+      });
+      await producer.disconnect();
+      // Give the table a moment to be read before the probe that must meet it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+
+      const lines = [
+        JSON.stringify(pcapValueOf({ mac: PHONE, ssid: 'RNM0', timestamp: T0, signalDbm: -50 })),
+      ];
+      const replayed = await runCli(
+        ['replay', '-'],
+        { ...env, PROBESTREAM_LOG: 'silent' },
+        `${lines.join('\n')}\n`,
+      );
+      expect(replayed.code).toBe(0);
+
+      const consumer = kafka.consumer({ groupId: uniqueName('alerts-reader') });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'alerts', fromBeginning: true });
+      const [alert] = await consumeRecords(consumer, 1);
+      await consumer.disconnect();
+      expect(String(alert?.message.key)).toBe(PHONE);
+      expect(JSON.parse(String(alert?.message.value)) as Alert).toEqual({
+        ts: '2020-04-22T14:05:40.123Z',
+        mac: PHONE,
+        ssid: 'RNM0',
+        reason: 'watched in a test',
+        deviceName: 'Kitchen iPad',
+      });
+    } finally {
+      app.signal('SIGTERM');
+      const code = await app.exited;
+      if (process.env.SHOW_CLI) console.log(app.stderr);
+      expect(app.stderr).toMatch(/stopping/);
+      expect(code).toBe(0);
+    }
+  });
+});

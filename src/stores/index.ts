@@ -19,4 +19,5 @@ export {
   LevelDbKeyValueStore,
   type PendingWrites,
 } from './leveldb-store.js';
+export { mergeSortedByKey } from './merge.js';
 export { MeteredKeyValueStore } from './metered-store.js';

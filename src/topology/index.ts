@@ -42,6 +42,12 @@ export {
 } from './runtime/config.js';
 // Running a topology
 export { KafkaStreams, type StreamsState } from './runtime/kafka-streams.js';
+export type {
+  LocalEntriesOptions,
+  LocalQueryOptions,
+  LocalQueryResult,
+  StoreLag,
+} from './runtime/local-queries.js';
 export { StreamsMetrics } from './runtime/metrics.js';
 // Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';

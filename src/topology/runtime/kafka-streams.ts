@@ -1,5 +1,5 @@
 import { type Admin, type Consumer, Kafka, logLevel as kafkaLogLevel, type Producer } from 'kafkajs';
-import type { ReadOnlyKeyValueStore } from '../../stores/index.js';
+import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
@@ -8,10 +8,17 @@ import type { Topology } from '../topology.js';
 import { streamsAssignor, taskOf } from './assignor.js';
 import { commitAtLeastOnce, commitTransaction, type PreparedTask, prepareTask } from './commit.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
+import {
+  type LocalEntriesOptions,
+  LocalQueries,
+  type LocalQueryOptions,
+  type LocalQueryResult,
+  type StoreLag,
+} from './local-queries.js';
 import { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { BufferingRecordCollector } from './record-collector.js';
-import { restoreTask } from './restorer.js';
+import { type RestoreProgress, restoreTask } from './restorer.js';
 import { StandbyTask } from './standby-task.js';
 import { StateDirectory } from './state-directory.js';
 import {
@@ -93,11 +100,19 @@ export class KafkaStreams {
   #deadLettered = 0;
   #inflightCommit: Promise<void> | undefined;
   readonly #fenced = new Set<ActiveTask>();
+  readonly #local: LocalQueries;
 
   constructor(topology: Topology, config: StreamsConfigInput) {
     this.config = streamsConfig(config);
     this.#topology = topology;
     topology.subtopologies();
+    this.#local = new LocalQueries(topology, {
+      state: () => this.#state,
+      rebalancing: () => this.#rebalancing,
+      partitions: (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions,
+      activeTasks: () => [...this.#tasks.values()].map((active) => active.task),
+      standbyTasks: () => this.#standbys.values(),
+    });
     this.metrics = new StreamsMetrics(this.config.applicationId);
     this.#stateDirectory = new StateDirectory(this.config.stateDir, this.config.applicationId);
     this.#kafka = new Kafka({
@@ -477,7 +492,7 @@ export class KafkaStreams {
     const inner = await this.#stateDirectory.openStores(key, sub.stores, log);
     const task = new StreamTask(id, sub, this.#topology, this.#environment(collector), inner);
     try {
-      await this.#restore(task);
+      await this.#local.whileRestoring(task, (onProgress) => this.#restore(task, onProgress));
     } catch (error) {
       await task.close();
       await producer?.disconnect().catch(() => undefined);
@@ -487,13 +502,14 @@ export class KafkaStreams {
   }
 
   /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */
-  #restore(task: StreamTask): Promise<void> {
+  #restore(task: StreamTask, onProgress: (progress: RestoreProgress) => void): Promise<void> {
     return restoreTask(task, {
       reader: this.#reader as PartitionReader,
       metrics: this.metrics,
       changelogTopic: this.#changelogTopic,
       heartbeat: () => this.#heartbeat?.(),
       log,
+      onProgress,
     });
   }
 
@@ -629,6 +645,31 @@ export class KafkaStreams {
       () => [...this.#tasks.values()].map((active) => active.task),
       (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1,
     );
+  }
+
+  /**
+   * A key's value from the copy of its partition kept here, with how fresh it is: the active task when it
+   * is restored and running; with `includeStale`, a standby or a restoring task, with its lag; otherwise
+   * why not (see LocalQueryResult). Synchronous, like `store().get`. Throws INVALID_STATE_STORE for an
+   * unknown store, or before start.
+   */
+  queryLocal<K, V>(storeName: string, key: K, options?: LocalQueryOptions): LocalQueryResult<V> {
+    return this.#local.queryLocal<K, V>(storeName, key, options);
+  }
+
+  /** The entries of a store in the active tasks here, merged in serialized-key order from `from` inclusive. */
+  localEntries<K, V>(storeName: string, options?: LocalEntriesOptions<K>): AsyncIterable<KeyValue<K, V>> {
+    return this.#local.localEntries<K, V>(storeName, options);
+  }
+
+  /** RUNNING, with no active task restoring (a readiness probe). */
+  isReady(): boolean {
+    return this.#local.isReady();
+  }
+
+  /** Every copy of a store partition kept here, active or standby, with its changelog lag. */
+  localStoreLags(): readonly StoreLag[] {
+    return this.#local.localStoreLags();
   }
 
   /** Where the key of a store lives: its partition, the instance whose task owns it, and standby hosts. */

@@ -22,7 +22,10 @@ export interface RestoreProgress {
   readonly topic: string;
   readonly partition: number;
   readonly from: bigint;
+  /** The end offset looked up when this restore began: it restores up to here. */
   readonly to: bigint;
+  /** The next offset to apply: every change before it is in the store. */
+  readonly position: bigint;
   readonly restored: number;
 }
 
@@ -34,7 +37,7 @@ export interface RestoreOptions {
   readonly partition: number;
   /** For a source table: records its serde cannot read were sent to the DLQ when processed; keep them out. */
   readonly validate?: Serde<unknown>;
-  /** Called after every batch, and once at the start and the end. */
+  /** Called once at the start (with the end offset just looked up), after every batch, and at the end. */
   readonly onProgress?: (progress: RestoreProgress) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
@@ -55,8 +58,9 @@ export async function restoreStore(options: RestoreOptions): Promise<number> {
     from = 0n;
   }
   let restored = 0;
+  let position = from;
   const progress = (to: bigint) =>
-    options.onProgress?.({ store: options.storeName, topic, partition, from, to, restored });
+    options.onProgress?.({ store: options.storeName, topic, partition, from, to, position, restored });
   await progress(end);
   if (from === end) return 0;
   const apply = async (records: Awaited<Parameters<Parameters<PartitionReader['read']>[4]>[0]>) => {
@@ -70,6 +74,7 @@ export async function restoreStore(options: RestoreOptions): Promise<number> {
     const last = records.at(-1);
     if (durable && last)
       await durable.writeCheckpointed(durable.takeWrites() as never, BigInt(last.offset) + 1n);
+    if (last) position = BigInt(last.offset) + 1n;
     await progress(end);
   };
   try {
@@ -84,11 +89,14 @@ export async function restoreStore(options: RestoreOptions): Promise<number> {
     }
     await durable.clear();
     from = 0n;
+    position = 0n;
     await reader.read(topic, partition, 0n, end, apply, options.signal ? { signal: options.signal } : {});
   }
   // The end may lie past the last record (compaction, transaction markers): record it so the next restore
   // does not read the same tail again.
   if (durable) await durable.writeCheckpointed(durable.takeWrites() as never, end);
+  position = end;
+  await progress(end);
   return restored;
 }
 
@@ -113,6 +121,8 @@ export async function restoreTask(
     changelogTopic: (store: string) => string;
     heartbeat: () => Promise<void> | undefined;
     log: (message: string) => void;
+    /** Every store's progress, for the lag that queries of a restoring task report. */
+    onProgress?: (progress: RestoreProgress) => void;
   },
 ): Promise<void> {
   for (const store of task.stores.values()) {
@@ -132,11 +142,12 @@ export async function restoreTask(
       partition: task.id.partition,
       ...(builder.sourceTopic ? { validate: builder.valueSerde } : {}),
       onProgress: async (progress) => {
+        deps.onProgress?.(progress);
         deps.metrics.restoredRecords.inc({ store: builder.name }, progress.restored - counted);
         counted = progress.restored;
-        const remaining = Math.max(0, Number(progress.to - progress.from) - progress.restored);
+        const remaining = Math.max(0, Number(progress.to - progress.position));
         deps.metrics.restoreRemaining.set(labels, remaining);
-        if (progress.restored === 0 && progress.to > progress.from) {
+        if (progress.position === progress.from && progress.to > progress.from) {
           deps.log(
             `task ${task.idString}: restoring ${builder.name} from ${topic}-${progress.partition}, offsets ${progress.from} to ${progress.to}`,
           );

@@ -3,6 +3,7 @@ import type { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { Subtopology } from '../topology.js';
+import { ChangelogLag } from './changelog-lag.js';
 import { restoreStore } from './restorer.js';
 
 /** Where a standby keeps a store and which changelog it follows. */
@@ -16,6 +17,9 @@ export interface StandbyStore {
  * A warm copy of a task that runs elsewhere: it opens the task's persistent stores and follows their
  * changelogs, writing data and offsets as it goes, so that if the task moves here it restores only the
  * tail. It processes nothing. In-memory stores have no standby: they would be rebuilt from 0 anyway.
+ *
+ * Its stores can be read while it follows them (`get`, synchronous like every store's): a read sees each
+ * changelog record as soon as it is applied, written to disk or not. `lagOf` says how far behind it is.
  */
 export class StandbyTask {
   readonly id: TaskId;
@@ -25,6 +29,7 @@ export class StandbyTask {
   readonly #abort = new AbortController();
   #running: Promise<void> | undefined;
   #open: LevelDbKeyValueStore[] = [];
+  readonly #lags = new Map<string, ChangelogLag>();
 
   constructor(
     id: TaskId,
@@ -36,6 +41,7 @@ export class StandbyTask {
     this.#stores = stores;
     this.#reader = reader;
     this.#onRecords = onRecords;
+    for (const store of stores) this.#lags.set(store.name, new ChangelogLag());
   }
 
   /** The persistent, logged stores of a sub-topology: what a standby of one of its tasks keeps. */
@@ -57,6 +63,26 @@ export class StandbyTask {
     return taskIdString(this.id);
   }
 
+  /** The names of the stores this standby keeps. */
+  get storeNames(): string[] {
+    return this.#stores.map((store) => store.name);
+  }
+
+  /**
+   * A kept store's raw value of a raw key; undefined when absent, when the standby does not keep the
+   * store, or before the store is open.
+   */
+  get(storeName: string, key: Buffer): Buffer | undefined {
+    const index = this.#stores.findIndex((store) => store.name === storeName);
+    const store = this.#open[index];
+    return store?.isOpen ? store.get(key) : undefined;
+  }
+
+  /** How far a kept store is behind its changelog; undefined lag until the standby has looked up its end. */
+  lagOf(storeName: string): ChangelogLag | undefined {
+    return this.#lags.get(storeName);
+  }
+
   /** Opens the stores and follows the changelogs until stop(). Failures end the standby, quietly: it is a cache. */
   start(pollMs = 250): void {
     this.#running = (async () => {
@@ -75,6 +101,7 @@ export class StandbyTask {
               partition: this.id.partition,
               signal,
               onProgress: (progress) => {
+                this.#lags.get(store.name)?.observe(progress);
                 this.#onRecords(store.name, progress.restored - counted);
                 counted = progress.restored;
               },
@@ -84,6 +111,9 @@ export class StandbyTask {
         }
       } catch {
         // Stopped, or the changelog could not be read: the active task restores whatever is missing.
+      } finally {
+        // No longer following: a lag seen earlier would claim the copy is still current.
+        for (const lag of this.#lags.values()) lag.forget();
       }
     })();
   }

@@ -27,7 +27,8 @@ export interface StreamsMetadata {
   readonly topicPartitions: readonly { topic: string; partition: number }[];
 }
 
-function storeOf(topology: Topology, storeName: string) {
+/** The sub-topology and builder of a store; INVALID_STATE_STORE when the topology has no such store. */
+export function storeOf(topology: Topology, storeName: string) {
   const sub = topology.subtopologies().find((s) => s.stores.some((store) => store.name === storeName));
   const builder = sub?.stores.find((store) => store.name === storeName);
   if (!sub || !builder)

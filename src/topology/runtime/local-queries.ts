@@ -1,0 +1,240 @@
+import { type KeyValue, mergeSortedByKey } from '../../stores/index.js';
+import { StreamsError } from '../errors.js';
+import { taskIdString } from '../record.js';
+import type { StoreBuilder } from '../store-builder.js';
+import type { Topology } from '../topology.js';
+import { ChangelogLag } from './changelog-lag.js';
+import type { StreamsState } from './kafka-streams.js';
+import { partitionForKey } from './murmur2.js';
+import type { RestoreProgress } from './restorer.js';
+import type { StandbyTask } from './standby-task.js';
+import { storeOf } from './streams-metadata.js';
+import type { StreamTask } from './task.js';
+
+/**
+ * What this instance can answer for one key of a store, and how fresh the answer is. `partition` is the
+ * key's partition, as `queryMetadataForKey` computes it.
+ *
+ * - `active`: the key's task runs here, restored, and the instance is not rebalancing; the value is read
+ *   through the task's cache, so it is what the next commit will write (undefined: no such key).
+ * - `stale` (only when asked for with `includeStale`): a copy that may be behind. A standby kept here, an
+ *   active task here that is still restoring, or an active task kept across a rebalance in progress (lag 0:
+ *   it holds what it last processed, and processes nothing until the rebalance ends). `lag` is the number
+ *   of changelog offsets not yet applied (end offset - position), as of the copy's last look at the end.
+ * - `unavailable`: `not-local` when no copy of the key's partition is here (ask the instance that owns it);
+ *   `restoring` when the copy here is restoring, was caught in a rebalance, or has not yet learnt its lag
+ *   (ask again shortly); `not-running` when the instance is not RUNNING or REBALANCING.
+ */
+export type LocalQueryResult<V> =
+  | { readonly kind: 'active'; readonly partition: number; readonly value: V | undefined }
+  | {
+      readonly kind: 'stale';
+      readonly partition: number;
+      readonly value: V | undefined;
+      readonly lag: number;
+    }
+  | {
+      readonly kind: 'unavailable';
+      readonly partition: number;
+      readonly reason: 'not-local' | 'restoring' | 'not-running';
+    };
+
+export interface LocalQueryOptions {
+  /** Accept an answer from a copy that may be behind (a standby, a restoring task). Defaults to false. */
+  readonly includeStale?: boolean;
+}
+
+export interface LocalEntriesOptions<K> {
+  /** The first key to yield (inclusive), if present; defaults to the store's first key. */
+  readonly from?: K;
+}
+
+/** One local copy of one partition of a store, and how far it is behind its changelog. */
+export interface StoreLag {
+  readonly store: string;
+  readonly partition: number;
+  readonly role: 'active' | 'standby';
+  /**
+   * Active: the task is restoring its stores and processes nothing yet. Standby: the copy has not yet
+   * reached its changelog's end since it started following it.
+   */
+  readonly restoring: boolean;
+  /** Changelog offsets not yet applied; 0 for a running active task; undefined while unknown. */
+  readonly lag: number | undefined;
+}
+
+/** What local queries read of the engine that runs the tasks. */
+export interface LocalQueryHost {
+  state(): StreamsState;
+  /** True from the start of a rebalance until its assignment is in place, new tasks restored. */
+  rebalancing(): boolean;
+  /** A sub-topology's partition count; undefined before the instance has looked its topics up. */
+  partitions(subtopology: number): number | undefined;
+  /** The active tasks here, restored. */
+  activeTasks(): Iterable<StreamTask>;
+  standbyTasks(): Iterable<StandbyTask>;
+}
+
+interface RestoringTask {
+  readonly task: StreamTask;
+  readonly lags: ReadonlyMap<string, ChangelogLag>;
+}
+
+/**
+ * Reads of the state kept here, for interactive queries: a key from whichever local copy may answer it
+ * (active, restoring or standby), the active tasks' entries in key order, readiness and lags. Everything is
+ * read from local state and what the restore and standby loops last saw: no call waits for the broker.
+ */
+export class LocalQueries {
+  readonly #topology: Topology;
+  readonly #host: LocalQueryHost;
+  readonly #restoring = new Map<string, RestoringTask>();
+
+  constructor(topology: Topology, host: LocalQueryHost) {
+    this.#topology = topology;
+    this.#host = host;
+  }
+
+  /**
+   * Runs a new task's restore, during which queries with `includeStale` may read the task's stores and are
+   * told their lag. `restore` must report each store's progress through the callback it is given.
+   */
+  async whileRestoring<T>(
+    task: StreamTask,
+    restore: (onProgress: (progress: RestoreProgress) => void) => Promise<T>,
+  ): Promise<T> {
+    const lags = new Map<string, ChangelogLag>();
+    for (const { builder } of task.stores.values()) {
+      const lag = new ChangelogLag();
+      // No changelog and no source topic: nothing to restore, nothing to be behind.
+      if (!builder.logging && !builder.sourceTopic) lag.observe({ to: 0n, position: 0n });
+      lags.set(builder.name, lag);
+    }
+    this.#restoring.set(task.idString, { task, lags });
+    try {
+      return await restore((progress) => lags.get(progress.store)?.observe(progress));
+    } finally {
+      this.#restoring.delete(task.idString);
+    }
+  }
+
+  /**
+   * A key's value from the best copy here (see LocalQueryResult). Synchronous, like a store's `get`: every
+   * store layer serves reads from memory or with LevelDB's synchronous get, a standby's store included.
+   * Throws INVALID_STATE_STORE when the topology has no such store, or before the instance has started
+   * (the key's partition cannot be known yet).
+   */
+  queryLocal<K, V>(storeName: string, key: K, options: LocalQueryOptions = {}): LocalQueryResult<V> {
+    const { sub, builder } = storeOf(this.#topology, storeName);
+    const count = this.#host.partitions(sub.id);
+    if (count === undefined)
+      throw new StreamsError(
+        'INVALID_STATE_STORE',
+        `the instance has not started: ${storeName} has no partitions yet`,
+      );
+    const keyBytes = builder.keySerde.serialize(key);
+    const partition = partitionForKey(keyBytes, count);
+    const unavailable = (reason: 'not-local' | 'restoring' | 'not-running') =>
+      ({ kind: 'unavailable', partition, reason }) as const;
+    if (!queryable(this.#host.state())) return unavailable('not-running');
+    const id = taskIdString({ subtopology: sub.id, partition });
+    const includeStale = options.includeStale === true;
+    const stale = (value: unknown, lag: number) =>
+      ({ kind: 'stale', partition, value: value as V | undefined, lag }) as const;
+
+    const active = find(this.#host.activeTasks(), (task) => task.idString === id);
+    if (active) {
+      const read = () => active.stores.get(storeName)?.top.get(key) as V | undefined;
+      if (!this.#host.rebalancing()) return { kind: 'active', partition, value: read() };
+      return includeStale ? stale(read(), 0) : unavailable('restoring');
+    }
+    const restoring = this.#restoring.get(id);
+    if (restoring) {
+      const lag = restoring.lags.get(storeName)?.lag;
+      if (!includeStale || lag === undefined) return unavailable('restoring');
+      return stale(restoring.task.stores.get(storeName)?.top.get(key), lag);
+    }
+    const standby = find(
+      this.#host.standbyTasks(),
+      (task) => task.idString === id && task.storeNames.includes(storeName),
+    );
+    if (standby && includeStale) {
+      const lag = standby.lagOf(storeName)?.lag;
+      if (lag === undefined) return unavailable('restoring');
+      return stale(deserialize(builder, standby.get(storeName, keyBytes)), lag);
+    }
+    return unavailable('not-local');
+  }
+
+  /**
+   * The entries of a store in the active tasks here (restored; during a rebalance, those still held), in
+   * the order of their serialized keys (unsigned bytes, as stores sort), from `from` inclusive. Each task's
+   * range is read through its cache, lazily: a task closed meanwhile (a rebalance) ends the iteration with
+   * STORE_NOT_OPEN. Throws INVALID_STATE_STORE for an unknown store or an instance not RUNNING or
+   * REBALANCING.
+   */
+  localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
+    const { sub, builder } = storeOf(this.#topology, storeName);
+    const state = this.#host.state();
+    if (!queryable(state))
+      throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
+    const from = options.from === undefined ? undefined : builder.keySerde.serialize(options.from);
+    const ranges = [...this.#host.activeTasks()]
+      .filter((task) => task.id.subtopology === sub.id)
+      .sort((a, b) => a.id.partition - b.id.partition)
+      .flatMap((task) => task.stores.get(storeName)?.cache.range(from) ?? []);
+    return typed<K, V>(mergeSortedByKey(ranges), builder);
+  }
+
+  /** RUNNING, with no active task restoring: every partition assigned here answers `active`. */
+  isReady(): boolean {
+    return this.#host.state() === 'RUNNING' && this.#restoring.size === 0;
+  }
+
+  /** Every local copy of every store partition, with its lag; sorted by store, partition, then role. */
+  localStoreLags(): StoreLag[] {
+    const lags: StoreLag[] = [];
+    for (const task of this.#host.activeTasks()) {
+      for (const store of task.stores.keys())
+        lags.push({ store, partition: task.id.partition, role: 'active', restoring: false, lag: 0 });
+    }
+    for (const { task, lags: restoring } of this.#restoring.values()) {
+      for (const [store, lag] of restoring)
+        lags.push({ store, partition: task.id.partition, role: 'active', restoring: true, lag: lag.lag });
+    }
+    for (const standby of this.#host.standbyTasks()) {
+      for (const store of standby.storeNames) {
+        const lag = standby.lagOf(store);
+        const partition = standby.id.partition;
+        lags.push({ store, partition, role: 'standby', restoring: !lag?.caughtUp, lag: lag?.lag });
+      }
+    }
+    return lags.sort(
+      (a, b) =>
+        (a.store < b.store ? -1 : a.store > b.store ? 1 : 0) ||
+        a.partition - b.partition ||
+        (a.role === b.role ? 0 : a.role === 'active' ? -1 : 1),
+    );
+  }
+}
+
+function queryable(state: StreamsState): boolean {
+  return state === 'RUNNING' || state === 'REBALANCING';
+}
+
+function find<T>(items: Iterable<T>, predicate: (item: T) => boolean): T | undefined {
+  for (const item of items) if (predicate(item)) return item;
+  return undefined;
+}
+
+function deserialize(builder: StoreBuilder, bytes: Buffer | undefined): unknown {
+  return bytes === undefined ? undefined : builder.valueSerde.deserialize(bytes);
+}
+
+async function* typed<K, V>(
+  entries: AsyncIterable<KeyValue<Buffer, Buffer>>,
+  builder: StoreBuilder,
+): AsyncGenerator<KeyValue<K, V>> {
+  for await (const { key, value } of entries)
+    yield { key: builder.keySerde.deserialize(key) as K, value: builder.valueSerde.deserialize(value) as V };
+}

@@ -71,6 +71,7 @@ export function assignTasks(
   previous: ReadonlyMap<string, readonly string[]>,
   tasks: readonly string[],
   warm: ReadonlyMap<string, readonly string[]> = new Map(),
+  load: ReadonlyMap<string, number> = new Map(),
 ): Map<string, string[]> {
   const members = [...memberIds].sort();
   const result = new Map(members.map((id) => [id, [] as string[]]));
@@ -108,9 +109,39 @@ export function assignTasks(
     if (taken.has(task)) continue;
     const least = members
       .filter(capacity)
-      .sort((a, b) => (result.get(a)?.length ?? 0) - (result.get(b)?.length ?? 0) || a.localeCompare(b))[0];
+      .sort(
+        (a, b) =>
+          (result.get(a)?.length ?? 0) - (result.get(b)?.length ?? 0) ||
+          (load.get(a) ?? 0) - (load.get(b) ?? 0) ||
+          a.localeCompare(b),
+      )[0];
     if (least === undefined) throw new Error('assignor ran out of capacity: a bug');
     give(least, task);
+  }
+  return result;
+}
+
+/**
+ * assignTasks for each sub-topology in turn: every member gets its share of each sub-topology's tasks, not
+ * just of the total, so that one member does not end up with every task of the busiest sub-topology (and
+ * all of one store's keys). Odd tasks go to the members with the fewest tasks so far.
+ */
+export function assignTasksBySubtopology(
+  memberIds: readonly string[],
+  previous: ReadonlyMap<string, readonly string[]>,
+  tasks: readonly string[],
+  warm: ReadonlyMap<string, readonly string[]> = new Map(),
+): Map<string, string[]> {
+  const result = new Map([...memberIds].sort().map((id) => [id, [] as string[]]));
+  const groups = new Map<number, string[]>();
+  for (const task of tasks) {
+    const sub = parseTaskId(task).subtopology;
+    groups.set(sub, [...(groups.get(sub) ?? []), task]);
+  }
+  for (const sub of [...groups.keys()].sort((a, b) => a - b)) {
+    const load = new Map([...result].map(([id, list]) => [id, list.length]));
+    const part = assignTasks(memberIds, previous, groups.get(sub) as string[], warm, load);
+    for (const [id, list] of part) result.get(id)?.push(...list);
   }
   return result;
 }
@@ -200,7 +231,7 @@ export function streamsAssignor(options: {
       );
       const previous = new Map([...infos].map(([id, info]) => [id, info.tasks]));
       const warm = new Map([...infos].map(([id, info]) => [id, info.standbys ?? []]));
-      const assignment = assignTasks(
+      const assignment = assignTasksBySubtopology(
         members.map((m) => m.memberId),
         previous,
         tasks,

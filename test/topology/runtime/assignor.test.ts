@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assignStandbys,
   assignTasks,
+  assignTasksBySubtopology,
   decodeMemberInfo,
   encodeMemberInfo,
   type MemberInfo,
@@ -25,6 +26,27 @@ function owners(assignment: Map<string, string[]>): Map<string, string> {
 function allAssigned(assignment: Map<string, string[]>): string[] {
   return [...assignment.values()].flat().sort();
 }
+
+describe('assignTasksBySubtopology', () => {
+  it("spreads each sub-topology's tasks over the members, also when one member ran them all before", () => {
+    const all = [...tasks(4, 0), ...tasks(4, 1), ...tasks(4, 2), ...tasks(4, 3)];
+    const previous = new Map([['a', all]]);
+    const assignment = assignTasksBySubtopology(['a', 'b'], previous, all);
+    for (const sub of [0, 1, 2, 3]) {
+      for (const member of ['a', 'b']) {
+        expect(assignment.get(member)?.filter((t) => t.startsWith(`${sub}_`)).length).toBe(2);
+      }
+    }
+    // Sticky within each sub-topology: a keeps the first half of what it ran.
+    expect(assignment.get('a')?.filter((t) => t.startsWith('0_'))).toEqual(['0_0', '0_1']);
+  });
+
+  it('gives odd tasks of successive sub-topologies to different members', () => {
+    const all = [...tasks(3, 0), ...tasks(3, 1), ...tasks(3, 2)];
+    expect(counts(assignTasksBySubtopology(['a', 'b'], new Map(), all))).toEqual({ a: 5, b: 4 });
+    expect(allAssigned(assignTasksBySubtopology(['a', 'b'], new Map(), all))).toEqual([...all].sort());
+  });
+});
 
 describe('assignTasks', () => {
   it('gives each of 3 members 2 of 6 tasks', () => {

@@ -1,18 +1,36 @@
+import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
+import { KafkaAlertListWriter } from '../api/alert-list-writer.js';
+import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sources.js';
+import type { RateLimitOptions } from '../api/rate-limit.js';
+import { StoreRouter } from '../api/router.js';
+import { registerInternalRoutes } from '../api/routes/internal.js';
+import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
 import { KafkaStreams, type StreamsConfigInput } from '../topology/index.js';
 import { type ProbeTopics, TOPICS } from './schemas.js';
 import { ensureProbeTopics } from './topics.js';
 import { buildProbeTopology } from './topology.js';
 
+export interface ProbeApiOptions {
+  /** The port to listen on; the instance advertises it as application.server (which must agree). */
+  readonly port: number;
+  /** Default '0.0.0.0': other instances must reach it. */
+  readonly host?: string;
+  readonly apiToken?: string | undefined;
+  readonly rateLimit?: RateLimitOptions | false;
+}
+
 export interface ProbeApplicationOptions {
-  /** A client for topic administration and CDC; the engine makes its own from `streams`. */
+  /** A client for topic administration, CDC and the API's producer and push consumers. */
   readonly kafka: Kafka;
   readonly streams: StreamsConfigInput;
   /** Partitions of the application topics created when missing. */
   readonly partitions: number;
   /** When set, device names come from this MongoDB by change data capture. */
   readonly mongodbUrl?: string | undefined;
+  /** When set, the interactive-query API runs on this port. */
+  readonly api?: ProbeApiOptions | undefined;
   /** Topic names, when they differ from DESIGN.md's (tests give each run its own). */
   readonly topics?: Partial<ProbeTopics>;
   readonly log: (line: string) => void;
@@ -22,14 +40,17 @@ export interface ProbeApplicationOptions {
 
 /**
  * The probe application as `probestream start` runs it: creates its missing topics, runs the topology
- * (unreadable records and failing user code go to the DLQ rather than stopping a partition) and, with a
- * MongoDB URL, the device CDC beside it.
+ * (unreadable records and failing user code go to the DLQ rather than stopping a partition), the API on
+ * its port and, with a MongoDB URL, the device CDC.
  */
 export class ProbeApplication {
   readonly streams: KafkaStreams;
   readonly topics: ProbeTopics;
   readonly #options: ProbeApplicationOptions;
   #cdc: DeviceCdc | undefined;
+  #api: FastifyInstance | undefined;
+  #alertList: KafkaAlertListWriter | undefined;
+  #pushSources: KafkaPushSources | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: ProbeApplicationOptions) {
@@ -46,7 +67,12 @@ export class ProbeApplication {
     return this.#cdc;
   }
 
-  /** Resolves once the topology has joined its group (and the CDC has written its snapshot). */
+  /** The API server, once started. */
+  get api(): FastifyInstance | undefined {
+    return this.#api;
+  }
+
+  /** Resolves once the topology has joined its group, the API listens and the CDC has written its snapshot. */
   async start(): Promise<void> {
     const { kafka, partitions, log, mongodbUrl } = this.#options;
     const admin = kafka.admin();
@@ -57,6 +83,7 @@ export class ProbeApplication {
       await admin.disconnect();
     }
     await this.streams.start();
+    if (this.#options.api) await this.#startApi(this.#options.api);
     if (mongodbUrl !== undefined) {
       // Loaded only when used: the MongoDB driver is a large import that most instances never need.
       const { DeviceCdc } = await import('../capture/cdc.js');
@@ -72,9 +99,41 @@ export class ProbeApplication {
     }
   }
 
-  /** Stops the CDC, then the topology (committing what was processed). Idempotent. */
+  async #startApi(options: ProbeApiOptions): Promise<void> {
+    const self = this.streams.config.applicationServer ?? `127.0.0.1:${options.port}`;
+    const isReady = () => this.streams.isReady();
+    const router = new StoreRouter({ streams: this.streams, self, isReady });
+    this.#alertList = new KafkaAlertListWriter({
+      kafka: this.#options.kafka,
+      topic: this.topics.ssidAlertList,
+    });
+    this.#pushSources = createKafkaPushSources({
+      kafka: this.#options.kafka,
+      groupIdPrefix: `${this.streams.config.applicationId}-${self.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+      topics: this.topics,
+      log: this.#options.log,
+    });
+    this.#api = await createApiServer({
+      router,
+      isReady,
+      alertList: this.#alertList,
+      pushSources: this.#pushSources,
+      apiToken: options.apiToken,
+      instanceName: self,
+      metricsRegistries: [this.streams.metrics.registry],
+      ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
+    });
+    const address = await this.#api.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
+    this.#options.log(`API listening on ${address} (advertised as ${self})`);
+  }
+
+  /** Stops the API, the CDC, then the topology (committing what was processed). Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#api?.close();
+      await this.#pushSources?.close();
+      await this.#alertList?.close();
       await this.#cdc?.close();
       await this.streams.close();
     })();

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { freePort } from '../../local/ports.js';
 import { ProbeApplication } from '../../probes/application.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
@@ -6,10 +7,11 @@ import { log, redactUrl } from '../log.js';
 
 export const startCommand = defineCommand({
   name: 'start',
-  summary: 'Run the probe topology (per-device stats, enrichment, alerts), and CDC when MONGODB_URL is set.',
+  summary: 'Run the probe topology and its HTTP API (and CDC when MONGODB_URL is set).',
   description: `
 Joins the consumer group <application-id>: start more instances with the same id (and their own
---state-dir and --port) to share the work. Creates the topics pcap, devices, ssid_alert_list and alerts
+--state-dir and --port) to share the work. Serves the API on --port (all interfaces); other instances
+reach it at --application-server, which must name this host and port. Creates the topics pcap, devices, ssid_alert_list and alerts
 when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing what it processed.`,
   settings: [
     ...KAFKA_SETTINGS,
@@ -20,10 +22,13 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     'processingGuarantee',
     'commitIntervalMs',
     'numStandbyReplicas',
+    'apiToken',
     'mongodbUrl',
     'partitions',
   ],
   async run({ settings, signal }) {
+    // Port 0 asks for any free port; it must be known before joining, since the group advertises it.
+    const port = settings.port === 0 ? await freePort() : settings.port;
     const kafka = createKafka(settings, `${settings.applicationId}-admin`);
     let failure: Error | undefined;
     const failed = new AbortController();
@@ -31,6 +36,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
       kafka,
       partitions: settings.partitions,
       mongodbUrl: settings.mongodbUrl,
+      api: { port, apiToken: settings.apiToken },
       log,
       onCdcError: (error) => {
         failure = error;
@@ -39,7 +45,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
       streams: {
         applicationId: settings.applicationId,
         bootstrapServers: settings.brokers,
-        applicationServer: settings.applicationServer ?? `127.0.0.1:${settings.port}`,
+        applicationServer: settings.applicationServer ?? `127.0.0.1:${port}`,
         stateDir: settings.stateDir,
         processingGuarantee: settings.processingGuarantee as 'at_least_once' | 'exactly_once',
         commitIntervalMs: settings.commitIntervalMs,

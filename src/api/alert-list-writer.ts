@@ -1,0 +1,89 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { ssidAlertSerde, TOPICS } from '../probes/schemas.js';
+import { ApiError } from './errors.js';
+
+/** Writes to the SSID alert list; each call resolves once the write is durable. */
+export interface AlertListWriter {
+  put(ssid: string, reason: string): Promise<void>;
+  delete(ssid: string): Promise<void>;
+}
+
+export interface KafkaAlertListWriterOptions {
+  readonly kafka: Kafka;
+  /** Default `ssid_alert_list`. */
+  readonly topic?: string;
+  /** How long one write may wait for Kafka, in ms. Default 10,000. */
+  readonly timeoutMs?: number;
+  /** Seconds a client is asked to wait when Kafka did not take a write. Default 5. */
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * The alert list's writes to the compacted `ssid_alert_list` topic: key = SSID, value = Avro `{reason}`,
+ * a tombstone to remove. Each write waits for every in-sync replica (acks -1) from an idempotent producer,
+ * so an answered write is not lost and a retried one is not doubled. The producer connects on the first
+ * write. A write Kafka did not take fails with ApiError SERVICE_UNAVAILABLE.
+ */
+export class KafkaAlertListWriter implements AlertListWriter {
+  readonly topic: string;
+  readonly #kafka: Kafka;
+  readonly #timeoutMs: number;
+  readonly #retryAfter: number;
+  readonly #serde = ssidAlertSerde();
+  #producer: Promise<Producer> | undefined;
+  #closed = false;
+
+  constructor(options: KafkaAlertListWriterOptions) {
+    this.#kafka = options.kafka;
+    this.topic = options.topic ?? TOPICS.ssidAlertList;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#retryAfter = options.retryAfterSeconds ?? 5;
+  }
+
+  put(ssid: string, reason: string): Promise<void> {
+    return this.#send(ssid, this.#serde.serialize({ reason }));
+  }
+
+  delete(ssid: string): Promise<void> {
+    return this.#send(ssid, null);
+  }
+
+  /** Disconnects the producer. Idempotent; writes after it fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const producer = this.#producer;
+    this.#producer = undefined;
+    await producer?.then((connected) => connected.disconnect()).catch(() => undefined);
+  }
+
+  async #send(ssid: string, value: Buffer | null): Promise<void> {
+    if (this.#closed) throw new Error('the alert list writer is closed');
+    try {
+      const producer = await this.#connect();
+      await producer.send({
+        topic: this.topic,
+        acks: -1,
+        timeout: this.#timeoutMs,
+        messages: [{ key: ssid, value }],
+      });
+    } catch (error) {
+      throw new ApiError('SERVICE_UNAVAILABLE', 'Kafka did not take the write to the alert list; try again', {
+        retryAfterSeconds: this.#retryAfter,
+        cause: error,
+      });
+    }
+  }
+
+  #connect(): Promise<Producer> {
+    if (this.#producer === undefined) {
+      const producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const connecting = producer.connect().then(() => producer);
+      // A failed connection is not kept: the next write tries again.
+      connecting.catch(() => {
+        if (this.#producer === connecting) this.#producer = undefined;
+      });
+      this.#producer = connecting;
+    }
+    return this.#producer;
+  }
+}

@@ -1,0 +1,201 @@
+import type { KafkaStreams, KeyQueryMetadata, LocalQueryResult } from '../topology/index.js';
+import { ApiError } from './errors.js';
+import type { KeyRouter, RoutedAnswer, RoutedPage } from './routing.js';
+
+/** What the router needs of a running KafkaStreams (the engine's interactive-query surface). */
+export type QueryableStreams = Pick<
+  KafkaStreams,
+  'queryLocal' | 'queryMetadataForKey' | 'metadataForAllStreamsClients' | 'localEntries'
+>;
+
+export interface StoreRouterOptions {
+  readonly streams: QueryableStreams;
+  /** This instance's application.server (host:port). */
+  readonly self: string;
+  /** How long a forwarded request may take, in ms. Default 2,000. */
+  readonly timeoutMs?: number;
+  /** A standby (or restoring) copy answers only when at most this many records behind. Default 10,000. */
+  readonly maxStaleLag?: number;
+  /** Seconds a 503 asks clients to wait. Default 1. */
+  readonly retryAfterSeconds?: number;
+  /** Whether every active task here is restored: this instance's part of a page is complete only then. */
+  readonly isReady: () => boolean;
+}
+
+/** The body of the internal key route: what one instance holds for a key. */
+export interface InternalKeyAnswer {
+  readonly found: boolean;
+  readonly value?: unknown;
+  /** Present when the answer came from a standby or restoring copy. */
+  readonly lag?: number;
+}
+
+/** The body of the internal entries route: one instance's sorted entries after a key. */
+export interface InternalEntries {
+  readonly entries: readonly { readonly key: string; readonly value: unknown }[];
+  /** Whether this instance holds more entries after the last one returned. */
+  readonly more: boolean;
+}
+
+/** Internal routes, served by every instance to the others; never forwarded again. */
+export const INTERNAL_PREFIX = '/internal/stores';
+
+const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Routes interactive queries (see routing.ts): the local active copy first; then the owning instance over
+ * HTTP; then a caught-up standby (here or elsewhere), its lag stated; else SERVICE_UNAVAILABLE with
+ * Retry-After. Forwarded requests have a timeout, so a dead instance costs at most `timeoutMs`.
+ */
+export class StoreRouter implements KeyRouter {
+  readonly self: string;
+  readonly #streams: QueryableStreams;
+  readonly #timeoutMs: number;
+  readonly #maxStaleLag: number;
+  readonly #retryAfter: number;
+  readonly #isReady: () => boolean;
+
+  constructor(options: StoreRouterOptions) {
+    this.self = options.self;
+    this.#streams = options.streams;
+    this.#timeoutMs = options.timeoutMs ?? 2000;
+    this.#maxStaleLag = options.maxStaleLag ?? 10_000;
+    this.#retryAfter = options.retryAfterSeconds ?? 1;
+    this.#isReady = options.isReady;
+  }
+
+  #unavailable(why: string): ApiError {
+    return new ApiError('SERVICE_UNAVAILABLE', `${why}; try again shortly`, {
+      retryAfterSeconds: this.#retryAfter,
+    });
+  }
+
+  /** What this instance can answer for a key on its own (the internal route's answer). */
+  async local<V>(store: string, key: string, allowStale: boolean): Promise<InternalKeyAnswer | undefined> {
+    const answer = this.#queryLocal<V>(store, key);
+    if (answer.kind === 'active') return { found: answer.value !== undefined, value: answer.value };
+    if (allowStale && answer.kind === 'stale' && answer.lag <= this.#maxStaleLag) {
+      return { found: answer.value !== undefined, value: answer.value, lag: answer.lag };
+    }
+    return undefined;
+  }
+
+  #queryLocal<V>(store: string, key: string): LocalQueryResult<V> {
+    try {
+      return this.#streams.queryLocal<string, V>(store, key, { includeStale: true });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'INVALID_STATE_STORE') throw this.#unavailable('not running');
+      throw error;
+    }
+  }
+
+  async get<V>(store: string, key: string): Promise<RoutedAnswer<V>> {
+    const local = this.#queryLocal<V>(store, key);
+    if (local.kind === 'active') return { value: local.value, servedBy: this.self };
+    let meta: KeyQueryMetadata | undefined;
+    try {
+      meta = this.#streams.queryMetadataForKey(store, key);
+    } catch {
+      meta = undefined;
+    }
+    if (meta?.activeHost && meta.activeHost !== this.self) {
+      const answer = await this.#forward(meta.activeHost, store, key, false);
+      if (answer) return toRouted<V>(answer, meta.activeHost);
+    }
+    if (local.kind === 'stale' && local.lag <= this.#maxStaleLag) {
+      return { value: local.value, servedBy: this.self, staleLag: local.lag };
+    }
+    for (const host of meta?.standbyHosts ?? []) {
+      if (host === this.self) continue;
+      const answer = await this.#forward(host, store, key, true);
+      if (answer) return toRouted<V>(answer, host);
+    }
+    throw this.#unavailable(
+      meta?.activeHost === null || meta === undefined
+        ? `partition ${local.partition} of ${store} is being reassigned`
+        : `partition ${local.partition} of ${store} is restoring and no caught-up copy can answer`,
+    );
+  }
+
+  /** Asks another instance; undefined when it cannot answer (down, slow, restoring, not the owner any more). */
+  async #forward(
+    host: string,
+    store: string,
+    key: string,
+    allowStale: boolean,
+  ): Promise<InternalKeyAnswer | undefined> {
+    const url = `http://${host}${INTERNAL_PREFIX}/${encodeURIComponent(store)}/keys/${encodeURIComponent(key)}${allowStale ? '?stale=1' : ''}`;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return (await response.json()) as InternalKeyAnswer;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This instance's entries of `store` after `after`, sorted, at most `limit` (the internal route's answer). */
+  async localPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
+    const entries: { key: string; value: unknown }[] = [];
+    const options = after === undefined ? {} : { from: after };
+    for await (const { key, value } of this.#streams.localEntries<string, unknown>(store, options)) {
+      if (after !== undefined && key === after) continue;
+      if (entries.length === limit) return { entries, more: true };
+      entries.push({ key, value });
+    }
+    return { entries, more: false };
+  }
+
+  async page<V>(
+    store: string,
+    options: { readonly limit: number; readonly after?: string },
+  ): Promise<RoutedPage<V>> {
+    const clients = this.#streams.metadataForAllStreamsClients();
+    const hosts = clients.map((c) => c.hostInfo);
+    if (hosts.length === 0 || hosts.some((host) => host === null)) {
+      throw this.#unavailable('the instances are being reassigned');
+    }
+    const parts = await Promise.all(
+      (hosts as string[]).map((host) =>
+        host === this.self
+          ? this.#ownPage(store, options.limit, options.after)
+          : this.#forwardPage(host, store, options.limit, options.after),
+      ),
+    );
+    const merged = parts.flatMap((part) => part.entries).sort((a, b) => utf8Order(a.key, b.key));
+    const more = merged.length > options.limit || parts.some((part) => part.more);
+    const entries = merged.slice(0, options.limit) as { key: string; value: V }[];
+    return { entries, next: more && entries.length > 0 ? (entries.at(-1) as { key: string }).key : null };
+  }
+
+  #ownPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
+    if (!this.#isReady()) throw this.#unavailable('this instance is restoring');
+    return this.localPage(store, limit, after);
+  }
+
+  async #forwardPage(host: string, store: string, limit: number, after?: string): Promise<InternalEntries> {
+    const query = new URLSearchParams({ limit: String(limit), ...(after === undefined ? {} : { after }) });
+    const url = `http://${host}${INTERNAL_PREFIX}/${encodeURIComponent(store)}/entries?${query}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch {
+      throw this.#unavailable(`instance ${host} did not answer`);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw this.#unavailable(`instance ${host} cannot list its part of ${store} now`);
+    }
+    return (await response.json()) as InternalEntries;
+  }
+}
+
+function toRouted<V>(answer: InternalKeyAnswer, host: string): RoutedAnswer<V> {
+  const value = answer.found ? (answer.value as V) : undefined;
+  return answer.lag === undefined
+    ? { value, servedBy: host }
+    : { value, servedBy: host, staleLag: answer.lag };
+}

@@ -1,0 +1,201 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { normalizeMac } from '../../probes/pcap.js';
+import { type ProbeStats, STORES } from '../../probes/schemas.js';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../cursor.js';
+import { ApiError } from '../errors.js';
+import { isHeaderSafe } from '../headers.js';
+import type { KeyRouter, RoutedAnswer } from '../routing.js';
+import {
+  COMMON_ERRORS,
+  errorResponses,
+  macSchema,
+  macStatsSchema,
+  nameStatsSchema,
+  storeAnswerHeaders,
+} from '../schemas.js';
+
+/** A device's figures as the API shows them. */
+export interface StatsView {
+  readonly probeCount: number;
+  readonly firstProbe: string;
+  readonly lastProbe: string;
+  readonly uniqueSsidsProbed: number;
+  readonly ssidsProbed: readonly (string | null)[];
+}
+
+export function statsView(stats: ProbeStats): StatsView {
+  return {
+    probeCount: stats.probeCount,
+    firstProbe: new Date(stats.firstProbe).toISOString(),
+    lastProbe: new Date(stats.lastProbe).toISOString(),
+    uniqueSsidsProbed: stats.ssidsProbed.length,
+    ssidsProbed: stats.ssidsProbed,
+  };
+}
+
+/** Sets the headers that say which copy answered. */
+export function setAnswerHeaders(reply: FastifyReply, answer: RoutedAnswer<unknown>): void {
+  if (isHeaderSafe(answer.servedBy)) reply.header('X-Probestream-Served-By', answer.servedBy);
+  if (answer.staleLag !== undefined)
+    reply.header('X-Probestream-Stale-Lag', String(Math.trunc(answer.staleLag)));
+}
+
+const INVALID_MAC = {
+  code: 'INVALID_MAC',
+  message: "the MAC must be six hex pairs, separated by ':' or '-' or not at all",
+} as const;
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+/** Pull queries on the device statistics stores. */
+export function registerDeviceRoutes(app: FastifyInstance, options: { readonly router: KeyRouter }): void {
+  const { router } = options;
+
+  app.get<{ Params: { mac: string } }>(
+    '/devices/:mac/stats',
+    {
+      config: { invalid: { 'params/mac': INVALID_MAC } },
+      schema: {
+        operationId: 'getDeviceStats',
+        tags: ['devices'],
+        summary: "A device's probe-request statistics, by MAC",
+        params: { type: 'object', required: ['mac'], properties: { mac: macSchema } },
+        response: {
+          200: { description: "The device's figures.", ...macStatsSchema, headers: storeAnswerHeaders },
+          ...errorResponses(
+            'INVALID_MAC',
+            'DEVICE_NOT_FOUND',
+            'SERVICE_UNAVAILABLE',
+            'UPSTREAM_FAILED',
+            ...COMMON_ERRORS,
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const mac = normalizeMac(request.params.mac);
+      if (mac === undefined) throw new ApiError(INVALID_MAC.code, INVALID_MAC.message);
+      const answer = await router.get<ProbeStats>(STORES.statsByMac, mac);
+      setAnswerHeaders(reply, answer);
+      if (answer.value === undefined) {
+        throw new ApiError('DEVICE_NOT_FOUND', `no probe request from ${mac} has been counted`);
+      }
+      return { mac, ...statsView(answer.value) };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/devices/by-name/:name/stats',
+    {
+      schema: {
+        operationId: 'getDeviceStatsByName',
+        tags: ['devices'],
+        summary: 'The probe-request statistics of every device with this name, together',
+        description: 'Names come from the devices table (MongoDB CDC); a name is 1 to 256 characters.',
+        params: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+        response: {
+          200: {
+            description: 'The figures of the devices of this name.',
+            ...nameStatsSchema,
+            headers: storeAnswerHeaders,
+          },
+          ...errorResponses(
+            'INVALID_REQUEST',
+            'DEVICE_NOT_FOUND',
+            'SERVICE_UNAVAILABLE',
+            'UPSTREAM_FAILED',
+            ...COMMON_ERRORS,
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const answer = await router.get<ProbeStats>(STORES.statsByName, name);
+      setAnswerHeaders(reply, answer);
+      if (answer.value === undefined) {
+        throw new ApiError(
+          'DEVICE_NOT_FOUND',
+          'no probe request from a device of this name has been counted',
+        );
+      }
+      return { name, ...statsView(answer.value) };
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    '/devices',
+    {
+      config: {
+        invalid: {
+          'querystring/cursor': {
+            code: 'INVALID_CURSOR',
+            message: 'the cursor is not one this API returned',
+          },
+        },
+      },
+      schema: {
+        operationId: 'listDevices',
+        tags: ['devices'],
+        summary: 'A page of devices with their statistics, from every instance, by MAC',
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: MAX_PAGE_SIZE,
+              default: DEFAULT_PAGE_SIZE,
+              description: `Devices per page, 1 to ${MAX_PAGE_SIZE}. Defaults to ${DEFAULT_PAGE_SIZE}.`,
+            },
+            cursor: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_CURSOR_LENGTH,
+              description: "The previous page's nextCursor; omit it for the first page.",
+            },
+          },
+        },
+        response: {
+          200: {
+            description: 'One page of devices, sorted by MAC.',
+            type: 'object',
+            required: ['devices', 'nextCursor'],
+            properties: {
+              devices: { type: 'array', items: macStatsSchema },
+              nextCursor: {
+                type: 'string',
+                nullable: true,
+                description: 'Pass as cursor for the next page; null on the last page.',
+              },
+            },
+          },
+          ...errorResponses(
+            'INVALID_REQUEST',
+            'INVALID_CURSOR',
+            'SERVICE_UNAVAILABLE',
+            'UPSTREAM_FAILED',
+            ...COMMON_ERRORS,
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const page = await router.page<ProbeStats>(
+        STORES.statsByMac,
+        after === undefined ? { limit } : { limit, after },
+      );
+      return {
+        devices: page.entries.map(({ key, value }) => ({ mac: key, ...statsView(value) })),
+        nextCursor: page.next === null ? null : encodeCursor(page.next),
+      };
+    },
+  );
+}

@@ -9,18 +9,22 @@ export interface EnsureTopicsOptions {
 }
 
 /**
- * Creates the application's own topics that are missing: `pcap` and `alerts` (delete policy), `devices`
- * and `ssid_alert_list` (compacted: they are tables). Existing topics are left as they are, and their
+ * Creates the application's own topics that are missing: `pcap` and `alerts` (delete policy; `alerts`
+ * stamped with the broker's time), `devices` and `ssid_alert_list` (compacted: they are tables). Existing topics are left as they are, and their
  * partition counts are the topology's business (it fails clearly when joined topics disagree). Returns the
  * names it created. Safe when several instances start at once.
  */
 export async function ensureProbeTopics(admin: Admin, options: EnsureTopicsOptions): Promise<string[]> {
   const topics = { ...TOPICS, ...options.topics };
+  const compact = [{ name: 'cleanup.policy', value: 'compact' }];
+  // Alerts carry the probe's event time; a replayed old capture would have them deleted by time at once.
+  // The broker's clock stamps them instead (the value's `ts` keeps the event time).
+  const appendTime = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
   const wanted = [
-    { topic: topics.pcap, compact: false },
-    { topic: topics.devices, compact: true },
-    { topic: topics.ssidAlertList, compact: true },
-    { topic: topics.alerts, compact: false },
+    { topic: topics.pcap, configEntries: [] },
+    { topic: topics.devices, configEntries: compact },
+    { topic: topics.ssidAlertList, configEntries: compact },
+    { topic: topics.alerts, configEntries: appendTime },
   ];
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t.topic));
@@ -28,10 +32,10 @@ export async function ensureProbeTopics(admin: Admin, options: EnsureTopicsOptio
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map(({ topic, compact }) => ({
+      topics: missing.map(({ topic, configEntries }) => ({
         topic,
         numPartitions: options.partitions,
-        configEntries: compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries,
       })),
     });
   } catch (error) {

@@ -18,6 +18,7 @@ import {
 import { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { BufferingRecordCollector } from './record-collector.js';
+import { RepartitionPurger } from './repartition-purger.js';
 import { type RestoreProgress, restoreTask } from './restorer.js';
 import { StandbyTask } from './standby-task.js';
 import { StateDirectory } from './state-directory.js';
@@ -99,6 +100,10 @@ export class KafkaStreams {
   #error: Error | undefined;
   #deadLettered = 0;
   #inflightCommit: Promise<void> | undefined;
+  readonly #purger = new RepartitionPurger(
+    () => this.#admin,
+    (topic) => topic.startsWith(`${this.config.applicationId}-`) && topic.endsWith('-repartition'),
+  );
   readonly #fenced = new Set<ActiveTask>();
   readonly #local: LocalQueries;
 
@@ -544,6 +549,7 @@ export class KafkaStreams {
           });
     this.#inflightCommit = work.then(
       () => {
+        this.#purger.committed(prepared.flatMap((p) => p.offsets));
         this.metrics.commits.inc();
         this.metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       },
@@ -631,6 +637,7 @@ export class KafkaStreams {
       for (const key of [...this.#standbys.keys()]) await this.#stopStandby(key);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
+      await this.#purger.settle();
       await this.#admin?.disconnect().catch(() => undefined);
       this.#setState('NOT_RUNNING');
     })();

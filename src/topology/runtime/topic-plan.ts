@@ -87,7 +87,13 @@ export function planTopics(
   for (const sub of subs) {
     for (const sink of sub.sinks.filter((s) => s.internal)) {
       const topic = naming.topicName(sink.topic, true);
-      internal.push({ topic, numPartitions: counts.get(topic) as number });
+      // Kept until purged after commit (RepartitionPurger), not by time: records of a replayed capture carry
+      // their old event time and would otherwise be deleted before they are read.
+      internal.push({
+        topic,
+        numPartitions: counts.get(topic) as number,
+        configEntries: [{ name: 'retention.ms', value: '-1' }],
+      });
     }
   }
   counts.set(naming.dlqTopic, 1);

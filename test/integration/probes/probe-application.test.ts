@@ -156,5 +156,20 @@ describe('the probe application on the real broker', () => {
       `Cannot read a pcap record from topic ${topics.pcap}: wlan_sa null is not a MAC address`,
     );
     expect(String(dead?.message.headers?.['probestream.source.topic'])).toBe(topics.pcap);
+
+    // Regression: records of a replayed 2020 capture were deleted by time from the repartition topics (7-day
+    // retention) before the next sub-topology read them, and alerts would be too.
+    const configs = await context.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: 2, name: `${applicationId}-probes-by-mac-repartition`, configNames: ['retention.ms'] },
+        { type: 2, name: topics.alerts, configNames: ['message.timestamp.type'] },
+      ],
+    });
+    const value = (name: string, key: string) =>
+      configs.resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === key)
+        ?.configValue;
+    expect(value(`${applicationId}-probes-by-mac-repartition`, 'retention.ms')).toBe('-1');
+    expect(value(topics.alerts, 'message.timestamp.type')).toBe('LogAppendTime');
   });
 });

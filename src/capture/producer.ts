@@ -12,6 +12,8 @@ export interface CaptureProducerOptions {
   readonly maxInFlight?: number;
   /** A batch that is not full is sent after this many ms. Default 100. */
   readonly lingerMs?: number;
+  /** How often a failed request is retried before the producer fails, 0 to 100. Default 10. */
+  readonly retries?: number;
 }
 
 export interface CaptureProducerStats {
@@ -39,6 +41,7 @@ export class CaptureProducer {
   readonly #batchSize: number;
   readonly #maxInFlight: number;
   readonly #lingerMs: number;
+  readonly #retries: number;
   #producer: Producer | undefined;
   #batch: Message[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -54,11 +57,18 @@ export class CaptureProducer {
     this.#batchSize = bounded('batchSize', options.batchSize ?? 2000, 1, 100_000);
     this.#maxInFlight = bounded('maxInFlight', options.maxInFlight ?? 4, 1, 64);
     this.#lingerMs = bounded('lingerMs', options.lingerMs ?? 100, 0, 60_000);
+    this.#retries = bounded('retries', options.retries ?? 10, 0, 100);
   }
 
   async connect(): Promise<void> {
     if (this.#producer) return;
-    const producer = this.#kafka.producer({ allowAutoTopicCreation: false });
+    // Idempotent: a request retried after a lost answer (a leader change, a timeout) is not written twice,
+    // which would count a probe request twice. kafkajs then sends one request at a time per broker.
+    const producer = this.#kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: true,
+      retry: { retries: this.#retries, initialRetryTime: 100, maxRetryTime: 5000 },
+    });
     try {
       await producer.connect();
     } catch (error) {

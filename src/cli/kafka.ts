@@ -24,7 +24,25 @@ export function kafkaSecurity(settings: KafkaSettings): Omit<KafkaConfig, 'broke
       password: settings.kafkaSaslPassword ?? '',
     } as SASLOptions;
   }
-  return { ...security, logLevel: logLevel.ERROR };
+  return { ...security, ...kafkaLogging() };
+}
+
+/**
+ * kafkajs logs every retried request at ERROR level ("The coordinator is loading"), which a user cannot act
+ * on; real failures reach the user as errors from probestream. Its log is off unless PROBESTREAM_DEBUG is
+ * set, and then goes to stderr as one line per entry.
+ */
+function kafkaLogging(): Pick<KafkaConfig, 'logLevel' | 'logCreator'> {
+  if (!process.env.PROBESTREAM_DEBUG) return { logLevel: logLevel.NOTHING };
+  return {
+    logLevel: logLevel.INFO,
+    logCreator:
+      () =>
+      ({ namespace, label, log: entry }) => {
+        const { message, ...rest } = entry;
+        process.stderr.write(`[kafkajs] ${label} ${namespace}: ${message} ${JSON.stringify(rest)}\n`);
+      },
+  };
 }
 
 /** A kafkajs client from the command's settings. */

@@ -141,10 +141,19 @@ export class StoreRouter implements KeyRouter {
   async localPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
     const entries: { key: string; value: unknown }[] = [];
     const options = after === undefined ? {} : { from: after };
-    for await (const { key, value } of this.#streams.localEntries<string, unknown>(store, options)) {
-      if (after !== undefined && key === after) continue;
-      if (entries.length === limit) return { entries, more: true };
-      entries.push({ key, value });
+    try {
+      for await (const { key, value } of this.#streams.localEntries<string, unknown>(store, options)) {
+        if (after !== undefined && key === after) continue;
+        if (entries.length === limit) return { entries, more: true };
+        entries.push({ key, value });
+      }
+    } catch (error) {
+      // The instance stopped running, or a rebalance closed a task while its entries were being read.
+      const code = (error as { code?: string }).code;
+      if (code === 'INVALID_STATE_STORE' || code === 'STORE_NOT_OPEN') {
+        throw this.#unavailable(`this instance cannot list its part of ${store} now`);
+      }
+      throw error;
     }
     return { entries, more: false };
   }
@@ -171,7 +180,9 @@ export class StoreRouter implements KeyRouter {
     return { entries, next: more && entries.length > 0 ? (entries.at(-1) as { key: string }).key : null };
   }
 
-  #ownPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
+  // async, so that a refusal rejects inside Promise.all: thrown from map() it would leave the requests
+  // already sent to other instances with nobody to handle their failure (an unhandled rejection).
+  async #ownPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
     if (!this.#isReady()) throw this.#unavailable('this instance is restoring');
     return this.localPage(store, limit, after);
   }
@@ -189,7 +200,12 @@ export class StoreRouter implements KeyRouter {
       await response.body?.cancel();
       throw this.#unavailable(`instance ${host} cannot list its part of ${store} now`);
     }
-    return (await response.json()) as InternalEntries;
+    try {
+      return (await response.json()) as InternalEntries;
+    } catch {
+      // The timeout covers the body too: an instance that stops half-way through has not answered.
+      throw this.#unavailable(`instance ${host} did not answer`);
+    }
   }
 }
 

@@ -1,0 +1,155 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startBot } from '../../../src/bot/start-bot.js';
+import { freePort } from '../../../src/local/ports.js';
+import { ProbeApplication } from '../../../src/probes/application.js';
+import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
+import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { FakeTelegram } from '../../support/fake-telegram.js';
+import { uniqueName } from '../../support/kafka.js';
+import { eventually, newStateDir, useStreamsTestContext } from '../../support/streams.js';
+
+const TOKEN = '4440001:end-to-end-token-ABCDEFGHIJKL';
+const API_TOKEN = 'e2e-api-token';
+const CHAT = 6060;
+const MAC = 'a4:83:e7:4e:39:15';
+/** 2020-04-22T14:05:40.123Z: 15:05:40 in London (BST). */
+const T0 = 1_587_564_340_123;
+const SSID = '<b>x</b>&';
+
+describe('the bot against a real probestream API and the real broker', () => {
+  const context = useStreamsTestContext();
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  it('shouldAnswerLookupsManageTheAlertListAndDeliverTheAlertItRaises', async () => {
+    const topics = {
+      pcap: uniqueName('pcap'),
+      devices: uniqueName('devices'),
+      ssidAlertList: uniqueName('ssid-alert-list'),
+      alerts: uniqueName('alerts'),
+    };
+    const port = await freePort();
+    const app = new ProbeApplication({
+      kafka: context.kafka,
+      partitions: 2,
+      topics,
+      log: () => {},
+      api: { port, host: '127.0.0.1', apiToken: API_TOKEN },
+      streams: {
+        applicationId: uniqueName('bot-e2e'),
+        bootstrapServers: inject('kafkaBrokers'),
+        applicationServer: `127.0.0.1:${port}`,
+        stateDir: newStateDir(),
+        commitIntervalMs: 200,
+      },
+    });
+    await app.start();
+    closers.push(() => app.close());
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await eventually(
+      () => app.streams.isReady(),
+      (ready) => ready,
+    );
+
+    const producer = context.kafka.producer();
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const device: DeviceRecord = {
+      mac: MAC,
+      source: 'user',
+      name: 'Kitchen iPad',
+      ip: null,
+      model: null,
+      type: null,
+      is_guest: false,
+    };
+    await producer.send({
+      topic: topics.devices,
+      messages: [{ key: MAC, value: deviceSerde().serialize(device) }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const probe = (ssid: string | null, offsetMs: number) => ({
+      key: null,
+      value: JSON.stringify(pcapValueOf({ mac: MAC, ssid, timestamp: T0 + offsetMs, signalDbm: -60 })),
+    });
+    await producer.send({
+      topic: topics.pcap,
+      messages: [probe('RNM0', 0), probe(null, 500), probe('', 1500)],
+    });
+    await eventually(
+      async () => (await fetch(`${apiUrl}/devices/by-name/Kitchen%20iPad/stats`)).status,
+      (status) => status === 200,
+    );
+
+    const telegram = await FakeTelegram.start(TOKEN);
+    closers.push(() => telegram.close());
+    const lines: string[] = [];
+    const bot = await startBot({
+      config: {
+        token: TOKEN,
+        apiRoot: telegram.apiRoot,
+        allowedChatIds: [CHAT],
+        alertChatIds: [CHAT],
+        apiUrl,
+        apiToken: API_TOKEN,
+        alertsTopic: topics.alerts,
+        alertsGroupId: uniqueName('bot-alerts'),
+      },
+      kafka: context.kafka,
+      alertsFromBeginning: true,
+      log: (line) => lines.push(line),
+    });
+    closers.push(() => bot.stop());
+
+    const ask = async (text: string) => {
+      const before = telegram.sent(CHAT).length;
+      telegram.pushText(CHAT, text);
+      return ((await telegram.waitForSent(before + 1, CHAT)).at(-1) as { text: string }).text;
+    };
+    const figures = [
+      'Earliest probe: 2020-04-22 15:05:40',
+      'Latest probe: 2020-04-22 15:05:41',
+      'Probe count: 3',
+      'Unique SSIDs: 3',
+      '• <i>(none)</i>',
+      '• <i>(wildcard)</i>',
+      '• RNM0',
+    ];
+    expect(await ask('A4:83:E7:4E:39:15')).toBe(
+      ['📡 Wi-Fi probe stats for <b>a4:83:e7:4e:39:15</b>', ...figures].join('\n'),
+    );
+    expect(await ask('/stats Kitchen iPad')).toBe(
+      ['📡 Wi-Fi probe stats for <b>Kitchen iPad</b>', ...figures].join('\n'),
+    );
+    expect(await ask('02:00:00:00:00:99')).toBe('🛎 No result found for device <b>02:00:00:00:00:99</b>');
+    expect(await ask('Nobody')).toBe('🛎 No result found for device <b>Nobody</b>');
+
+    expect(await ask(`/watch ${SSID} seen at the office`)).toBe(
+      '👀 Watching SSID <b>&lt;b&gt;x&lt;/b&gt;&amp;</b> — tracked because: seen at the office',
+    );
+    // The list is read from the table the topology keeps: it follows the write shortly.
+    await eventually(
+      () => ask('/watched'),
+      (reply) => reply === '👀 Watched SSIDs (1):\n• <b>&lt;b&gt;x&lt;/b&gt;&amp;</b> — seen at the office',
+    );
+
+    await producer.send({ topic: topics.pcap, messages: [probe(SSID, 60_000)] });
+    const alert = await eventually(
+      () => telegram.sent(CHAT).find((m) => m.text.startsWith('📣')),
+      (found) => found !== undefined,
+    );
+    expect(alert?.text).toBe(
+      '📣 At 2020-04-22 15:06:40 MAC address <code>a4:83:e7:4e:39:15</code> (Kitchen iPad) probed for SSID ' +
+        '<b>&lt;b&gt;x&lt;/b&gt;&amp;</b> — tracked because: seen at the office',
+    );
+
+    expect(await ask(`/unwatch ${SSID}`)).toBe('🔕 No longer watching SSID <b>&lt;b&gt;x&lt;/b&gt;&amp;</b>');
+    await eventually(
+      () => ask('/watched'),
+      (reply) => reply.startsWith('👀 No SSID is watched.'),
+    );
+    for (const line of lines) expect(line).not.toContain(TOKEN);
+  });
+});

@@ -117,6 +117,43 @@ export const SETTINGS = {
     default: 'http://127.0.0.1:8080',
     doc: 'Where `query` and a standalone bot find the API.',
   },
+  telegramBotToken: {
+    env: 'TELEGRAM_BOT_TOKEN',
+    kind: 'secret',
+    doc: 'The bot token from BotFather. Set: the bot runs (inside start, or with `bot`). Never logged.',
+  },
+  telegramApiRoot: {
+    env: 'TELEGRAM_API_ROOT',
+    kind: 'url',
+    doc: "A self-hosted Bot API server. Default: Telegram's.",
+  },
+  telegramAllowedChatIds: {
+    env: 'TELEGRAM_ALLOWED_CHAT_IDS',
+    kind: 'string',
+    doc: 'Chat ids the bot answers, comma-separated. Default: empty, it answers no one.',
+  },
+  telegramAlertChatIds: {
+    env: 'TELEGRAM_ALERT_CHAT_IDS',
+    kind: 'string',
+    doc: 'Chat ids that receive alerts, comma-separated. Default: empty, no alerts are sent.',
+  },
+  telegramWebhookUrl: {
+    env: 'TELEGRAM_WEBHOOK_URL',
+    kind: 'url',
+    doc: 'Public HTTPS URL Telegram posts updates to. Default: unset, long polling.',
+  },
+  telegramWebhookSecret: {
+    env: 'TELEGRAM_WEBHOOK_SECRET',
+    kind: 'secret',
+    doc: 'Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call.',
+  },
+  telegramWebhookPort: {
+    env: 'TELEGRAM_WEBHOOK_PORT',
+    kind: 'integer',
+    min: 1,
+    max: 65535,
+    doc: "Local port of the webhook server. Default: the webhook URL's port, else 8443.",
+  },
   topic: {
     env: 'PCAP_TOPIC',
     flag: 'topic',

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { botCommand } from './bot.js';
 import { captureCommand } from './capture.js';
 import { cdcCommand } from './cdc.js';
 import { replayCommand } from './replay.js';
@@ -11,5 +12,6 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   captureCommand,
   cdcCommand,
+  botCommand,
   topologyCommand,
 ] as readonly Command[];

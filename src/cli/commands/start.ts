@@ -1,17 +1,20 @@
 import { once } from 'node:events';
+import type { RunningBot } from '../../bot/index.js';
 import { freePort } from '../../local/ports.js';
 import { ProbeApplication } from '../../probes/application.js';
+import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
 import { log, redactUrl } from '../log.js';
 
 export const startCommand = defineCommand({
   name: 'start',
-  summary: 'Run the probe topology and its HTTP API (and CDC when MONGODB_URL is set).',
+  summary: 'Run the probe topology and its HTTP API (with CDC and the bot when they are configured).',
   description: `
 Joins the consumer group <application-id>: start more instances with the same id (and their own
 --state-dir and --port) to share the work. Serves the API on --port (all interfaces); other instances
-reach it at --application-server, which must name this host and port. Creates the topics pcap, devices, ssid_alert_list and alerts
+reach it at --application-server, which must name this host and port. Runs the MongoDB CDC when
+MONGODB_URL is set, and the Telegram bot (see \`probestream bot --help\`) when TELEGRAM_BOT_TOKEN is set. Creates the topics pcap, devices, ssid_alert_list and alerts
 when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing what it processed.`,
   settings: [
     ...KAFKA_SETTINGS,
@@ -22,9 +25,9 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     'processingGuarantee',
     'commitIntervalMs',
     'numStandbyReplicas',
-    'apiToken',
     'mongodbUrl',
     'partitions',
+    ...BOT_SETTINGS,
   ],
   async run({ settings, signal }) {
     // Port 0 asks for any free port; it must be known before joining, since the group advertises it.
@@ -32,6 +35,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     const kafka = createKafka(settings, `${settings.applicationId}-admin`);
     let failure: Error | undefined;
     const failed = new AbortController();
+    let bot: RunningBot | undefined;
     const app = new ProbeApplication({
       kafka,
       partitions: settings.partitions,
@@ -64,10 +68,21 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
           (settings.mongodbUrl ? `, CDC from ${redactUrl(settings.mongodbUrl)}` : ''),
       );
       await app.start();
+      bot = await startBotFromSettings(settings, {
+        apiUrl: `http://127.0.0.1:${port}`,
+        kafka,
+        log,
+        onError: (error) => {
+          failure = error;
+          failed.abort();
+        },
+      });
+      if (bot) log(`bot running (${bot.mode})`);
       const stop = AbortSignal.any([signal, failed.signal]);
       if (!stop.aborted) await once(stop, 'abort');
     } finally {
       log('stopping');
+      await bot?.stop();
       await app.close();
     }
     if (failure) {

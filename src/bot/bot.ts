@@ -1,5 +1,4 @@
 import { Bot, type Context } from 'grammy';
-import { normalizeMac } from '../probes/pcap.js';
 import type { ProbestreamApiClient } from './api-client.js';
 import { parseSsidArgument } from './command-arguments.js';
 import type { BotConfig } from './config.js';
@@ -7,10 +6,8 @@ import { ApiRequestError, describeError } from './errors.js';
 import {
   helpReply,
   internalErrorReply,
-  noResultReply,
   queryFailedReply,
   refusalReply,
-  statsReply,
   statsUsageReply,
   unknownCommandReply,
   unwatchedReply,
@@ -19,6 +16,7 @@ import {
   watchingReply,
   watchUsageReply,
 } from './format.js';
+import { lookupReply } from './lookup.js';
 
 export interface ProbeBotOptions {
   readonly config: BotConfig;
@@ -92,12 +90,7 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   function lookup(ctx: Context, text: string): Promise<unknown> {
     const query = text.trim();
     if (query === '') return reply(ctx, statsUsageReply());
-    const mac = normalizeMac(query);
-    return answer(ctx, async () => {
-      const stats = mac === undefined ? await api.statsByName(query) : await api.statsByMac(mac);
-      const device = mac ?? query;
-      return stats === undefined ? noResultReply(device) : statsReply(device, stats, config.timezone);
-    });
+    return answer(ctx, () => lookupReply(api, query, config.timezone));
   }
 
   safe.command(['start', 'help'], (ctx) => reply(ctx, helpReply(config.timezone)));

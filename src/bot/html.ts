@@ -64,3 +64,15 @@ export function fitLines(
   }
   return text;
 }
+
+const ENTITIES: Readonly<Record<string, string>> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
+
+/**
+ * A reply in Telegram HTML as plain text for a terminal: tags dropped, entities decoded. Safe to print: the
+ * replies show every dynamic string through `show`, which makes control characters visible.
+ */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<\/?[a-z]+>/g, '')
+    .replace(/&(lt|gt|quot|amp);/g, (entity) => ENTITIES[entity] ?? entity);
+}

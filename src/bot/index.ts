@@ -23,7 +23,8 @@ export {
   redactToken,
 } from './errors.js';
 export * as format from './format.js';
-export { escapeHtml, MAX_MESSAGE_LENGTH } from './html.js';
+export { escapeHtml, htmlToText, MAX_MESSAGE_LENGTH } from './html.js';
+export { lookupReply } from './lookup.js';
 export { NotifierMetrics } from './notifier-metrics.js';
 export { type RunningBot, type StartBotOptions, startBot } from './start-bot.js';
 export { type DeliveryOutcome, TelegramDelivery, type TelegramDeliveryOptions } from './telegram-delivery.js';

@@ -3,6 +3,8 @@ import type { SettingName, Settings } from './settings.js';
 /** What a command's `run` gets. */
 export interface CommandContext<N extends SettingName> {
   readonly settings: Settings<N>;
+  /** The settings the user gave (flag or environment) rather than left to their defaults. */
+  readonly explicit: ReadonlySet<N>;
   readonly positionals: readonly string[];
   /** Aborted on the first SIGINT or SIGTERM: stop, clean up, return. */
   readonly signal: AbortSignal;

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { describeSettings, loadSettings, SETTINGS, type SettingName, SettingsError } from './settings.js';
+import {
+  describeSettings,
+  explicitSettings,
+  loadSettings,
+  SETTINGS,
+  type SettingName,
+  SettingsError,
+} from './settings.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -95,9 +102,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const settings = loadSettings(command.settings, parsed.values as Record<string, string | boolean>);
+    const flags = parsed.values as Record<string, string | boolean>;
+    const settings = loadSettings(command.settings, flags);
     return await command.run({
       settings,
+      explicit: explicitSettings(command.settings, flags),
       positionals: parsed.positionals,
       signal: controller.signal,
       stdout: process.stdout,

@@ -295,6 +295,23 @@ export function loadSettings<N extends SettingName>(
   return Object.freeze(result) as Settings<N>;
 }
 
+/** The named settings given by a flag or a non-empty environment variable, rather than defaulted. */
+export function explicitSettings<N extends SettingName>(
+  names: readonly N[],
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ReadonlySet<N> {
+  return new Set(
+    names.filter((name) => {
+      const spec: SettingSpec = SETTINGS[name];
+      return (
+        (spec.flag !== undefined && flags[spec.flag] !== undefined) ||
+        (spec.env !== undefined && (env[spec.env] ?? '') !== '')
+      );
+    }),
+  );
+}
+
 /** The help text's lines for the named settings: flag, env twin, default, doc. */
 export function describeSettings(names: readonly SettingName[]): string {
   const rows = names.map((name) => {

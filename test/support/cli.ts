@@ -12,9 +12,16 @@ export class CliProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: readonly string[], env: Record<string, string | undefined> = {}) {
+    const merged: Record<string, string | undefined> = {
+      ...process.env,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...env,
+    };
+    // A variable given as undefined is removed, not passed as the text "undefined".
+    for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
     this.#process = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
+      env: merged,
     });
     this.#process.stdout.on('data', (chunk: Buffer) => {
       this.stdout += chunk.toString();
@@ -46,6 +53,10 @@ export class CliProcess {
 
   signal(signal: NodeJS.Signals): void {
     this.#process.kill(signal);
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid;
   }
 }
 

@@ -2,6 +2,8 @@ import type { Command } from '../command.js';
 import { botCommand } from './bot.js';
 import { captureCommand } from './capture.js';
 import { cdcCommand } from './cdc.js';
+import { demoCommand } from './demo.js';
+import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { startCommand } from './start.js';
 import { topologyCommand } from './topology.js';
@@ -13,5 +15,7 @@ export const COMMANDS: readonly Command[] = [
   captureCommand,
   cdcCommand,
   botCommand,
+  queryCommand,
+  demoCommand,
   topologyCommand,
 ] as readonly Command[];

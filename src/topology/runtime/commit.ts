@@ -30,9 +30,11 @@ export function prepareTask(task: StreamTask, collector: BufferingRecordCollecto
 
 /**
  * Records per produce request. kafkajs 2.2.4 groups a request's messages by partition by copying the growing
- * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks.
+ * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks; and
+ * it encodes a request in one synchronous run, so chunks stay small enough that queries served by the same
+ * process wait a few milliseconds at most.
  */
-const SEND_CHUNK = 5000;
+const SEND_CHUNK = 1000;
 
 export function* chunked(
   byTopic: Iterable<[string, ResolvedRecord[]]>,
@@ -88,6 +90,7 @@ export async function sendAll(
       }
     }
     const metadata: RecordMetadata[] = await send({ acks: -1, topicMessages: chunk });
+    await new Promise((resolve) => setImmediate(resolve));
     for (const { topicName, partition, baseOffset } of metadata) {
       const key = `${topicName}:${partition}`;
       const count = counts.get(key);

@@ -330,9 +330,16 @@ export class KafkaStreams {
     const deadLetteredBefore = this.#deadLettered;
     let processed = 0;
     try {
+      let sliceStart = performance.now();
       for (const message of batch.messages) {
         task.process(batch.topic, batch.partition, message);
         processed += 1;
+        // Give the event loop a turn every few ms: the API's queries run in this process, and a fetched
+        // batch of thousands of records would otherwise hold them up for tens of milliseconds.
+        if ((processed & 63) === 0 && performance.now() - sliceStart > PROCESS_SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
       }
     } catch (error) {
       this.metrics.recordsConsumed.inc({ topic: batch.topic }, processed + 1);
@@ -534,10 +541,13 @@ export class KafkaStreams {
     if (this.#tasks.size === 0) return;
     const started = process.hrtime.bigint();
     this.#lastCommit = Date.now();
-    const prepared = [...this.#tasks.values()].map((active) => ({
-      active,
-      ...prepareTask(active.task, active.collector),
-    }));
+    // Task by task, with the event loop getting a turn in between: flushing every cache at once would hold
+    // up the API's queries for the whole flush. The lock keeps records from being processed meanwhile.
+    const prepared: (PreparedTask & { active: ActiveTask })[] = [];
+    for (const active of [...this.#tasks.values()]) {
+      prepared.push({ active, ...prepareTask(active.task, active.collector) });
+      await yieldToEventLoop();
+    }
     const work =
       this.config.processingGuarantee === 'exactly_once'
         ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active)))
@@ -709,6 +719,13 @@ export class KafkaStreams {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }
   }
+}
+
+/** How long a batch is processed before other work (queries, timers) gets a turn. */
+const PROCESS_SLICE_MS = 3;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The engine's own log lines: stderr, one line each, never a secret (no config is printed). */

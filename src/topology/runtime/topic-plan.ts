@@ -125,7 +125,7 @@ export async function fetchUserTopicPartitions(
     );
   }
   if (topics.length === 0) return new Map();
-  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+  const metadata = await settledMetadata(admin, [...topics]);
   return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
 }
 
@@ -146,10 +146,10 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
   }
   // Wait for leaders (a topic another instance just created may not have them yet) and check the counts.
   const topics = plan.internal.map((t) => t.topic);
-  let metadata = await admin.fetchTopicMetadata({ topics });
+  let metadata = await settledMetadata(admin, topics);
   for (let attempt = 0; attempt < 50 && !allLed(metadata.topics); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    metadata = await admin.fetchTopicMetadata({ topics });
+    metadata = await settledMetadata(admin, topics);
   }
   for (const topic of metadata.topics) {
     const wanted = plan.partitions.get(topic.name);
@@ -158,6 +158,22 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
         'INTERNAL_TOPIC_MISMATCH',
         `internal topic ${topic.name} has ${topic.partitions.length} partitions, the topology needs ${wanted}`,
       );
+    }
+  }
+}
+
+/**
+ * Topic metadata, retried while the broker does not know a topic yet: right after a topic is created (here
+ * or by another instance) a broker may answer UNKNOWN_TOPIC_OR_PARTITION for a while.
+ */
+async function settledMetadata(admin: Admin, topics: string[]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await admin.fetchTopicMetadata({ topics });
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 }

@@ -25,9 +25,9 @@ export interface Command<N extends SettingName = SettingName> {
   run(context: CommandContext<N>): Promise<number>;
 }
 
-/** Declares a command with its settings' types checked. */
+/** Declares a command with its settings' types checked (each setting once, in the order first named). */
 export function defineCommand<N extends SettingName>(command: Command<N>): Command<N> {
-  return command;
+  return { ...command, settings: [...new Set(command.settings)] };
 }
 
 /** A failure the user can fix, reported as one line with exit code `exitCode` and no stack trace. */

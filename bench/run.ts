@@ -1,4 +1,6 @@
+import { apiSuite } from './api.js';
 import { engineSuite } from './engine.js';
+import { probesSuite } from './probes.js';
 import { stateSuite } from './state.js';
 import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './support.js';
 
@@ -13,7 +15,7 @@ import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './supp
  * failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS or BENCH_KEYS).
  */
 
-const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite];
+const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite];
 
 /** After the suites, the process should end on its own; if it has not by then, something was left open. */
 const EXIT_GRACE_MS = 10_000;

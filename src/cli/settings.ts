@@ -197,6 +197,7 @@ export const SETTINGS = {
     doc: '`max` (as fast as Kafka takes them) or a factor of capture speed (1 = as captured).',
   },
   loop: {
+    env: 'REPLAY_LOOP',
     flag: 'loop',
     kind: 'boolean',
     default: 'false',

@@ -6,6 +6,7 @@ import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
 import { log, redactUrl } from '../log.js';
+import { showRestoreProgress } from '../restore-progress.js';
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -29,7 +30,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     'partitions',
     ...BOT_SETTINGS,
   ],
-  async run({ settings, signal }) {
+  async run({ settings, signal, stderr }) {
     // Port 0 asks for any free port; it must be known before joining, since the group advertises it.
     const port = settings.port === 0 ? await freePort() : settings.port;
     const kafka = createKafka(settings, `${settings.applicationId}-admin`);
@@ -67,6 +68,10 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         `starting application ${settings.applicationId} on ${settings.brokers.join(',')}` +
           (settings.mongodbUrl ? `, CDC from ${redactUrl(settings.mongodbUrl)}` : ''),
       );
+      const stopProgress = showRestoreProgress(app.streams, stderr);
+      app.streams.onStateChange((next) => {
+        if (next === 'ERROR' || next === 'PENDING_SHUTDOWN') stopProgress();
+      });
       await app.start();
       bot = await startBotFromSettings(settings, {
         apiUrl: `http://127.0.0.1:${port}`,

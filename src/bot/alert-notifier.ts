@@ -1,5 +1,6 @@
 import { Api } from 'grammy';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { decodeAlertRecord } from './alert-record.js';
 import type { BotConfig } from './config.js';
 import { describeError, ProbeBotError } from './errors.js';
@@ -23,6 +24,8 @@ export interface AlertNotifierOptions {
   readonly initialBackoffMs?: number;
   /** Called when the consumer stopped for good (kafkajs gave up restarting it). */
   readonly onError?: (error: Error) => void;
+  /** Where the notifier's counters go (e.g. a registry the API serves). Default: a registry of its own. */
+  readonly metricsRegistry?: Registry;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface AlertNotifierOptions {
  * uncommitted for the next start: the only duplicates are of the record in flight at a stop.
  */
 export class AlertNotifier {
-  readonly metrics = new NotifierMetrics();
+  readonly metrics: NotifierMetrics;
   readonly #options: AlertNotifierOptions;
   readonly #delivery: TelegramDelivery;
   readonly #stopping = new AbortController();
@@ -48,6 +51,7 @@ export class AlertNotifier {
     if (config.alertChatIds.length === 0)
       throw new TypeError('the alert notifier needs at least one alert chat');
     this.#options = options;
+    this.metrics = new NotifierMetrics(options.metricsRegistry);
     this.#delivery = new TelegramDelivery({
       api: options.api ?? new Api(config.token, { apiRoot: config.apiRoot, timeoutSeconds: 20 }),
       metrics: this.metrics,

@@ -4,7 +4,7 @@ export type RetryReason = 'rate_limited' | 'telegram_error' | 'network';
 
 /** The alert notifier's counters, in a registry of its own (several notifiers may share a process). */
 export class NotifierMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   /** Messages Telegram accepted, one per alert and chat. */
   readonly sent: Counter;
   /** Messages Telegram refused for good (400, 403): logged and skipped. */
@@ -14,7 +14,9 @@ export class NotifierMetrics {
   /** Records of the alerts topic that could not be read: logged, committed and skipped. */
   readonly unreadable: Counter;
 
-  constructor() {
+  /** `registry`: where the counters go, e.g. one the API serves at /metrics. Default: a registry of its own. */
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
     const registers = [this.registry];
     this.sent = new Counter({
       name: 'probestream_bot_alerts_sent_total',

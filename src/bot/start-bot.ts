@@ -21,6 +21,8 @@ export interface StartBotOptions {
   readonly alertsFromBeginning?: boolean;
   /** The first wait after a failed alert send. Default 500 ms. */
   readonly initialBackoffMs?: number;
+  /** Where the notifier's counters go (e.g. a registry the API serves). Default: a registry of its own. */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface RunningBot {
@@ -60,6 +62,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       onError,
       ...(options.alertsFromBeginning === undefined ? {} : { fromBeginning: options.alertsFromBeginning }),
       ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
+      ...(options.metricsRegistry === undefined ? {} : { metricsRegistry: options.metricsRegistry }),
     });
   } else {
     log('bot: no alert chat ids, alerts are not sent');

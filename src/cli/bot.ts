@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/index.js';
 import type { Settings } from './settings.js';
 
@@ -21,7 +22,13 @@ export type BotSettings = Settings<(typeof BOT_SETTINGS)[number]>;
 /** Starts the bot against the API at `apiUrl`, when a token is set; undefined otherwise. */
 export async function startBotFromSettings(
   settings: BotSettings,
-  options: { apiUrl: string; kafka: Kafka; log: (line: string) => void; onError: (error: Error) => void },
+  options: {
+    apiUrl: string;
+    kafka: Kafka;
+    log: (line: string) => void;
+    onError: (error: Error) => void;
+    metricsRegistry?: Registry;
+  },
 ): Promise<RunningBot | undefined> {
   if (settings.telegramBotToken === undefined) return undefined;
   return startBot({
@@ -41,5 +48,6 @@ export async function startBotFromSettings(
     kafka: options.kafka,
     log: options.log,
     onError: options.onError,
+    ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
   });
 }

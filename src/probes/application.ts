@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { KafkaAlertListWriter } from '../api/alert-list-writer.js';
 import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sources.js';
 import type { RateLimitOptions } from '../api/rate-limit.js';
@@ -46,6 +47,8 @@ export interface ProbeApplicationOptions {
 export class ProbeApplication {
   readonly streams: KafkaStreams;
   readonly topics: ProbeTopics;
+  /** Served at /metrics beside the engine's: for parts started beside the application (the bot). */
+  readonly extraMetrics = new Registry();
   readonly #options: ProbeApplicationOptions;
   #cdc: DeviceCdc | undefined;
   #api: FastifyInstance | undefined;
@@ -120,7 +123,7 @@ export class ProbeApplication {
       pushSources: this.#pushSources,
       apiToken: options.apiToken,
       instanceName: self,
-      metricsRegistries: [this.streams.metrics.registry],
+      metricsRegistries: [this.streams.metrics.registry, this.extraMetrics],
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
     });

@@ -35,6 +35,7 @@ set. Ctrl-C stops everything it started. State goes to a temporary folder unless
         apiUrl: demo.url,
         kafka: demo.kafka,
         log,
+        metricsRegistry: demo.app.extraMetrics,
         onError: (error) => {
           failure = error;
           failed.abort();

@@ -77,6 +77,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         apiUrl: `http://127.0.0.1:${port}`,
         kafka,
         log,
+        metricsRegistry: app.extraMetrics,
         onError: (error) => {
           failure = error;
           failed.abort();

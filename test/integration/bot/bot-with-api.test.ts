@@ -100,6 +100,7 @@ describe('the bot against a real probestream API and the real broker', () => {
       kafka: context.kafka,
       alertsFromBeginning: true,
       log: (line) => lines.push(line),
+      metricsRegistry: app.extraMetrics,
     });
     closers.push(() => bot.stop());
 
@@ -144,6 +145,9 @@ describe('the bot against a real probestream API and the real broker', () => {
       '📣 At 2020-04-22 15:06:40 MAC address <code>a4:83:e7:4e:39:15</code> (Kitchen iPad) probed for SSID ' +
         '<b>&lt;b&gt;x&lt;/b&gt;&amp;</b> — tracked because: seen at the office',
     );
+    // The notifier's counters are served with the instance's metrics.
+    const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^probestream_bot_alerts_sent_total\S* 1$/m);
 
     expect(await ask(`/unwatch ${SSID}`)).toBe('🔕 No longer watching SSID <b>&lt;b&gt;x&lt;/b&gt;&amp;</b>');
     await eventually(

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { progressReporter } from '../progress.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
+const requests = (n: number) => `${count(n)} probe request${n === 1 ? '' : 's'}`;
 
 export const replayCommand = defineCommand({
   name: 'replay',
@@ -70,7 +71,7 @@ the topic when it is missing. Exits 0 only when Kafka acknowledged every record.
     const stats = producer.stats;
     stderr.write(
       `${signal.aborted ? 'stopped: ' : ''}read ${count(result?.framesRead ?? stats.written)} frames` +
-        (result ? ` (${count(result.probeRequests)} probe requests)` : '') +
+        (result ? ` (${requests(result.probeRequests)})` : '') +
         ` from ${path} (${summary.format}); ${count(stats.written)} records produced to ${settings.topic}, ` +
         `${count(stats.acknowledged)} acknowledged\n`,
     );

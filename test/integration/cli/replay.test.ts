@@ -56,7 +56,7 @@ describe('probestream replay', () => {
     ];
     const result = await runCli(['replay', '-', '--topic', topic], env, `${lines.join('\n')}\n`);
     expect(result.stderr).toBe(
-      `read 2 frames (1 probe requests) from - (ek); 2 records produced to ${topic}, 2 acknowledged\n` +
+      `read 2 frames (1 probe request) from - (ek); 2 records produced to ${topic}, 2 acknowledged\n` +
         '1 unreadable: line 5: not JSON (Unexpected token \'o\', "not json" is not valid JSON)\n',
     );
     expect(result.code).toBe(0);

@@ -43,7 +43,12 @@ describe('probestream demo, as a new user runs it', () => {
       expect(stats.body.mac).toBe(mac);
       expect(stats.body.probeCount).toBeGreaterThan(0);
 
-      const query = await runCli(['query', name, '--api', `http://127.0.0.1:${port}`]);
+      // Stats by name are one repartition further on than stats by MAC: they may take a moment more.
+      let query = await runCli(['query', name, '--api', `http://127.0.0.1:${port}`]);
+      while (query.code !== 0 && Date.now() - started < 60_000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        query = await runCli(['query', name, '--api', `http://127.0.0.1:${port}`]);
+      }
       expect(query.code).toBe(0);
       expect(query.stdout).toMatch(
         new RegExp(

@@ -1,54 +1,32 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../../src/local/ports.js';
-import { ProbeApplication } from '../../../src/probes/application.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { uniqueName } from '../../support/kafka.js';
+import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
 import { openSse } from '../../support/sse-client.js';
-import { eventually, newStateDir, useStreamsTestContext } from '../../support/streams.js';
+import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
 const T0 = 1_587_564_340_123;
 const TOKEN = 'test-token-6c1f';
 const DEVICES = 24;
 const macOf = (i: number) => `a4:83:e7:00:00:${i.toString(16).padStart(2, '0')}`;
 
-interface Instance {
-  readonly app: ProbeApplication;
-  readonly url: string;
-  readonly self: string;
-}
+type Instance = TestProbeApp;
 
 describe('the API of two instances of one application, on the real broker', () => {
   const context = useStreamsTestContext();
-  const topics = {
-    pcap: uniqueName('pcap'),
-    devices: uniqueName('devices'),
-    ssidAlertList: uniqueName('ssid-alert-list'),
-    alerts: uniqueName('alerts'),
-  };
+  const topics = uniqueProbeTopics();
   const applicationId = uniqueName('api-app');
   const instances: Instance[] = [];
 
   async function startInstance(): Promise<Instance> {
-    const port = await freePort();
-    const self = `127.0.0.1:${port}`;
-    const app = new ProbeApplication({
-      kafka: context.kafka,
-      partitions: 4,
+    const instance = await startTestProbeApp(context.kafka, {
       topics,
-      log: () => {},
-      api: { port, host: '127.0.0.1', apiToken: TOKEN },
-      streams: {
-        applicationId,
-        bootstrapServers: inject('kafkaBrokers'),
-        applicationServer: self,
-        stateDir: newStateDir(),
-        commitIntervalMs: 200,
-        numStandbyReplicas: 1,
-      },
+      applicationId,
+      partitions: 4,
+      apiToken: TOKEN,
+      streams: { numStandbyReplicas: 1 },
     });
-    await app.start();
-    const instance = { app, url: `http://${self}`, self };
     instances.push(instance);
     return instance;
   }

@@ -1,12 +1,11 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
-import { freePort } from '../../../src/local/ports.js';
-import { ProbeApplication } from '../../../src/probes/application.js';
 import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { uniqueName } from '../../support/kafka.js';
-import { eventually, newStateDir, useStreamsTestContext } from '../../support/streams.js';
+import { startTestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
 const TOKEN = '4440001:end-to-end-token-ABCDEFGHIJKL';
 const API_TOKEN = 'e2e-api-token';
@@ -24,30 +23,13 @@ describe('the bot against a real probestream API and the real broker', () => {
   });
 
   it('shouldAnswerLookupsManageTheAlertListAndDeliverTheAlertItRaises', async () => {
-    const topics = {
-      pcap: uniqueName('pcap'),
-      devices: uniqueName('devices'),
-      ssidAlertList: uniqueName('ssid-alert-list'),
-      alerts: uniqueName('alerts'),
-    };
-    const port = await freePort();
-    const app = new ProbeApplication({
-      kafka: context.kafka,
-      partitions: 2,
+    const topics = uniqueProbeTopics();
+    const { app, url: apiUrl } = await startTestProbeApp(context.kafka, {
       topics,
-      log: () => {},
-      api: { port, host: '127.0.0.1', apiToken: API_TOKEN },
-      streams: {
-        applicationId: uniqueName('bot-e2e'),
-        bootstrapServers: inject('kafkaBrokers'),
-        applicationServer: `127.0.0.1:${port}`,
-        stateDir: newStateDir(),
-        commitIntervalMs: 200,
-      },
+      applicationId: uniqueName('bot-e2e'),
+      apiToken: API_TOKEN,
     });
-    await app.start();
     closers.push(() => app.close());
-    const apiUrl = `http://127.0.0.1:${port}`;
     await eventually(
       () => app.streams.isReady(),
       (ready) => ready,

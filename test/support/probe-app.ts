@@ -1,0 +1,60 @@
+import type { Kafka } from 'kafkajs';
+import { inject } from 'vitest';
+import { freePort } from '../../src/local/ports.js';
+import { ProbeApplication } from '../../src/probes/application.js';
+import type { ProbeTopics } from '../../src/probes/schemas.js';
+import type { StreamsConfigInput } from '../../src/topology/index.js';
+import { uniqueName } from './kafka.js';
+import { newStateDir } from './streams.js';
+
+/** Topic names no other test uses, for one probe application (or several instances of one). */
+export function uniqueProbeTopics(): ProbeTopics {
+  return {
+    pcap: uniqueName('pcap'),
+    devices: uniqueName('devices'),
+    ssidAlertList: uniqueName('ssid-alert-list'),
+    alerts: uniqueName('alerts'),
+  };
+}
+
+export interface TestProbeApp {
+  readonly app: ProbeApplication;
+  /** host:port of its API (its application.server). */
+  readonly self: string;
+  readonly url: string;
+}
+
+/**
+ * Starts a probe application on the run's broker with its API on a free loopback port, its own state
+ * folder and a 200 ms commit interval. The caller closes it.
+ */
+export async function startTestProbeApp(
+  kafka: Kafka,
+  options: {
+    readonly topics: ProbeTopics;
+    readonly applicationId: string;
+    readonly partitions?: number;
+    readonly apiToken?: string;
+    readonly streams?: Partial<StreamsConfigInput>;
+  },
+): Promise<TestProbeApp> {
+  const port = await freePort();
+  const self = `127.0.0.1:${port}`;
+  const app = new ProbeApplication({
+    kafka,
+    partitions: options.partitions ?? 2,
+    topics: options.topics,
+    log: () => {},
+    api: { port, host: '127.0.0.1', apiToken: options.apiToken },
+    streams: {
+      applicationId: options.applicationId,
+      bootstrapServers: inject('kafkaBrokers'),
+      applicationServer: self,
+      stateDir: newStateDir(),
+      commitIntervalMs: 200,
+      ...options.streams,
+    },
+  });
+  await app.start();
+  return { app, self, url: `http://${self}` };
+}

@@ -22,6 +22,8 @@ export interface Command<N extends SettingName = SettingName> {
   /** Longer help, printed after the usage line. */
   readonly description?: string;
   readonly settings: readonly N[];
+  /** Where the command's own default differs from the setting's, as the help should state it. */
+  readonly defaults?: Partial<Record<N, string>>;
   run(context: CommandContext<N>): Promise<number>;
 }
 

@@ -50,7 +50,8 @@ export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
   return new Kafka({
     clientId,
     brokers: [...settings.brokers],
-    retry: { retries: 8, initialRetryTime: 200 },
+    // About 15 s of retries: a broker that is not there should be reported, not waited for a minute.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
     ...kafkaSecurity(settings),
   });
 }

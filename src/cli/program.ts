@@ -32,7 +32,7 @@ Run \`probestream <command> --help\` for a command's options. Every option has a
 
 function commandHelp(command: Command): string {
   const usage = `probestream ${command.name}${command.arguments ? ` ${command.arguments}` : ''} [options]`;
-  const options = describeSettings(command.settings);
+  const options = describeSettings(command.settings, command.defaults);
   return `${command.summary}
 
 Usage: ${usage}
@@ -119,9 +119,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const code = (error as { code?: unknown }).code;
     const prefix = typeof code === 'string' ? `${code}: ` : '';
-    process.stderr.write(
-      `probestream ${command.name}: ${prefix}${(error as Error).message ?? String(error)}\n`,
-    );
+    const message = (error as Error).message ?? String(error);
+    process.stderr.write(`probestream ${command.name}: ${prefix}${message}\n`);
+    if (/ECONNREFUSED|ENOTFOUND|Connection error/.test(message)) {
+      process.stderr.write(
+        'Is Kafka running there? Give its address with --brokers or KAFKA_BROKERS (`npm run demo` starts one and prints it).\n',
+      );
+    }
     if (process.env.PROBESTREAM_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   } finally {

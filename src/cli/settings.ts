@@ -1,6 +1,6 @@
 /**
- * Every setting of the `probestream` command, beside its environment variable, flag, default and doc
- * (DESIGN.md, "Configuration"). A command names the settings it uses; `loadSettings` reads flag, then
+ * Every setting of the `probestream` command, beside its environment variable, flag, default and doc (the
+ * names follow the project's design document's configuration table). A command names the settings it uses; `loadSettings` reads flag, then
  * environment, then default, validates each once and returns a frozen object. The README's configuration
  * table is this table.
  */
@@ -226,6 +226,15 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
+function isTimeZone(text: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: text });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parseValue(name: string, spec: SettingSpec, text: string, from: string): unknown {
   const fail = (why: string) => new SettingsError(`${from}: ${why} (${spec.doc})`);
   switch (spec.kind) {
@@ -260,6 +269,8 @@ function parseValue(name: string, spec: SettingSpec, text: string, from: string)
       return text;
     }
     default: {
+      if (name === 'timezone' && !isTimeZone(text))
+        throw fail(`${JSON.stringify(text)} is not an IANA time zone`);
       if (spec.choices && !spec.choices.includes(text)) {
         throw fail(`${JSON.stringify(text)} is not one of ${spec.choices.join(', ')}`);
       }
@@ -314,12 +325,16 @@ export function explicitSettings<N extends SettingName>(
 }
 
 /** The help text's lines for the named settings: flag, env twin, default, doc. */
-export function describeSettings(names: readonly SettingName[]): string {
+export function describeSettings(
+  names: readonly SettingName[],
+  defaults: Partial<Record<SettingName, string>> = {},
+): string {
   const rows = names.map((name) => {
     const spec: SettingSpec = SETTINGS[name];
     const flag = spec.flag ? `--${spec.flag}${spec.kind === 'boolean' ? '' : ' <value>'}` : '';
     const env = spec.env ? `$${spec.env}` : '';
-    const dflt = spec.default === undefined ? '' : ` [default: ${spec.default}]`;
+    const shown = defaults[name] ?? spec.default;
+    const dflt = shown === undefined ? '' : ` [default: ${shown}]`;
     return { left: [flag, env].filter(Boolean).join(', '), right: `${spec.doc}${dflt}` };
   });
   const width = Math.max(0, ...rows.map((row) => row.left.length));

@@ -40,7 +40,10 @@ export class JavaProcess {
       options.mainClass,
       ...(options.args ?? []),
     ];
-    this.#child = spawn(javaCommand(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the service must
+    // not die under the Node.js process that still needs it to stop cleanly. The launcher stops it when
+    // that process exits (its stdin closes), however it exits.
+    this.#child = spawn(javaCommand(), args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.#child.stdout.pipe(this.#log, { end: false });
     this.#child.stderr.pipe(this.#log, { end: false });
     this.#exited = new Promise((resolve) => {

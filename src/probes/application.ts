@@ -127,8 +127,9 @@ export class ProbeApplication {
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
     });
-    const address = await this.#api.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
-    this.#options.log(`API listening on ${address} (advertised as ${self})`);
+    const host = options.host ?? '0.0.0.0';
+    await this.#api.listen({ port: options.port, host });
+    this.#options.log(`API listening on ${host}:${options.port} (other instances reach it at ${self})`);
   }
 
   /** Stops the API, the CDC, then the topology (committing what was processed). Idempotent. */

@@ -31,6 +31,10 @@ describe('settings', () => {
       /^--processing-guarantee: "twice" is not one of at_least_once, exactly_once/,
     );
     expect(() => loadSettings(['kafkaSsl'], {}, { KAFKA_SSL: 'maybe' })).toThrow(/^KAFKA_SSL: "maybe"/);
+    expect(() => loadSettings(['timezone'], { timezone: 'Mars/Base' }, {})).toThrow(
+      /^--timezone: "Mars\/Base" is not an IANA time zone/,
+    );
+    expect(loadSettings(['timezone'], { timezone: 'Asia/Tokyo' }, {}).timezone).toBe('Asia/Tokyo');
   });
 
   it('never repeats a MongoDB URL, which may hold a password, in an error', () => {

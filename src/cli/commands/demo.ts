@@ -15,18 +15,31 @@ when MONGODB_URL is set), watches one SSID, runs the topology and the API on --p
 bundled capture (demo/capture.pcapng) in a loop at capture speed. Starts the bot when TELEGRAM_BOT_TOKEN is
 set. Ctrl-C stops everything it started. State goes to a temporary folder unless STATE_DIR is set.`,
   settings: [...KAFKA_SETTINGS, 'port', 'stateDir', 'mongodbUrl', ...BOT_SETTINGS],
+  defaults: {
+    brokers: 'a local broker started for the demo',
+    stateDir: 'a temporary folder, removed at the end',
+    applicationId: 'probestream-demo',
+  },
   async run({ settings, explicit, signal, stdout }) {
     const port = settings.port;
-    const demo = await startDemo({
-      brokers: explicit.has('brokers') ? settings.brokers : undefined,
-      kafka: kafkaSecurity(settings),
-      applicationId: explicit.has('applicationId') ? settings.applicationId : 'probestream-demo',
-      port,
-      stateDir: explicit.has('stateDir') ? settings.stateDir : undefined,
-      mongodbUrl: settings.mongodbUrl,
-      apiToken: settings.apiToken,
-      log,
-    });
+    let demo: Awaited<ReturnType<typeof startDemo>>;
+    try {
+      demo = await startDemo({
+        brokers: explicit.has('brokers') ? settings.brokers : undefined,
+        kafka: kafkaSecurity(settings),
+        applicationId: explicit.has('applicationId') ? settings.applicationId : 'probestream-demo',
+        port,
+        stateDir: explicit.has('stateDir') ? settings.stateDir : undefined,
+        mongodbUrl: settings.mongodbUrl,
+        apiToken: settings.apiToken,
+        log,
+        signal,
+      });
+    } catch (error) {
+      // Stopped while starting: what was started is stopped already.
+      if (signal.aborted) return 130;
+      throw error;
+    }
     let bot: RunningBot | undefined;
     const failed = new AbortController();
     let failure: Error | undefined;

@@ -1,3 +1,4 @@
+import { CaptureError } from '../../capture/errors.js';
 import { openCaptureFile } from '../../capture/open.js';
 import { CaptureProducer } from '../../capture/producer.js';
 import { type ReplayProgress, replay } from '../../capture/replay.js';
@@ -79,6 +80,9 @@ the topic when it is missing. Exits 0 only when Kafka acknowledged every record.
       stderr.write(`${count(summary.unreadable)} unreadable: ${summary.reasons.slice(0, 5).join('; ')}\n`);
     }
     if (failure !== undefined) throw failure;
+    if (summary.unreadable > 0 && stats.written === 0) {
+      throw new CaptureError('CAPTURE_UNREADABLE_FILE', `${path} holds no frame that could be read`);
+    }
     return stats.acknowledged === stats.written ? 0 : 1;
   },
 });

@@ -70,6 +70,13 @@ describe('probestream replay', () => {
     expect(result.stderr).toBe(
       `probestream replay: CAPTURE_UNREADABLE_FILE: ${notCapture} is not a pcap, pcapng or tshark EK-lines (JSONL) file: it starts with bytes 73686f7070696e67\n`,
     );
+    const json = join(dir, 'package.json');
+    writeFileSync(json, '{\n  "name": "not a capture",\n  "version": "1.0.0"\n}\n');
+    const notEk = await runCli(['replay', json, '--topic', uniqueName('pcap')], env);
+    expect(notEk.code).toBe(1);
+    expect(notEk.stderr).toMatch(
+      /probestream replay: CAPTURE_UNREADABLE_FILE: .*package\.json holds no frame that could be read\n$/,
+    );
     const missing = await runCli(['replay', join(dir, 'nope.pcap')], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(

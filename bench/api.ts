@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Admin, Message } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
@@ -402,6 +403,41 @@ function stallMeter(): () => Record<string, number> {
   };
 }
 
+/**
+ * What held up the server's main thread besides its own work, over a window: time spent runnable but
+ * waiting for a CPU (other processes on the machine: the broker, the load generator, anything else
+ * running; Linux only, else omitted), and the garbage collector's pauses, in ms.
+ */
+function interruptionMeter(): () => Record<string, number> {
+  const schedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+  const waitedNs = (): number | undefined => {
+    try {
+      return Number(readFileSync(schedstat, 'utf8').split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+  };
+  const waitedBefore = waitedNs();
+  const pauses: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  return () => {
+    gc.disconnect();
+    const waitedAfter = waitedNs();
+    return {
+      ...(waitedBefore !== undefined && waitedAfter !== undefined
+        ? { cpuRunQueueWaitMs: Math.round((waitedAfter - waitedBefore) / 1e6) }
+        : {}),
+      gcPauses: pauses.length,
+      gcPausedMs: Math.round(pauses.reduce((sum, ms) => sum + ms, 0)),
+      gcPausesOver4Ms: pauses.filter((ms) => ms > 4).length,
+      gcLongestPauseMs: round3(Math.max(0, ...pauses)),
+    };
+  };
+}
+
 /** The engine's commits so far: how many, and their total time in ms (from flush to offsets committed). */
 async function commitTotals(streams: KafkaStreams): Promise<{ count: number; ms: number }> {
   const { values } = await streams.metrics.commitLatency.get();
@@ -415,11 +451,13 @@ async function serverMeter(streams: KafkaStreams, pcap: string): Promise<() => P
   const cpu = cpuMeter();
   const commitsBefore = await commitTotals(streams);
   const loop = stallMeter();
+  const interruptions = interruptionMeter();
   const utilization = performance.eventLoopUtilization();
   const consumedBefore = await consumedFrom(streams, pcap);
   const started = performance.now();
   return async () => {
     const stalls = loop();
+    const interrupted = interruptions();
     const elapsedS = (performance.now() - started) / 1000;
     const commits = await commitTotals(streams);
     const count = commits.count - commitsBefore.count;
@@ -427,6 +465,7 @@ async function serverMeter(streams: KafkaStreams, pcap: string): Promise<() => P
       ...cpu(),
       eventLoopUtilization: round3(performance.eventLoopUtilization(utilization).utilization),
       ...stalls,
+      ...interrupted,
       consumedPerSec: Math.round(((await consumedFrom(streams, pcap)) - consumedBefore) / elapsedS),
       commits: count,
       commitMeanMs: count > 0 ? round3((commits.ms - commitsBefore.ms) / count) : null,
@@ -555,16 +594,32 @@ async function waitForDevices(app: ProbeApplication, port: number): Promise<void
     (entries) => entries >= DEVICES,
     { intervalMs: 200, timeoutMs: 120_000 },
   );
-  let devices = 0;
-  let probes = 0;
-  for await (const { value } of stats.all()) {
-    devices += 1;
-    probes += value.probeCount;
-  }
-  if (devices !== DEVICES || probes !== DEVICES * PROBES_PER_DEVICE) {
+  // Every device appears with its first probe request: the rest may still be on their way through the
+  // topology (repartitioned, then counted), so wait for the count too rather than fail on a slow machine.
+  const totals = async () => {
+    let devices = 0;
+    let probes = 0;
+    for await (const { value } of stats.all()) {
+      devices += 1;
+      probes += value.probeCount;
+    }
+    return { devices, probes };
+  };
+  const expected = DEVICES * PROBES_PER_DEVICE;
+  await pollUntil(
+    `${STORES.statsByMac} counting ${expected} probe requests`,
+    totals,
+    (t) => t.probes >= expected,
+    {
+      intervalMs: 200,
+      timeoutMs: 60_000,
+    },
+  );
+  const { devices, probes } = await totals();
+  if (devices !== DEVICES || probes !== expected) {
     throw new Error(
       `${STORES.statsByMac} holds ${devices} devices and ${probes} probe requests, ` +
-        `not ${DEVICES} and ${DEVICES * PROBES_PER_DEVICE}`,
+        `not ${DEVICES} and ${expected}`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
 import { StreamsError } from '../errors.js';
+import { nextTurn } from './event-loop-turns.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
 import { type Checkpointed, isCheckpointed } from './restorer.js';
 import type { StreamTask, TaskStore } from './task.js';
@@ -29,12 +30,21 @@ export function prepareTask(task: StreamTask, collector: BufferingRecordCollecto
 }
 
 /**
- * Records per produce request. kafkajs 2.2.4 groups a request's messages by partition by copying the growing
- * array for every message (quadratic: 100,000 messages take seconds), so a large commit goes in chunks; and
- * it encodes a request in one synchronous run, so chunks stay small enough that queries served by the same
- * process wait a few milliseconds at most.
+ * Records per produce request. kafkajs 2.2.4 encodes a request in one synchronous run (3-6 µs a record),
+ * so a commit goes in chunks of SEND_CHUNK records (a millisecond or two of encoding), one per turn of the
+ * event loop, and queries served by the same process wait that long at most. Each chunk also costs a
+ * round trip to the broker, though, so a large commit (a backlog being worked off) sends about SEND_CHUNKS
+ * larger chunks, up to SEND_CHUNK_MAX records: bigger ones would cost more than they save, kafkajs grouping
+ * a request's messages by partition by copying the growing array for every message (quadratic).
  */
-const SEND_CHUNK = 1000;
+const SEND_CHUNK = 250;
+const SEND_CHUNKS = 64;
+const SEND_CHUNK_MAX = 1000;
+
+/** Records per chunk for a commit of `total` records. */
+export function chunkSize(total: number): number {
+  return Math.min(SEND_CHUNK_MAX, Math.max(SEND_CHUNK, Math.ceil(total / SEND_CHUNKS)));
+}
 
 export function* chunked(
   byTopic: Iterable<[string, ResolvedRecord[]]>,
@@ -81,7 +91,9 @@ export async function sendAll(
   records: Iterable<[string, ResolvedRecord[]]>,
 ): Promise<Map<string, bigint>> {
   const ends = new Map<string, bigint>();
-  for (const chunk of chunked(records)) {
+  const byTopic = [...records];
+  const total = byTopic.reduce((sum, [, list]) => sum + list.length, 0);
+  for (const chunk of chunked(byTopic, chunkSize(total))) {
     const counts = new Map<string, number>();
     for (const { topic, messages } of chunk) {
       for (const message of messages) {
@@ -90,7 +102,7 @@ export async function sendAll(
       }
     }
     const metadata: RecordMetadata[] = await send({ acks: -1, topicMessages: chunk });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     for (const { topicName, partition, baseOffset } of metadata) {
       const key = `${topicName}:${partition}`;
       const count = counts.get(key);

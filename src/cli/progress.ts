@@ -9,7 +9,8 @@ export interface ProgressReporter {
   readonly done: () => void;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+/** A count as people read it: 1,234,567. */
+export const count = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * Shows replay progress: on a terminal, one line redrawn in place with a bar when `fraction` can tell how

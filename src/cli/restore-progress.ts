@@ -1,4 +1,5 @@
 import type { KafkaStreams } from '../topology/index.js';
+import { count } from './progress.js';
 
 const BAR_WIDTH = 24;
 
@@ -26,7 +27,7 @@ export function showRestoreProgress(
     most = Math.max(most, left);
     const done = most === 0 ? 0 : (most - left) / most;
     const bar = `[${'#'.repeat(Math.round(done * BAR_WIDTH)).padEnd(BAR_WIDTH, '.')}]`;
-    const line = `${bar} restoring ${restoring.length} stores: ${left.toLocaleString('en-US')} records to go`;
+    const line = `${bar} restoring ${restoring.length} stores: ${count(left)} records to go`;
     stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
     drawn = true;
   };

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { DeviceCdc } from '../../capture/cdc.js';
+import { redactCredentials } from '../../capture/cdc-events.js';
 import type { CaptureError } from '../../capture/errors.js';
 import { ensureProbeTopics } from '../../probes/topics.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
-import { log, redactUrl } from '../log.js';
+import { log } from '../log.js';
 
 export const cdcCommand = defineCommand({
   name: 'cdc',
@@ -40,7 +41,7 @@ start\` runs the same CDC when MONGODB_URL is set.`,
         failed.abort();
       },
     });
-    log(`CDC from ${redactUrl(settings.mongodbUrl)} into devices`);
+    log(`CDC from ${redactCredentials(settings.mongodbUrl)} into devices`);
     try {
       await cdc.start();
       const { snapshotDocuments, recordsWritten } = cdc.stats();

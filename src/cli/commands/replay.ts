@@ -5,9 +5,8 @@ import { type ReplayProgress, replay } from '../../capture/replay.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
 import { log } from '../log.js';
-import { progressReporter } from '../progress.js';
+import { count, progressReporter } from '../progress.js';
 
-const count = (n: number) => n.toLocaleString('en-US');
 const requests = (n: number) => `${count(n)} probe request${n === 1 ? '' : 's'}`;
 
 export const replayCommand = defineCommand({

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import type { RunningBot } from '../../bot/index.js';
+import { redactCredentials } from '../../capture/cdc-events.js';
 import { freePort } from '../../local/ports.js';
 import { ProbeApplication } from '../../probes/application.js';
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
-import { log, redactUrl } from '../log.js';
+import { log } from '../log.js';
 import { showRestoreProgress } from '../restore-progress.js';
 
 export const startCommand = defineCommand({
@@ -66,7 +67,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     try {
       log(
         `starting application ${settings.applicationId} on ${settings.brokers.join(',')}` +
-          (settings.mongodbUrl ? `, CDC from ${redactUrl(settings.mongodbUrl)}` : ''),
+          (settings.mongodbUrl ? `, CDC from ${redactCredentials(settings.mongodbUrl)}` : ''),
       );
       const stopProgress = showRestoreProgress(app.streams, stderr);
       app.streams.onStateChange((next) => {

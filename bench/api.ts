@@ -10,7 +10,7 @@ import { freePort } from '../src/local/ports.js';
 import { ProbeApplication } from '../src/probes/application.js';
 import { type ProbeStats, type ProbeTopics, STORES } from '../src/probes/schemas.js';
 import { pcapValueOf } from '../src/probes/serdes.js';
-import type { KafkaStreams } from '../src/topology/index.js';
+import type { WorkerStreams } from '../src/topology/index.js';
 import { macFor, PARTITIONS } from './pcap.js';
 import {
   type BenchSuite,
@@ -368,10 +368,16 @@ function ask<T>(child: ChildProcess, command: unknown, onWindow: () => void): Pr
   });
 }
 
+/** The samples of one of the engine's metrics (read from its worker thread). */
+async function metricValues(streams: WorkerStreams, name: string) {
+  const metrics = await streams.metrics.registry.getMetricsAsJSON();
+  return metrics.find((metric) => metric.name === name)?.values ?? [];
+}
+
 /** Records the engine fetched from `topic`; fails fast when the engine failed. */
-async function consumedFrom(streams: KafkaStreams, topic: string): Promise<number> {
+async function consumedFrom(streams: WorkerStreams, topic: string): Promise<number> {
   if (streams.state === 'ERROR') throw streams.error ?? new Error('the engine failed');
-  const { values } = await streams.metrics.recordsConsumed.get();
+  const values = await metricValues(streams, 'probestream_records_consumed_total');
   return values.reduce((sum, sample) => sum + (sample.labels.topic === topic ? sample.value : 0), 0);
 }
 
@@ -439,15 +445,17 @@ function interruptionMeter(): () => Record<string, number> {
 }
 
 /** The engine's commits so far: how many, and their total time in ms (from flush to offsets committed). */
-async function commitTotals(streams: KafkaStreams): Promise<{ count: number; ms: number }> {
-  const { values } = await streams.metrics.commitLatency.get();
+async function commitTotals(streams: WorkerStreams): Promise<{ count: number; ms: number }> {
+  const values = await metricValues(streams, 'probestream_commit_latency_seconds');
   const total = (suffix: string) =>
-    values.find((v) => v.metricName === `probestream_commit_latency_seconds_${suffix}`)?.value ?? 0;
+    values.find(
+      (v) => (v as { metricName?: string }).metricName === `probestream_commit_latency_seconds_${suffix}`,
+    )?.value ?? 0;
   return { count: total('count'), ms: total('sum') * 1000 };
 }
 
 /** What the server's process did during a measured window. */
-async function serverMeter(streams: KafkaStreams, pcap: string): Promise<() => Promise<object>> {
+async function serverMeter(streams: WorkerStreams, pcap: string): Promise<() => Promise<object>> {
   const cpu = cpuMeter();
   const commitsBefore = await commitTotals(streams);
   const loop = stallMeter();

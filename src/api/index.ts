@@ -16,7 +16,7 @@ export {
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { API_ERRORS, ApiError, type ApiErrorBody, type ApiErrorCode, apiErrorCodes } from './errors.js';
 export { KafkaPushSource, type KafkaPushSourceOptions } from './kafka-push-source.js';
-export { ApiMetrics, MergedMetrics } from './metrics.js';
+export { ApiMetrics, MergedMetrics, type MetricsSource } from './metrics.js';
 export { type ApiServerOptions, DEFAULT_RATE_LIMIT } from './options.js';
 export { type ProbeEvent, PushHub, type PushSource, type PushSources, type Unsubscribe } from './push.js';
 export {

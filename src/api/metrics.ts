@@ -36,31 +36,51 @@ export class ApiMetrics {
 }
 
 /**
+ * A registry to serve at /metrics: a prom-client Registry, or anything that renders Prometheus text and
+ * names its metrics (the registry of an engine in a worker thread).
+ */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+  metricNames(): readonly string[];
+}
+
+function sourceOf(registry: Registry | MetricsSource): MetricsSource {
+  if ('metricNames' in registry) return registry;
+  return {
+    contentType: registry.contentType,
+    metrics: () => registry.metrics(),
+    metricNames: () =>
+      registry.getMetricsAsArray().map((metric) => (metric as unknown as { name: string }).name),
+  };
+}
+
+/**
  * Several registries served as one Prometheus text exposition. Unlike `Registry.merge`, each registry
  * renders its own metrics, so its default labels (the engine's `application_id`) are kept. Two registries
  * holding a metric of the same name would make an invalid exposition, so that is refused up front.
  */
 export class MergedMetrics {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
-  readonly #registries: readonly Registry[];
+  readonly #sources: readonly MetricsSource[];
 
-  constructor(registries: readonly Registry[]) {
+  constructor(registries: readonly (Registry | MetricsSource)[]) {
     const seen = new Set<string>();
-    for (const registry of registries) {
-      if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
+    const sources = registries.map(sourceOf);
+    for (const source of sources) {
+      if (source.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
         throw new TypeError('metrics registries must use the Prometheus text format');
       }
-      for (const metric of registry.getMetricsAsArray()) {
-        const name = (metric as unknown as { name: string }).name;
+      for (const name of source.metricNames()) {
         if (seen.has(name)) throw new TypeError(`the metric ${name} is in two of the registries to serve`);
         seen.add(name);
       }
     }
-    this.#registries = registries;
+    this.#sources = sources;
   }
 
   async text(): Promise<string> {
-    const texts = await Promise.all(this.#registries.map((registry) => registry.metrics()));
+    const texts = await Promise.all(this.#sources.map((source) => source.metrics()));
     return texts
       .map((text) => text.trim())
       .filter((text) => text.length > 0)

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AlertListWriter } from './alert-list-writer.js';
 import { isHeaderSafe } from './headers.js';
+import type { MetricsSource } from './metrics.js';
 import type { PushSources } from './push.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { KeyRouter } from './routing.js';
@@ -12,7 +13,7 @@ export interface ApiServerOptions {
   /** Whether every active task has finished restoring: /readyz. */
   readonly isReady: () => boolean;
   /** Registries served at /metrics beside the API's own (process and HTTP), e.g. `streams.metrics.registry`. */
-  readonly metricsRegistries?: readonly Registry[];
+  readonly metricsRegistries?: readonly (Registry | MetricsSource)[];
   /** Where the alert list's writes go (KafkaAlertListWriter). */
   readonly alertList: AlertListWriter;
   /** The push queries' events (createKafkaPushSources). */

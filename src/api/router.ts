@@ -1,12 +1,26 @@
-import type { KafkaStreams, KeyQueryMetadata, LocalQueryResult } from '../topology/index.js';
+import type {
+  KafkaStreams,
+  KeyQueryMetadata,
+  LocalQueryOptions,
+  LocalQueryResult,
+} from '../topology/index.js';
 import { ApiError } from './errors.js';
 import type { KeyRouter, RoutedAnswer, RoutedPage } from './routing.js';
 
-/** What the router needs of a running KafkaStreams (the engine's interactive-query surface). */
-export type QueryableStreams = Pick<
-  KafkaStreams,
-  'queryLocal' | 'queryMetadataForKey' | 'metadataForAllStreamsClients' | 'localEntries'
->;
+/**
+ * What the router needs of a running engine (its interactive-query surface): a KafkaStreams, or a
+ * WorkerStreams, whose local lookups may answer later.
+ */
+export interface QueryableStreams {
+  queryLocal<K, V>(
+    storeName: string,
+    key: K,
+    options?: LocalQueryOptions,
+  ): LocalQueryResult<V> | Promise<LocalQueryResult<V>>;
+  queryMetadataForKey: KafkaStreams['queryMetadataForKey'];
+  metadataForAllStreamsClients: KafkaStreams['metadataForAllStreamsClients'];
+  localEntries: KafkaStreams['localEntries'];
+}
 
 export interface StoreRouterOptions {
   readonly streams: QueryableStreams;
@@ -72,7 +86,7 @@ export class StoreRouter implements KeyRouter {
 
   /** What this instance can answer for a key on its own (the internal route's answer). */
   async local<V>(store: string, key: string, allowStale: boolean): Promise<InternalKeyAnswer | undefined> {
-    const answer = this.#queryLocal<V>(store, key);
+    const answer = await this.#queryLocal<V>(store, key);
     if (answer.kind === 'active') return { found: answer.value !== undefined, value: answer.value };
     if (allowStale && answer.kind === 'stale' && answer.lag <= this.#maxStaleLag) {
       return { found: answer.value !== undefined, value: answer.value, lag: answer.lag };
@@ -80,9 +94,9 @@ export class StoreRouter implements KeyRouter {
     return undefined;
   }
 
-  #queryLocal<V>(store: string, key: string): LocalQueryResult<V> {
+  async #queryLocal<V>(store: string, key: string): Promise<LocalQueryResult<V>> {
     try {
-      return this.#streams.queryLocal<string, V>(store, key, { includeStale: true });
+      return await this.#streams.queryLocal<string, V>(store, key, { includeStale: true });
     } catch (error) {
       if ((error as { code?: string }).code === 'INVALID_STATE_STORE') throw this.#unavailable('not running');
       throw error;
@@ -90,7 +104,7 @@ export class StoreRouter implements KeyRouter {
   }
 
   async get<V>(store: string, key: string): Promise<RoutedAnswer<V>> {
-    const local = this.#queryLocal<V>(store, key);
+    const local = await this.#queryLocal<V>(store, key);
     if (local.kind === 'active') return { value: local.value, servedBy: this.self };
     let meta: KeyQueryMetadata | undefined;
     try {

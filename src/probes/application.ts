@@ -8,7 +8,7 @@ import { StoreRouter } from '../api/router.js';
 import { registerInternalRoutes } from '../api/routes/internal.js';
 import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
-import { KafkaStreams, type StreamsConfigInput } from '../topology/index.js';
+import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
 import { type ProbeTopics, TOPICS } from './schemas.js';
 import { ensureProbeTopics } from './topics.js';
 import { buildProbeTopology } from './topology.js';
@@ -43,9 +43,12 @@ export interface ProbeApplicationOptions {
  * The probe application as `probestream start` runs it: creates its missing topics, runs the topology
  * (unreadable records and failing user code go to the DLQ rather than stopping a partition), the API on
  * its port and, with a MongoDB URL, the device CDC.
+ *
+ * The topology runs in a worker thread (WorkerStreams): its processing never holds up the API, which
+ * answers key lookups from a mirror of the stores on this thread.
  */
 export class ProbeApplication {
-  readonly streams: KafkaStreams;
+  readonly streams: WorkerStreams;
   readonly topics: ProbeTopics;
   /** Served at /metrics beside the engine's: for parts started beside the application (the bot). */
   readonly extraMetrics = new Registry();
@@ -59,11 +62,17 @@ export class ProbeApplication {
   constructor(options: ProbeApplicationOptions) {
     this.#options = options;
     this.topics = { ...TOPICS, ...options.topics };
-    this.streams = new KafkaStreams(buildProbeTopology({ topics: this.topics }), {
-      deserializationExceptionHandler: 'dlq',
-      processingExceptionHandler: 'dlq',
-      ...options.streams,
-    });
+    const args = { topics: this.topics };
+    // The same module as buildProbeTopology's: .ts when run from the sources, .js when built.
+    const module = new URL(
+      `./topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+      import.meta.url,
+    );
+    this.streams = new WorkerStreams(
+      buildProbeTopology(args),
+      { module: module.href, exportName: 'buildProbeTopology', args },
+      { deserializationExceptionHandler: 'dlq', processingExceptionHandler: 'dlq', ...options.streams },
+    );
   }
 
   get cdc(): DeviceCdc | undefined {

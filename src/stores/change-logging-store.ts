@@ -6,7 +6,8 @@ export type ChangelogWriter = (key: Buffer, value: Buffer | null) => void;
 
 /**
  * Writes through to the inner store, then logs the change, so the changelog topic can rebuild the store.
- * Sits below the caching store: it sees only what a commit flushes, one change per key per commit.
+ * Sits below the caching store: it sees only what a commit flushes, one change per key per commit. (Put
+ * above the cache, it reports every write as it is made: the engine uses it so to mirror a task's stores.)
  */
 export class ChangeLoggingKeyValueStore extends WrappedStore implements BytesStore {
   readonly #log: ChangelogWriter;

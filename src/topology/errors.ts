@@ -44,6 +44,16 @@ export const streamsErrorCodes = [
   'PARTITION_READER_OFFSET_BEYOND_END',
   /** The kafkajs client, the broker or the data is of a kind the reader cannot handle (Fetch v11 needed). */
   'PARTITION_READER_UNSUPPORTED',
+  /**
+   * WorkerStreams: the topology its worker thread built from the source differs from the one it was given.
+   * Build both from the same function and arguments (nothing random, nothing read from the environment).
+   */
+  'TOPOLOGY_MISMATCH',
+  /**
+   * WorkerStreams: the worker thread could not start (a config or argument that cannot be copied to a
+   * thread, a module that fails to load) or ended unexpectedly. The message and cause say why.
+   */
+  'WORKER_FAILED',
 ] as const;
 
 export type StreamsErrorCode = (typeof streamsErrorCodes)[number];

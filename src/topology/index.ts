@@ -41,7 +41,13 @@ export {
   streamsConfig,
 } from './runtime/config.js';
 // Running a topology
-export { KafkaStreams, type StreamsState } from './runtime/kafka-streams.js';
+export {
+  type ActiveTaskObserver,
+  KafkaStreams,
+  type ObservedTask,
+  type StateListener,
+  type StreamsState,
+} from './runtime/kafka-streams.js';
 export type {
   LocalEntriesOptions,
   LocalQueryOptions,
@@ -52,6 +58,12 @@ export { StreamsMetrics } from './runtime/metrics.js';
 // Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
+export type { TopologySource } from './runtime/worker/protocol.js';
+export {
+  type WorkerMetricsRegistry,
+  WorkerStreams,
+  type WorkerStreamsOptions,
+} from './runtime/worker/worker-streams.js';
 // Serdes and errors
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from './serdes.js';
 export { type StoreBuilder, Stores } from './store-builder.js';

@@ -104,14 +104,15 @@ export { testKafka };
 export interface StreamsTestContext {
   readonly kafka: Kafka;
   readonly admin: Admin;
-  readonly running: KafkaStreams[];
+  /** Engines (KafkaStreams, WorkerStreams) closed after the file. */
+  readonly running: { close(): Promise<void> }[];
 }
 
 /** Registers beforeAll/afterAll hooks that connect an admin client, and close every instance started. */
 export function useStreamsTestContext(): StreamsTestContext {
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
-  const running: KafkaStreams[] = [];
+  const running: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
     kafka = testKafka();
     admin = kafka.admin();

@@ -21,6 +21,8 @@ describe('streamsErrorCodes', () => {
       'PARTITION_READER_FETCH_FAILED',
       'PARTITION_READER_OFFSET_BEYOND_END',
       'PARTITION_READER_UNSUPPORTED',
+      'TOPOLOGY_MISMATCH',
+      'WORKER_FAILED',
     ]);
   });
 

@@ -47,7 +47,7 @@ export type StreamsState =
   | 'NOT_RUNNING'
   | 'ERROR';
 
-type StateListener = (newState: StreamsState, oldState: StreamsState) => void;
+export type StateListener = (newState: StreamsState, oldState: StreamsState) => void;
 
 /** A task running here, with what it produces into and, under exactly-once, its own producer. */
 interface ActiveTask {
@@ -107,6 +107,7 @@ export class KafkaStreams {
   );
   readonly #fenced = new Set<ActiveTask>();
   readonly #local: LocalQueries;
+  #observer: ActiveTaskObserver | undefined;
 
   constructor(topology: Topology, config: StreamsConfigInput) {
     this.config = streamsConfig(config);
@@ -165,28 +166,7 @@ export class KafkaStreams {
 
   /** Resolves once the instance has the state, or rejects if it ends in ERROR/NOT_RUNNING first. */
   waitForState(state: StreamsState, timeoutMs = 60_000): Promise<void> {
-    if (this.#state === state) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(
-          new StreamsError('ILLEGAL_STATE', `not ${state} within ${timeoutMs} ms (state ${this.#state})`),
-        );
-      }, timeoutMs);
-      const off = this.onStateChange((next) => {
-        if (next === state) {
-          clearTimeout(timer);
-          off();
-          resolve();
-        } else if (next === 'ERROR' || next === 'NOT_RUNNING') {
-          clearTimeout(timer);
-          off();
-          reject(
-            this.#error ?? new StreamsError('ILLEGAL_STATE', `reached ${next} while waiting for ${state}`),
-          );
-        }
-      });
-    });
+    return waitForState(this, state, timeoutMs);
   }
 
   #topicName = (topic: string, internal: boolean) =>
@@ -401,7 +381,19 @@ export class KafkaStreams {
         this.metrics.dlqRecords.inc({ topic: source.topic, code });
       },
       onSkip: (node, reason) => this.metrics.skippedRecords.inc({ node, reason }),
+      ...(this.#observer ? { onStoreWrite: this.#observer.write.bind(this.#observer) } : {}),
     };
+  }
+
+  /**
+   * Follows the active tasks' stores: when a task is ready to process, every write to its stores, and when
+   * copies made so far are void (a rebalance drops uncommitted writes) or a task closes. For keeping a
+   * copy of the state elsewhere, as the worker-thread engine does for its queries. Set before start.
+   */
+  observeActiveTasks(observer: ActiveTaskObserver): void {
+    if (this.#state !== 'CREATED')
+      throw new StreamsError('ILLEGAL_STATE', `observeActiveTasks() needs state CREATED, not ${this.#state}`);
+    this.#observer = observer;
   }
 
   /**
@@ -413,6 +405,7 @@ export class KafkaStreams {
     if (this.#closing) return;
     await this.#settleCommit();
     await this.#closeFenced();
+    this.#observer?.reset();
     this.metrics.rebalances.inc();
     const plan = this.#plan as TopicPlan;
     const wanted = new Map<string, TaskId>();
@@ -435,6 +428,7 @@ export class KafkaStreams {
       if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
     }
     this.metrics.activeTasks.set(this.#tasks.size);
+    for (const { task } of this.#tasks.values()) this.#observer?.ready(observedTask(task));
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
     this.#setState('RUNNING');
@@ -478,6 +472,7 @@ export class KafkaStreams {
     const active = this.#tasks.get(key);
     this.#tasks.delete(key);
     if (!active) return;
+    this.#observer?.closed(active.task.id);
     await active.task.close();
     await active.producer?.disconnect().catch(() => undefined);
   }
@@ -701,14 +696,20 @@ export class KafkaStreams {
 
   /** Where the key of a store lives: its partition, the instance whose task owns it, and standby hosts. */
   queryMetadataForKey<K>(storeName: string, key: K): KeyQueryMetadata {
-    if (!this.#plan) throw new StreamsError('INVALID_STATE_STORE', `the instance has not started`);
+    const plan = this.#plan;
+    if (!plan) throw new StreamsError('INVALID_STATE_STORE', `the instance has not started`);
     return keyQueryMetadata(
       this.#topology,
-      this.#plan,
+      (sub) => plan.subtopologies.find((s) => s.id === sub)?.partitions,
       this.#rebalancing ? [] : this.#clients,
       storeName,
       key,
     );
+  }
+
+  /** Each sub-topology's partition count (its task count), as [id, count]; empty before start. */
+  subtopologyPartitions(): [number, number][] {
+    return (this.#plan?.subtopologies ?? []).map((sub) => [sub.id, sub.partitions]);
   }
 
   /** Every instance of the application, as the last completed rebalance assigned them. */
@@ -729,6 +730,68 @@ export class KafkaStreams {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }
   }
+}
+
+/** What waitForState watches: a KafkaStreams, or a WorkerStreams. */
+export interface StateSource {
+  readonly state: StreamsState;
+  readonly error: Error | undefined;
+  onStateChange(listener: StateListener): () => void;
+}
+
+/** Resolves once `source` has the state, or rejects if it ends in ERROR/NOT_RUNNING first, or on timeout. */
+export function waitForState(source: StateSource, state: StreamsState, timeoutMs: number): Promise<void> {
+  if (source.state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(
+        new StreamsError('ILLEGAL_STATE', `not ${state} within ${timeoutMs} ms (state ${source.state})`),
+      );
+    }, timeoutMs);
+    const off = source.onStateChange((next) => {
+      if (next === state) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      } else if (next === 'ERROR' || next === 'NOT_RUNNING') {
+        clearTimeout(timer);
+        off();
+        reject(
+          source.error ?? new StreamsError('ILLEGAL_STATE', `reached ${next} while waiting for ${state}`),
+        );
+      }
+    });
+  });
+}
+
+/** A task as an ActiveTaskObserver sees it: its stores' entries, read through their caches. */
+export interface ObservedTask {
+  readonly id: TaskId;
+  readonly stores: readonly {
+    readonly name: string;
+    range(): AsyncIterable<KeyValue<Buffer, Buffer>>;
+  }[];
+}
+
+/** What `observeActiveTasks` reports. Calls arrive in the order things happen in the engine. */
+export interface ActiveTaskObserver {
+  /** A new assignment takes effect: uncommitted writes are dropped, so every copy made so far is void. */
+  reset(): void;
+  /** A task is active here, restored, and about to process; what it holds now is in its stores' ranges. */
+  ready(task: ObservedTask): void;
+  /** A task stopped being active here. */
+  closed(task: TaskId): void;
+  /** A write to a store of an active task (a restore's writes are not reported: `ready` comes after). */
+  write(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
+}
+
+function observedTask(task: StreamTask): ObservedTask {
+  const stores = [...task.stores.values()].map((store) => ({
+    name: store.builder.name,
+    range: () => store.cache.range(),
+  }));
+  return { id: task.id, stores };
 }
 
 /** How long a batch is processed before other work (queries, timers) gets a turn. */

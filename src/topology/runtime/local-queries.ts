@@ -125,15 +125,9 @@ export class LocalQueries {
    * (the key's partition cannot be known yet).
    */
   queryLocal<K, V>(storeName: string, key: K, options: LocalQueryOptions = {}): LocalQueryResult<V> {
-    const { sub, builder } = storeOf(this.#topology, storeName);
-    const count = this.#host.partitions(sub.id);
-    if (count === undefined)
-      throw new StreamsError(
-        'INVALID_STATE_STORE',
-        `the instance has not started: ${storeName} has no partitions yet`,
-      );
-    const keyBytes = builder.keySerde.serialize(key);
-    const partition = partitionForKey(keyBytes, count);
+    const { sub, builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
+      this.#host.partitions(id),
+    );
     const unavailable = (reason: 'not-local' | 'restoring' | 'not-running') =>
       ({ kind: 'unavailable', partition, reason }) as const;
     if (!queryable(this.#host.state())) return unavailable('not-running');
@@ -216,6 +210,27 @@ export class LocalQueries {
         (a.role === b.role ? 0 : a.role === 'active' ? -1 : 1),
     );
   }
+}
+
+/**
+ * A key's store, serialized form and partition. Throws INVALID_STATE_STORE for an unknown store, or when
+ * the partition count is not known yet (the instance has not started).
+ */
+export function locateKey<K>(
+  topology: Topology,
+  storeName: string,
+  key: K,
+  partitionsOf: (subtopology: number) => number | undefined,
+) {
+  const { sub, builder } = storeOf(topology, storeName);
+  const count = partitionsOf(sub.id);
+  if (count === undefined)
+    throw new StreamsError(
+      'INVALID_STATE_STORE',
+      `the instance has not started: ${storeName} has no partitions yet`,
+    );
+  const keyBytes = builder.keySerde.serialize(key);
+  return { sub, builder, keyBytes, partition: partitionForKey(keyBytes, count) };
 }
 
 function queryable(state: StreamsState): boolean {

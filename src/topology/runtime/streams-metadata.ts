@@ -77,13 +77,13 @@ export async function describeClients(
 /** The partition of a store's key (as its serde writes it), and who serves that partition. */
 export function keyQueryMetadata<K>(
   topology: Topology,
-  plan: TopicPlan,
+  partitionsOf: (subtopology: number) => number | undefined,
   clients: readonly StreamsMetadata[],
   storeName: string,
   key: K,
 ): KeyQueryMetadata {
   const { sub, builder } = storeOf(topology, storeName);
-  const partitions = plan.subtopologies.find((s) => s.id === sub.id)?.partitions ?? 1;
+  const partitions = partitionsOf(sub.id) ?? 1;
   const partition = partitionForKey(
     (builder.keySerde as { serialize(k: K): Buffer }).serialize(key),
     partitions,

@@ -41,6 +41,8 @@ export interface TaskEnvironment {
   onDeadLetter?(code: string, source: RecordMetadata): void;
   /** Called for every record an operation passed over (a null key in a join, say). */
   onSkip?(nodeName: string, reason: string): void;
+  /** When set, told of every write to the task's stores (serialized; value undefined for a delete). */
+  onStoreWrite?(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
 }
 
 /** One store of a task, with the layers the engine drives: the buffer it flushes and the bottom it restores. */
@@ -130,7 +132,14 @@ export class StreamTask {
         )
       : inner;
     const cache = new CachingKeyValueStore(logged);
-    const top = new MeteredKeyValueStore(cache, builder.keySerde, builder.valueSerde);
+    const onWrite = this.#env.onStoreWrite?.bind(this.#env);
+    // Every write as it is made (above the cache), for a copy of the store kept elsewhere.
+    const observed = onWrite
+      ? new ChangeLoggingKeyValueStore(cache, (key, value) =>
+          onWrite(this.id, builder.name, key, value ?? undefined),
+        )
+      : cache;
+    const top = new MeteredKeyValueStore(observed, builder.keySerde, builder.valueSerde);
     return { builder, top, cache, inner };
   }
 

@@ -1,0 +1,124 @@
+/** Messages between WorkerStreams (the parent thread) and the engine's worker thread. */
+
+import { StreamsError, type StreamsErrorCode, streamsErrorCodes } from '../../errors.js';
+import type { StreamsConfigInput } from '../config.js';
+import type { StreamsState } from '../kafka-streams.js';
+import type { StoreLag } from '../local-queries.js';
+import type { StreamsMetadata } from '../streams-metadata.js';
+
+/**
+ * Where the worker gets its topology: a module both threads import, and the function in it that builds the
+ * topology from `args`. The worker checks that what it built is described exactly as the parent's.
+ */
+export interface TopologySource {
+  /** The module's URL (`new URL('./topology.js', import.meta.url).href`). */
+  readonly module: string;
+  /** The export that builds the topology; default `default`. */
+  readonly exportName?: string;
+  /** Its argument; must survive structured cloning (no functions, no class instances). */
+  readonly args?: unknown;
+}
+
+export interface WorkerData {
+  readonly source: TopologySource;
+  readonly config: StreamsConfigInput;
+  /** The parent's `topology.describe()`, to be matched. */
+  readonly description: string;
+  /** Added to the worker thread's nice value (Linux); 0 leaves it as it is. */
+  readonly niceness: number;
+  /** The stores whose active copies the worker mirrors to the parent. */
+  readonly mirrored: readonly string[];
+}
+
+/** What the parent asks; each gets one `reply` with its id. */
+export type Request =
+  | { readonly type: 'start'; readonly id: number }
+  | { readonly type: 'close'; readonly id: number }
+  | {
+      readonly type: 'query';
+      readonly id: number;
+      readonly store: string;
+      readonly key: unknown;
+      readonly includeStale: boolean;
+    }
+  | {
+      readonly type: 'entries';
+      readonly id: number;
+      readonly store: string;
+      readonly from?: unknown;
+      readonly limit: number;
+    }
+  | { readonly type: 'metrics'; readonly id: number; readonly format: 'text' | 'json' };
+
+/** A local query's answer, the value in its serialized form (the parent deserializes it). */
+export type QueryReply =
+  | { readonly kind: 'active'; readonly partition: number; readonly value: Uint8Array | undefined }
+  | {
+      readonly kind: 'stale';
+      readonly partition: number;
+      readonly value: Uint8Array | undefined;
+      readonly lag: number;
+    }
+  | {
+      readonly kind: 'unavailable';
+      readonly partition: number;
+      readonly reason: 'not-local' | 'restoring' | 'not-running';
+    };
+
+export interface EntriesReply {
+  /** Serialized keys and values, in key order. */
+  readonly entries: readonly (readonly [Uint8Array, Uint8Array])[];
+  readonly more: boolean;
+}
+
+/** What the engine looks like from outside, posted whenever it changes. */
+export interface WorkerStatus {
+  readonly state: StreamsState;
+  readonly ready: boolean;
+  /** Partitions of each sub-topology (by id), once the instance has looked its topics up. */
+  readonly partitions: readonly (readonly [number, number])[];
+  readonly lags: readonly StoreLag[];
+  /** The instances of the application as the last completed rebalance assigned them. */
+  readonly clients: readonly StreamsMetadata[];
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+export type WorkerMessage =
+  | {
+      readonly type: 'reply';
+      readonly id: number;
+      readonly value?: unknown;
+      readonly error?: SerializedError;
+    }
+  | { readonly type: 'state'; readonly next: StreamsState; readonly previous: StreamsState }
+  | { readonly type: 'status'; readonly status: WorkerStatus }
+  | { readonly type: 'mirror'; readonly operations: ArrayBuffer }
+  | { readonly type: 'failed'; readonly error: SerializedError };
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error.stack ? { stack: error.stack } : {}),
+  };
+}
+
+/** The error again, on this side: a StreamsError keeps its code; the worker's stack is kept. */
+export function deserializeError(error: SerializedError): Error {
+  const known = (streamsErrorCodes as readonly string[]).includes(error.code ?? '');
+  const out = known
+    ? new StreamsError(error.code as StreamsErrorCode, error.message)
+    : Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
+  if (!known) Object.defineProperty(out, 'name', { value: error.name, configurable: true, writable: true });
+  if (error.stack) out.stack = error.stack;
+  return out;
+}

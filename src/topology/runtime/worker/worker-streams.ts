@@ -1,0 +1,435 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
+import { StreamsError } from '../../errors.js';
+import type { Topology } from '../../topology.js';
+import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.js';
+import { type StateListener, type StreamsState, waitForState } from '../kafka-streams.js';
+import {
+  type LocalEntriesOptions,
+  type LocalQueryOptions,
+  type LocalQueryResult,
+  locateKey,
+  type StoreLag,
+} from '../local-queries.js';
+import { StreamsMetrics } from '../metrics.js';
+import { partitionForKey } from '../murmur2.js';
+import {
+  type KeyQueryMetadata,
+  keyQueryMetadata,
+  type StreamsMetadata,
+  storeOf,
+} from '../streams-metadata.js';
+import { mirrorStoreNames, StoreMirror } from './mirror.js';
+import {
+  deserializeError,
+  type EntriesReply,
+  type QueryReply,
+  type Request,
+  type TopologySource,
+  type WorkerData,
+  type WorkerMessage,
+  type WorkerStatus,
+} from './protocol.js';
+
+export interface WorkerStreamsOptions {
+  /** The stores whose active copies are mirrored to this thread for key lookups; default: every store. */
+  readonly mirroredStores?: readonly string[];
+  /**
+   * Added to the worker thread's nice value on Linux (elsewhere a nice value is the whole process's, and
+   * it is left alone), so that this thread, which answers queries, gets a core first. Default 10; 0 keeps
+   * the worker at this thread's priority.
+   */
+  readonly niceness?: number;
+}
+
+/** The worker's metrics, read from this thread: Prometheus text, or prom-client's JSON. */
+export interface WorkerMetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+  getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  /** Names of the metrics the registry holds (the engine's, whatever their values). */
+  metricNames(): readonly string[];
+}
+
+type Pending = { resolve(value: unknown): void; reject(error: Error): void };
+
+const ENTRIES_CHUNK = 256;
+
+/**
+ * A KafkaStreams that runs in a worker thread of its own, so that its processing (record decoding,
+ * processors, commits, garbage collection of its heap) never holds up this thread, which serves queries.
+ *
+ * Key lookups of active tasks are answered here, synchronously underneath, from a mirror: the worker sends
+ * what each active task's stores hold when the task is ready, then every write as it happens (within the
+ * event-loop turn it is made in), so a lookup sees the processing of a few milliseconds ago. Anything the
+ * mirror cannot answer — a standby or restoring copy, a listing, a partition not here — is asked of the
+ * worker, which answers as KafkaStreams does. The mirror costs this thread a copy of the mirrored stores.
+ *
+ * The topology is built twice, from one source: here (`topology`, for serdes and partitioning) and in the
+ * worker (`source`, since functions do not cross threads). The config must survive structured cloning.
+ */
+export class WorkerStreams {
+  readonly config: StreamsConfig;
+  readonly metrics: { readonly registry: WorkerMetricsRegistry };
+  readonly #topology: Topology;
+  readonly #source: TopologySource;
+  readonly #input: StreamsConfigInput;
+  readonly #niceness: number;
+  readonly #mirrored: readonly string[];
+  readonly #mirror: StoreMirror;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #worker: Worker | undefined;
+  #state: StreamsState = 'CREATED';
+  #status: WorkerStatus = { state: 'CREATED', ready: false, partitions: [], lags: [], clients: [] };
+  #partitions = new Map<number, number>();
+  /** `store/partition` of every copy kept here (active, restoring, standby), as last posted. */
+  #copies = new Set<string>();
+  #error: Error | undefined;
+  #listeners: StateListener[] = [];
+  #errorHandler: ((error: Error) => void) | undefined;
+  #closing = false;
+  #exited = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(
+    topology: Topology,
+    source: TopologySource,
+    config: StreamsConfigInput,
+    options: WorkerStreamsOptions = {},
+  ) {
+    this.config = streamsConfig(config);
+    this.#topology = topology;
+    this.#source = source;
+    this.#input = config;
+    this.#niceness = options.niceness ?? 10;
+    if (!Number.isInteger(this.#niceness) || this.#niceness < 0 || this.#niceness > 19)
+      throw new StreamsError(
+        'INVALID_CONFIG',
+        `niceness must be an integer from 0 to 19, not ${options.niceness}`,
+      );
+    const names = mirrorStoreNames(topology);
+    for (const name of options.mirroredStores ?? []) storeOf(topology, name);
+    this.#mirrored = options.mirroredStores ?? names;
+    this.#mirror = new StoreMirror(names);
+    const metricNames = new StreamsMetrics(this.config.applicationId).registry
+      .getMetricsAsArray()
+      .map((metric) => (metric as unknown as { name: string }).name);
+    this.metrics = {
+      registry: {
+        contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+        metrics: () => this.#request<string>({ type: 'metrics', id: 0, format: 'text' }),
+        getMetricsAsJSON: () =>
+          this.#request<MetricObjectWithValues<MetricValue<string>>[]>({
+            type: 'metrics',
+            id: 0,
+            format: 'json',
+          }),
+        metricNames: () => metricNames,
+      },
+    };
+  }
+
+  get state(): StreamsState {
+    return this.#state;
+  }
+
+  /** The error that put the instance in state ERROR, if any. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  onStateChange(listener: StateListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Resolves once the instance has the state, or rejects if it ends in ERROR/NOT_RUNNING first. */
+  waitForState(state: StreamsState, timeoutMs = 60_000): Promise<void> {
+    return waitForState(this, state, timeoutMs);
+  }
+
+  /** Called once when the instance fails (state ERROR), the worker thread's end included. */
+  setUncaughtExceptionHandler(handler: (error: Error) => void): void {
+    this.#errorHandler = handler;
+  }
+
+  #setState(next: StreamsState, previous = this.#state): void {
+    this.#state = next;
+    for (const listener of this.#listeners) listener(next, previous);
+  }
+
+  #fail(error: Error): void {
+    if (this.#error) return;
+    this.#error = error;
+    if (this.#state !== 'ERROR' && this.#state !== 'NOT_RUNNING') this.#setState('ERROR');
+    this.#errorHandler?.(error);
+  }
+
+  /** Starts the worker thread and the engine in it; resolves as KafkaStreams.start does (state REBALANCING). */
+  async start(): Promise<void> {
+    if (this.#state !== 'CREATED' || this.#worker)
+      throw new StreamsError('ILLEGAL_STATE', `start() needs state CREATED, not ${this.#state}`);
+    const data: WorkerData = {
+      source: this.#source,
+      config: this.#input,
+      description: this.#topology.describe(),
+      niceness: this.#niceness,
+      mirrored: this.#mirrored,
+    };
+    let worker: Worker;
+    try {
+      worker = startWorker(data);
+    } catch (error) {
+      throw new StreamsError(
+        'WORKER_FAILED',
+        `the engine's worker thread cannot start: ${(error as Error).message} (the config and the topology's arguments must be plain data: no functions)`,
+        { cause: error },
+      );
+    }
+    this.#worker = worker;
+    worker.on('message', (message: WorkerMessage) => this.#onMessage(message));
+    worker.on('error', (error) => {
+      const code = (error as { code?: string }).code;
+      this.#fail(
+        code === 'TOPOLOGY_MISMATCH' || code === 'INVALID_CONFIG'
+          ? deserializeError({ name: error.name, message: error.message, code })
+          : new StreamsError('WORKER_FAILED', `the engine's worker thread failed: ${error.message}`, {
+              cause: error,
+            }),
+      );
+    });
+    worker.on('exit', (code) => this.#onExit(code));
+    await this.#request({ type: 'start', id: 0 });
+  }
+
+  #onExit(code: number): void {
+    this.#exited = true;
+    this.#mirror.clear();
+    const ended = new StreamsError('WORKER_FAILED', `the engine's worker thread ended (exit code ${code})`);
+    const error = this.#closing ? ended : (this.#error ?? ended);
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    if (!this.#closing) this.#fail(error);
+  }
+
+  #onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'mirror':
+        this.#mirror.apply(message.operations);
+        break;
+      case 'status':
+        this.#status = message.status;
+        this.#partitions = new Map(message.status.partitions);
+        this.#copies = new Set(message.status.lags.map((lag) => `${lag.store}/${lag.partition}`));
+        break;
+      case 'state':
+        this.#setState(message.next, message.previous);
+        break;
+      case 'failed':
+        this.#fail(deserializeError(message.error));
+        break;
+      case 'reply': {
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (message.error) pending?.reject(deserializeError(message.error));
+        else pending?.resolve(message.value);
+        break;
+      }
+    }
+  }
+
+  #request<T>(request: Request): Promise<T> {
+    const worker = this.#worker;
+    if (!worker || this.#closed)
+      return Promise.reject(
+        new StreamsError('ILLEGAL_STATE', `the instance is ${this.#worker ? 'closed' : 'not started'}`),
+      );
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  /** Stops the engine (committing what it processed, as KafkaStreams.close does) and its thread. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const worker = this.#worker;
+      if (worker && !this.#exited) {
+        const id = this.#nextId++;
+        const closed = new Promise<void>((resolve) => {
+          this.#pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+        });
+        worker.postMessage({ type: 'close', id } satisfies Request);
+        await closed;
+        this.#closing = true;
+        await worker.terminate();
+      }
+      this.#mirror.clear();
+      if (this.#state !== 'NOT_RUNNING') this.#setState('NOT_RUNNING');
+    })();
+    return this.#closed;
+  }
+
+  /**
+   * A key's value from the copy of its partition kept here, as KafkaStreams.queryLocal answers; a running
+   * active task's keys from the mirror, without a round trip to the worker.
+   */
+  async queryLocal<K, V>(
+    storeName: string,
+    key: K,
+    options: LocalQueryOptions = {},
+  ): Promise<LocalQueryResult<V>> {
+    const { builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
+      this.#partitions.get(id),
+    );
+    if (this.#state === 'RUNNING') {
+      const found = this.#mirror.get(storeName, partition, keyBytes);
+      if (found.here) {
+        const value =
+          found.value === undefined ? undefined : (builder.valueSerde.deserialize(found.value) as V);
+        return { kind: 'active', partition, value };
+      }
+    }
+    if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING')
+      return { kind: 'unavailable', partition, reason: 'not-running' };
+    // No copy of the partition here: no need to ask the worker (a query for another instance's key).
+    if (!this.#copies.has(`${storeName}/${partition}`))
+      return { kind: 'unavailable', partition, reason: 'not-local' };
+    const reply = await this.#request<QueryReply>({
+      type: 'query',
+      id: 0,
+      store: storeName,
+      key,
+      includeStale: options.includeStale === true,
+    });
+    if (reply.kind === 'unavailable') return reply;
+    const value =
+      reply.value === undefined ? undefined : (builder.valueSerde.deserialize(bytes(reply.value)) as V);
+    return { ...reply, value };
+  }
+
+  /** A store's entries in the active tasks here, in serialized-key order from `from`, read from the worker. */
+  localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
+    const { builder } = storeOf(this.#topology, storeName);
+    const request = (from: unknown) =>
+      this.#request<EntriesReply>({
+        type: 'entries',
+        id: 0,
+        store: storeName,
+        limit: ENTRIES_CHUNK,
+        ...(from === undefined ? {} : { from }),
+      });
+    return (async function* () {
+      let from: unknown = options.from;
+      let last: Buffer | undefined;
+      for (;;) {
+        const reply = await request(from);
+        for (const [keyBytes, valueBytes] of reply.entries) {
+          const key = bytes(keyBytes);
+          // Each chunk after the first starts at the previous one's last key.
+          if (last?.equals(key)) continue;
+          yield {
+            key: builder.keySerde.deserialize(key) as K,
+            value: builder.valueSerde.deserialize(bytes(valueBytes)) as V,
+          };
+        }
+        const tail = reply.entries.at(-1);
+        if (!reply.more || tail === undefined) return;
+        last = bytes(tail[0]);
+        from = builder.keySerde.deserialize(last);
+      }
+    })();
+  }
+
+  /** A read-only view of a store: `get` from the mirror (active tasks here), iteration from the worker. */
+  store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
+    const { sub, builder } = storeOf(this.#topology, storeName);
+    return {
+      get: (key: K) => {
+        const keyBytes = builder.keySerde.serialize(key);
+        const found = this.#mirror.get(
+          storeName,
+          partitionForKey(keyBytes, this.#partitions.get(sub.id) ?? 1),
+          keyBytes,
+        );
+        return found.here && found.value !== undefined
+          ? (builder.valueSerde.deserialize(found.value) as V)
+          : undefined;
+      },
+      range: (from?: K, to?: K) => this.#range<K, V>(storeName, from, to),
+      all: () => this.localEntries<K, V>(storeName),
+      approximateNumEntries: () => this.#mirror.size(storeName),
+    };
+  }
+
+  async *#range<K, V>(storeName: string, from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
+    const { builder } = storeOf(this.#topology, storeName);
+    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
+    for await (const entry of this.localEntries<K, V>(storeName, from === undefined ? {} : { from })) {
+      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
+      yield entry;
+    }
+  }
+
+  /** RUNNING, with no active task restoring (a readiness probe). */
+  isReady(): boolean {
+    return this.#state === 'RUNNING' && this.#status.ready;
+  }
+
+  /** Every copy of a store partition kept here, with its changelog lag, as the worker last posted them. */
+  localStoreLags(): readonly StoreLag[] {
+    return this.#status.lags;
+  }
+
+  /** Where the key of a store lives: its partition, the instance whose task owns it, and standby hosts. */
+  queryMetadataForKey<K>(storeName: string, key: K): KeyQueryMetadata {
+    if (this.#partitions.size === 0)
+      throw new StreamsError('INVALID_STATE_STORE', `the instance has not started`);
+    const clients = this.#state === 'RUNNING' ? this.#status.clients : [];
+    return keyQueryMetadata(this.#topology, (sub) => this.#partitions.get(sub), clients, storeName, key);
+  }
+
+  /** Every instance of the application, as the last completed rebalance assigned them. */
+  metadataForAllStreamsClients(): readonly StreamsMetadata[] {
+    return this.#status.clients;
+  }
+}
+
+function bytes(array: Uint8Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+const here = import.meta.url;
+
+/**
+ * The worker runs streams-worker.js beside this file. From TypeScript sources (tests, benchmarks under
+ * tsx or vitest) it runs the .ts file, with tsx's loader registered in the worker first.
+ */
+interface TsxManifest {
+  readonly exports: { readonly './esm/api': { readonly import: { readonly default: string } } };
+}
+
+function startWorker(data: WorkerData): Worker {
+  if (!here.endsWith('.ts')) return new Worker(new URL('./streams-worker.js', here), { workerData: data });
+  // tsx's ES-module API (its CommonJS one registers a loader that cannot find its own files).
+  const manifest = createRequire(here).resolve('tsx/package.json');
+  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as TsxManifest).exports['./esm/api'].import
+    .default;
+  const tsx = new URL(exported, pathToFileURL(manifest)).href;
+  const entry = new URL('./streams-worker.ts', here).href;
+  const bootstrap = `
+    const { workerData } = require('node:worker_threads');
+    import(workerData.tsx)
+      .then(({ register }) => { register(); return import(workerData.entry); })
+      .catch((error) => setImmediate(() => { throw error; }));
+  `;
+  return new Worker(bootstrap, { eval: true, workerData: { ...data, tsx, entry } });
+}

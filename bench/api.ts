@@ -33,7 +33,9 @@ import {
  * the probe application holding DEVICES devices, idle and while a producer keeps the topology busy. Issue:
  * "p99 ≤ 5 ms at 2,000 req/s while ingesting, on this machine". The load generator and the ingesting
  * producer each run in a process of their own (this file, forked with BENCH_API_ROLE set), so that neither
- * shares the server's event loop; they do share the machine's cores with it and with the broker.
+ * shares the server's event loop; they do share the machine's cores with it and with the broker. The
+ * application runs its topology in a worker thread: the event-loop, GC and CPU figures are the API thread's
+ * (the process's CPU includes the worker).
  * BENCH_RECORDS does not apply: the device count, rates and durations are fixed.
  */
 

@@ -13,6 +13,8 @@ export interface CountTopologyArgs {
    * is no longer 0. Lets a test see what answers while the worker cannot.
    */
   readonly gate?: SharedArrayBuffer;
+  /** When true, a record with the value `exit` ends the worker thread (process.exit in a worker). */
+  readonly exitOnRecord?: boolean;
 }
 
 export function buildCountTopology(args: CountTopologyArgs): Topology {
@@ -21,6 +23,7 @@ export function buildCountTopology(args: CountTopologyArgs): Topology {
   const stream = builder
     .stream<string, string>(args.input, { valueSerde: Serdes.String() })
     .peek((_key, value) => {
+      if (value === 'exit' && args.exitOnRecord) process.exit(7);
       if (value !== 'block' || !gate) return;
       Atomics.store(gate, 1, 1);
       Atomics.wait(gate, 0, 0, 30_000);

@@ -7,10 +7,10 @@ import { buildCountTopology, COUNT_TOPOLOGY_MODULE } from '../../support/worker-
 function workerStreams(
   input: string,
   applicationId: string,
-  options: { kafka?: object; gate?: SharedArrayBuffer } = {},
+  options: { kafka?: object; gate?: SharedArrayBuffer; exitOnRecord?: boolean } = {},
 ): WorkerStreams {
-  const { kafka, gate } = options;
-  const args = { input, ...(gate ? { gate } : {}) };
+  const { kafka, gate, exitOnRecord } = options;
+  const args = { input, ...(gate ? { gate } : {}), ...(exitOnRecord ? { exitOnRecord } : {}) };
   return new WorkerStreams(
     buildCountTopology(args),
     { module: COUNT_TOPOLOGY_MODULE, exportName: 'buildCountTopology', args },
@@ -141,5 +141,32 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
       code: 'WORKER_FAILED',
       message: expect.stringContaining('plain data'),
     });
+  });
+
+  it('fails in state ERROR, with the reason, when its worker thread ends', async () => {
+    const input = uniqueName('ws-exit');
+    await createTopics(context.admin, { [input]: 1 });
+    const streams = workerStreams(input, uniqueName('ws-exit'), { exitOnRecord: true });
+    context.running.push(streams);
+    const failures: Error[] = [];
+    streams.setUncaughtExceptionHandler((error) => failures.push(error));
+    await streams.start();
+    await streams.waitForState('RUNNING');
+    const producer = context.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: input, messages: [{ key: 'k', value: 'exit' }] });
+    await producer.disconnect();
+    await eventually(
+      () => streams.state,
+      (state) => state === 'ERROR',
+    );
+    expect(failures.map((error) => [(error as { code?: string }).code, error.message])).toEqual([
+      ['WORKER_FAILED', "the engine's worker thread ended (exit code 7)"],
+    ]);
+    expect(streams.error).toBe(failures[0]);
+    await expect(streams.queryLocal('counts', 'k')).resolves.toMatchObject({ kind: 'unavailable' });
+    await expect(streams.metrics.registry.metrics()).rejects.toMatchObject({ code: 'ILLEGAL_STATE' });
+    await streams.close();
+    expect(streams.state).toBe('NOT_RUNNING');
   });
 });

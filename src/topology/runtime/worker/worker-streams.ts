@@ -247,10 +247,10 @@ export class WorkerStreams {
 
   #request<T>(request: Request): Promise<T> {
     const worker = this.#worker;
-    if (!worker || this.#closed)
-      return Promise.reject(
-        new StreamsError('ILLEGAL_STATE', `the instance is ${this.#worker ? 'closed' : 'not started'}`),
-      );
+    if (!worker || this.#closed || this.#exited) {
+      const why = !worker ? 'not started' : this.#closed ? 'closed' : 'stopped: its worker thread ended';
+      return Promise.reject(new StreamsError('ILLEGAL_STATE', `the instance is ${why}`));
+    }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });

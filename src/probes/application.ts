@@ -9,7 +9,7 @@ import { registerInternalRoutes } from '../api/routes/internal.js';
 import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
 import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
-import { type ProbeTopics, TOPICS } from './schemas.js';
+import { type ProbeTopics, STORES, TOPICS } from './schemas.js';
 import { ensureProbeTopics } from './topics.js';
 import { buildProbeTopology } from './topology.js';
 
@@ -72,6 +72,8 @@ export class ProbeApplication {
       buildProbeTopology(args),
       { module: module.href, exportName: 'buildProbeTopology', args },
       { deserializationExceptionHandler: 'dlq', processingExceptionHandler: 'dlq', ...options.streams },
+      // The stores whose keys the API looks up; the others are read through the worker.
+      { mirroredStores: [STORES.statsByMac, STORES.statsByName] },
     );
   }
 

@@ -7,9 +7,14 @@ import { buildCountTopology, COUNT_TOPOLOGY_MODULE } from '../../support/worker-
 function workerStreams(
   input: string,
   applicationId: string,
-  options: { kafka?: object; gate?: SharedArrayBuffer; exitOnRecord?: boolean } = {},
+  options: {
+    kafka?: object;
+    gate?: SharedArrayBuffer;
+    exitOnRecord?: boolean;
+    sessionTimeoutMs?: number;
+  } = {},
 ): WorkerStreams {
-  const { kafka, gate, exitOnRecord } = options;
+  const { kafka, gate, exitOnRecord, sessionTimeoutMs = 10_000 } = options;
   const args = { input, ...(gate ? { gate } : {}), ...(exitOnRecord ? { exitOnRecord } : {}) };
   return new WorkerStreams(
     buildCountTopology(args),
@@ -18,7 +23,7 @@ function workerStreams(
       applicationId,
       bootstrapServers: inject('kafkaBrokers'),
       commitIntervalMs: 200,
-      sessionTimeoutMs: 10_000,
+      sessionTimeoutMs,
       stateDir: newStateDir(),
       ...(kafka ? { kafka } : {}),
     },
@@ -32,7 +37,8 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
     const input = uniqueName('ws-in');
     await createTopics(context.admin, { [input]: 3 });
     const gate = new SharedArrayBuffer(8);
-    const streams = workerStreams(input, uniqueName('ws-app'), { gate });
+    // The mirror is trusted while the worker had a free turn in the last half session timeout (3 s).
+    const streams = workerStreams(input, uniqueName('ws-app'), { gate, sessionTimeoutMs: 6_000 });
     context.running.push(streams);
     const states: string[] = [];
     streams.onStateChange((next, previous) => states.push(`${previous}->${next}`));
@@ -81,6 +87,20 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
       code: 'INVALID_STATE_STORE',
     });
 
+    // A listing longer than one chunk (256) from the worker: every key once, in order.
+    const bulk = Array.from({ length: 600 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
+    const bulkProducer = context.kafka.producer();
+    await bulkProducer.connect();
+    await bulkProducer.send({ topic: input, messages: bulk.map((key) => ({ key, value: 'b' })) });
+    await bulkProducer.disconnect();
+    const listAll = async () => {
+      const all: string[] = [];
+      for await (const { key } of streams.localEntries<string, number>('counts')) all.push(key);
+      return all;
+    };
+    const all = await eventually(listAll, (listed) => listed.length >= 630);
+    expect(all).toEqual([...bulk, ...keys]);
+
     // While the worker is held in a processor, the mirror still answers (a round trip would never end).
     const blocker = context.kafka.producer();
     await blocker.connect();
@@ -91,12 +111,22 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
       () => Atomics.load(held, 1),
       (flag) => flag === 1,
     );
+    const heldAt = Date.now();
     const whileHeld = await Promise.all(keys.map((key) => streams.queryLocal<string, number>('counts', key)));
     expect(whileHeld.map((answer) => answer.kind === 'active' && answer.value)).toEqual(
       keys.map((_, i) => i + 1),
     );
+    // Held for longer than that, the worker might have lost its tasks without knowing: lookups wait for it.
+    await new Promise((resolve) => setTimeout(resolve, 3_200 - (Date.now() - heldAt)));
+    const waiting = streams.queryLocal<string, number>('counts', 'key-05');
+    const early = await Promise.race([
+      waiting.then(() => 'answered'),
+      new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
+    ]);
+    expect(early).toBe('waiting');
     Atomics.store(held, 0, 1);
     Atomics.notify(held, 0);
+    expect(await waiting).toMatchObject({ kind: 'active', value: 6 });
     await eventually(
       () => streams.queryLocal<string, number>('counts', 'key-00'),
       (answer) => answer.kind === 'active' && answer.value === 2,

@@ -1,5 +1,6 @@
 /** Messages between WorkerStreams (the parent thread) and the engine's worker thread. */
 
+import { StoreError, type StoreErrorCode, storeErrorCodes } from '../../../stores/index.js';
 import { StreamsError, type StreamsErrorCode, streamsErrorCodes } from '../../errors.js';
 import type { StreamsConfigInput } from '../config.js';
 import type { StreamsState } from '../kafka-streams.js';
@@ -28,7 +29,12 @@ export interface WorkerData {
   readonly niceness: number;
   /** The stores whose active copies the worker mirrors to the parent. */
   readonly mirrored: readonly string[];
+  /** 8 bytes: the worker stores Date.now() there (BigInt64, Atomics) every HEARTBEAT_MS while its loop is free. */
+  readonly heartbeat: SharedArrayBuffer;
 }
+
+/** How often the worker's heartbeat is written, in ms. */
+export const HEARTBEAT_MS = 100;
 
 /** What the parent asks; each gets one `reply` with its id. */
 export type Request =
@@ -38,14 +44,16 @@ export type Request =
       readonly type: 'query';
       readonly id: number;
       readonly store: string;
-      readonly key: unknown;
+      /** The key serialized (keys of any type cross threads intact as bytes). */
+      readonly key: Uint8Array;
       readonly includeStale: boolean;
     }
   | {
       readonly type: 'entries';
       readonly id: number;
       readonly store: string;
-      readonly from?: unknown;
+      /** The first key (serialized), inclusive. */
+      readonly from?: Uint8Array;
       readonly limit: number;
     }
   | { readonly type: 'metrics'; readonly id: number; readonly format: 'text' | 'json' };
@@ -69,6 +77,8 @@ export interface EntriesReply {
   /** Serialized keys and values, in key order. */
   readonly entries: readonly (readonly [Uint8Array, Uint8Array])[];
   readonly more: boolean;
+  /** Counts the assignments taken so far: a listing read in chunks must see one assignment throughout. */
+  readonly generation: number;
 }
 
 /** What the engine looks like from outside, posted whenever it changes. */
@@ -87,6 +97,7 @@ export interface SerializedError {
   readonly message: string;
   readonly code?: string;
   readonly stack?: string;
+  readonly cause?: SerializedError;
 }
 
 export type WorkerMessage =
@@ -101,7 +112,7 @@ export type WorkerMessage =
   | { readonly type: 'mirror'; readonly operations: ArrayBuffer }
   | { readonly type: 'failed'; readonly error: SerializedError };
 
-export function serializeError(error: unknown): SerializedError {
+export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const code = (error as { code?: unknown }).code;
   return {
@@ -109,16 +120,24 @@ export function serializeError(error: unknown): SerializedError {
     message: error.message,
     ...(typeof code === 'string' ? { code } : {}),
     ...(error.stack ? { stack: error.stack } : {}),
+    ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
   };
 }
 
-/** The error again, on this side: a StreamsError keeps its code; the worker's stack is kept. */
+/**
+ * The error again, on this side: the engine's and the stores' errors as their classes with their codes,
+ * others as an Error with the code; name, stack and cause (a few levels) as they were.
+ */
 export function deserializeError(error: SerializedError): Error {
-  const known = (streamsErrorCodes as readonly string[]).includes(error.code ?? '');
-  const out = known
-    ? new StreamsError(error.code as StreamsErrorCode, error.message)
-    : Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
-  if (!known) Object.defineProperty(out, 'name', { value: error.name, configurable: true, writable: true });
+  const code = error.code ?? '';
+  const options = error.cause ? { cause: deserializeError(error.cause) } : {};
+  const out = (streamsErrorCodes as readonly string[]).includes(code)
+    ? new StreamsError(code as StreamsErrorCode, error.message, options)
+    : (storeErrorCodes as readonly string[]).includes(code)
+      ? new StoreError(code as StoreErrorCode, error.message, options)
+      : Object.assign(new Error(error.message, options), code ? { code } : {});
+  if (out.name !== error.name)
+    Object.defineProperty(out, 'name', { value: error.name, configurable: true, writable: true });
   if (error.stack) out.stack = error.stack;
   return out;
 }

@@ -8,11 +8,13 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
+import { nextTurn } from '../event-loop-turns.js';
 import { type ActiveTaskObserver, KafkaStreams, type ObservedTask } from '../kafka-streams.js';
 import { storeOf } from '../streams-metadata.js';
 import { MirrorWriter, mirrorStoreNames } from './mirror.js';
 import {
   type EntriesReply,
+  HEARTBEAT_MS,
   type QueryReply,
   type Request,
   serializeError,
@@ -58,6 +60,15 @@ const indexOf = new Map(names.map((name, i) => [name, i]));
 const mirrored = new Set(data.mirrored);
 const writer = new MirrorWriter();
 let flushing = false;
+/** Assignments taken so far (see EntriesReply). */
+let generation = 0;
+
+// A heartbeat the parent reads without asking: the time of this thread's last free turn. While it is
+// stuck (a long processor, a long pause) the parent stops answering from its mirror, which may be behind.
+const heartbeat = new BigInt64Array(data.heartbeat);
+const beat = () => Atomics.store(heartbeat, 0, BigInt(Date.now()));
+beat();
+const heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
 
 function flushSoon(): void {
   if (flushing) return;
@@ -69,6 +80,9 @@ function flushSoon(): void {
     if (operations) post({ type: 'mirror', operations }, [operations]);
   });
 }
+
+/** Entries of a snapshot sent per event-loop turn. */
+const SNAPSHOT_ENTRIES_PER_TURN = 1000;
 
 /** The snapshot under way for each copy: a newer one (or a reset, or a close) makes an older one stop. */
 const snapshots = new Map<number, object>();
@@ -85,17 +99,23 @@ async function snapshot(
   writer.begin(store, partition);
   flushSoon();
   try {
+    let sent = 0;
     for await (const { key, value } of range()) {
       if (snapshots.get(id) !== token) return;
       writer.snapshot(store, partition, key, value);
       flushSoon();
+      // A large in-memory store iterates without yielding: cut it in turns, so that the parent applies
+      // it in pieces rather than in one long run.
+      if (++sent % SNAPSHOT_ENTRIES_PER_TURN === 0) await nextTurn();
     }
     if (snapshots.get(id) !== token) return;
     snapshots.delete(id);
     writer.end(store, partition);
   } catch {
-    // The task closed while it was read: its copy goes (a close posts DROP too).
-    if (snapshots.get(id) === token) snapshots.delete(id);
+    // The task closed while it was read: its copy goes (a close posts DROP too), unless a newer
+    // snapshot has taken the copy over meanwhile.
+    if (snapshots.get(id) !== token) return;
+    snapshots.delete(id);
     writer.drop(store, partition);
   }
   flushSoon();
@@ -103,6 +123,7 @@ async function snapshot(
 
 const observer: ActiveTaskObserver = {
   reset() {
+    generation += 1;
     snapshots.clear();
     writer.reset();
     flushSoon();
@@ -167,12 +188,14 @@ async function answer(request: Request): Promise<unknown> {
       return undefined;
     case 'close':
       clearInterval(statusTimer);
+      clearInterval(heartbeatTimer);
       await streams.close();
       postStatus();
       return undefined;
     case 'query': {
       const { builder } = storeOf(topology, request.store);
-      const result = streams.queryLocal<unknown, unknown>(request.store, request.key, {
+      const key = builder.keySerde.deserialize(Buffer.from(request.key));
+      const result = streams.queryLocal<unknown, unknown>(request.store, key, {
         includeStale: request.includeStale,
       });
       if (result.kind === 'unavailable') return result satisfies QueryReply;
@@ -182,12 +205,23 @@ async function answer(request: Request): Promise<unknown> {
     case 'entries': {
       const { builder } = storeOf(topology, request.store);
       const entries: [Uint8Array, Uint8Array][] = [];
-      const options = request.from === undefined ? {} : { from: request.from };
+      const at = generation;
+      const options =
+        request.from === undefined ? {} : { from: builder.keySerde.deserialize(Buffer.from(request.from)) };
+      let more = false;
       for await (const { key, value } of streams.localEntries<unknown, unknown>(request.store, options)) {
-        if (entries.length === request.limit) return { entries, more: true } satisfies EntriesReply;
+        if (entries.length === request.limit) {
+          more = true;
+          break;
+        }
         entries.push([builder.keySerde.serialize(key), builder.valueSerde.serialize(value)]);
       }
-      return { entries, more: false } satisfies EntriesReply;
+      if (generation !== at)
+        throw new StreamsError(
+          'INVALID_STATE_STORE',
+          `the tasks here changed while ${request.store} was read`,
+        );
+      return { entries, more, generation: at } satisfies EntriesReply;
     }
     case 'metrics':
       return request.format === 'json'

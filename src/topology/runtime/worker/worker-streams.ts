@@ -58,6 +58,12 @@ export interface WorkerMetricsRegistry {
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 
 const ENTRIES_CHUNK = 256;
+/** How long a lookup the mirror cannot answer waits for the worker before answering `restoring`, in ms. */
+const QUERY_TIMEOUT_MS = 2_000;
+/** How long a listing's chunk or a metrics scrape waits for the worker, in ms. */
+const READ_TIMEOUT_MS = 5_000;
+/** How long close() waits for the engine to commit and leave its group before it stops the thread, in ms. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /**
  * A KafkaStreams that runs in a worker thread of its own, so that its processing (record decoding,
@@ -95,6 +101,9 @@ export class WorkerStreams {
   #closing = false;
   #exited = false;
   #closed: Promise<void> | undefined;
+  readonly #heartbeat = new BigInt64Array(new SharedArrayBuffer(8));
+  /** The mirror answers only while the worker's heartbeat is at most this old, in ms. */
+  readonly #staleAfterMs: number;
 
   constructor(
     topology: Topology,
@@ -116,19 +125,21 @@ export class WorkerStreams {
     for (const name of options.mirroredStores ?? []) storeOf(topology, name);
     this.#mirrored = options.mirroredStores ?? names;
     this.#mirror = new StoreMirror(names);
+    // A worker stuck for longer than the session timeout may have lost its tasks to another instance
+    // without knowing it: well before that, lookups stop trusting the mirror and ask the worker.
+    this.#staleAfterMs = Math.min(5_000, this.config.sessionTimeoutMs / 2);
     const metricNames = new StreamsMetrics(this.config.applicationId).registry
       .getMetricsAsArray()
       .map((metric) => (metric as unknown as { name: string }).name);
     this.metrics = {
       registry: {
         contentType: Registry.PROMETHEUS_CONTENT_TYPE,
-        metrics: () => this.#request<string>({ type: 'metrics', id: 0, format: 'text' }),
+        metrics: () => this.#request<string>({ type: 'metrics', id: 0, format: 'text' }, READ_TIMEOUT_MS),
         getMetricsAsJSON: () =>
-          this.#request<MetricObjectWithValues<MetricValue<string>>[]>({
-            type: 'metrics',
-            id: 0,
-            format: 'json',
-          }),
+          this.#request<MetricObjectWithValues<MetricValue<string>>[]>(
+            { type: 'metrics', id: 0, format: 'json' },
+            READ_TIMEOUT_MS,
+          ),
         metricNames: () => metricNames,
       },
     };
@@ -162,6 +173,8 @@ export class WorkerStreams {
 
   #setState(next: StreamsState, previous = this.#state): void {
     this.#state = next;
+    // Stopped by itself (a failure): the thread may end with this process; close() still stops it.
+    if (next === 'ERROR' || next === 'NOT_RUNNING') this.#worker?.unref();
     for (const listener of this.#listeners) listener(next, previous);
   }
 
@@ -182,6 +195,7 @@ export class WorkerStreams {
       description: this.#topology.describe(),
       niceness: this.#niceness,
       mirrored: this.#mirrored,
+      heartbeat: this.#heartbeat.buffer as SharedArrayBuffer,
     };
     let worker: Worker;
     try {
@@ -245,7 +259,11 @@ export class WorkerStreams {
     }
   }
 
-  #request<T>(request: Request): Promise<T> {
+  /**
+   * Asks the worker. With `timeoutMs`, gives up after it (the worker busy for that long) with
+   * INVALID_STATE_STORE, as for an instance that cannot be read now.
+   */
+  #request<T>(request: Request, timeoutMs?: number): Promise<T> {
     const worker = this.#worker;
     if (!worker || this.#closed || this.#exited) {
       const why = !worker ? 'not started' : this.#closed ? 'closed' : 'stopped: its worker thread ended';
@@ -253,22 +271,59 @@ export class WorkerStreams {
     }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...request, id });
+      let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+      };
+      try {
+        worker.postMessage({ ...request, id });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      this.#pending.set(id, {
+        resolve: (value) => {
+          settle();
+          resolve(value as T);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          settle();
+          reject(
+            new StreamsError(
+              'INVALID_STATE_STORE',
+              `the engine's worker thread did not answer within ${timeoutMs} ms (busy or stuck)`,
+            ),
+          );
+        }, timeoutMs);
+      }
     });
   }
 
-  /** Stops the engine (committing what it processed, as KafkaStreams.close does) and its thread. Idempotent. */
+  /**
+   * Stops the engine (committing what it processed, as KafkaStreams.close does) and its thread. Idempotent.
+   * A worker that does not finish within 30 s is stopped anyway.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       const worker = this.#worker;
       if (worker && !this.#exited) {
         const id = this.#nextId++;
+        let timer: NodeJS.Timeout | undefined;
         const closed = new Promise<void>((resolve) => {
           this.#pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
         });
         worker.postMessage({ type: 'close', id } satisfies Request);
         await closed;
+        clearTimeout(timer);
+        this.#pending.delete(id);
         this.#closing = true;
         await worker.terminate();
       }
@@ -276,6 +331,11 @@ export class WorkerStreams {
       if (this.#state !== 'NOT_RUNNING') this.#setState('NOT_RUNNING');
     })();
     return this.#closed;
+  }
+
+  /** Whether the worker's event loop had a free turn recently enough for its mirror to be trusted. */
+  #workerAlive(): boolean {
+    return Date.now() - Number(Atomics.load(this.#heartbeat, 0)) <= this.#staleAfterMs;
   }
 
   /**
@@ -290,7 +350,7 @@ export class WorkerStreams {
     const { builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
       this.#partitions.get(id),
     );
-    if (this.#state === 'RUNNING') {
+    if (this.#state === 'RUNNING' && this.#workerAlive()) {
       const found = this.#mirror.get(storeName, partition, keyBytes);
       if (found.here) {
         const value =
@@ -303,35 +363,55 @@ export class WorkerStreams {
     // No copy of the partition here: no need to ask the worker (a query for another instance's key).
     if (!this.#copies.has(`${storeName}/${partition}`))
       return { kind: 'unavailable', partition, reason: 'not-local' };
-    const reply = await this.#request<QueryReply>({
-      type: 'query',
-      id: 0,
-      store: storeName,
-      key,
-      includeStale: options.includeStale === true,
-    });
+    let reply: QueryReply;
+    try {
+      reply = await this.#request<QueryReply>(
+        {
+          type: 'query',
+          id: 0,
+          store: storeName,
+          key: keyBytes,
+          includeStale: options.includeStale === true,
+        },
+        QUERY_TIMEOUT_MS,
+      );
+    } catch (error) {
+      // The worker is busy for long, or has just stopped: nothing can be said of the key now.
+      if (this.#exited || (error as { code?: string }).code === 'INVALID_STATE_STORE')
+        return { kind: 'unavailable', partition, reason: 'restoring' };
+      throw error;
+    }
     if (reply.kind === 'unavailable') return reply;
     const value =
       reply.value === undefined ? undefined : (builder.valueSerde.deserialize(bytes(reply.value)) as V);
     return { ...reply, value };
   }
 
-  /** A store's entries in the active tasks here, in serialized-key order from `from`, read from the worker. */
+  /**
+   * A store's entries in the active tasks here, in serialized-key order from `from` inclusive, read from the
+   * worker in chunks. Throws INVALID_STATE_STORE for an unknown store or an instance not RUNNING or
+   * REBALANCING, when the worker does not answer within 5 s, or when a rebalance changes the tasks here
+   * while the entries are read (the listing would miss or repeat some).
+   */
   localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
     const { builder } = storeOf(this.#topology, storeName);
-    const request = (from: unknown) =>
-      this.#request<EntriesReply>({
-        type: 'entries',
-        id: 0,
-        store: storeName,
-        limit: ENTRIES_CHUNK,
-        ...(from === undefined ? {} : { from }),
-      });
+    const state = this.#state;
+    if (state !== 'RUNNING' && state !== 'REBALANCING')
+      throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
+    const request = (from: Buffer | undefined) =>
+      this.#request<EntriesReply>(
+        { type: 'entries', id: 0, store: storeName, limit: ENTRIES_CHUNK, ...(from ? { from } : {}) },
+        READ_TIMEOUT_MS,
+      );
     return (async function* () {
-      let from: unknown = options.from;
+      let from = options.from === undefined ? undefined : builder.keySerde.serialize(options.from);
       let last: Buffer | undefined;
+      let generation: number | undefined;
       for (;;) {
         const reply = await request(from);
+        if (generation !== undefined && reply.generation !== generation)
+          throw new StreamsError('INVALID_STATE_STORE', `the tasks here changed while ${storeName} was read`);
+        generation = reply.generation;
         for (const [keyBytes, valueBytes] of reply.entries) {
           const key = bytes(keyBytes);
           // Each chunk after the first starts at the previous one's last key.
@@ -344,22 +424,29 @@ export class WorkerStreams {
         const tail = reply.entries.at(-1);
         if (!reply.more || tail === undefined) return;
         last = bytes(tail[0]);
-        from = builder.keySerde.deserialize(last);
+        from = last;
       }
     })();
   }
 
-  /** A read-only view of a store: `get` from the mirror (active tasks here), iteration from the worker. */
+  /**
+   * A read-only view of a store. `get` reads the mirror, so only a mirrored store has it: undefined when the
+   * key's partition has no copy here, or while a copy is still being sent after a rebalance (use
+   * `queryLocal` to tell those apart). Iteration reads the worker, as `localEntries` does.
+   */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
     const { sub, builder } = storeOf(this.#topology, storeName);
+    const mirrored = this.#mirrored.includes(storeName);
     return {
       get: (key: K) => {
+        if (!mirrored)
+          throw new StreamsError(
+            'INVALID_STATE_STORE',
+            `${storeName} is not mirrored to this thread (mirroredStores): read it with queryLocal`,
+          );
         const keyBytes = builder.keySerde.serialize(key);
-        const found = this.#mirror.get(
-          storeName,
-          partitionForKey(keyBytes, this.#partitions.get(sub.id) ?? 1),
-          keyBytes,
-        );
+        const partition = partitionForKey(keyBytes, this.#partitions.get(sub.id) ?? 1);
+        const found = this.#mirror.get(storeName, partition, keyBytes);
         return found.here && found.value !== undefined
           ? (builder.valueSerde.deserialize(found.value) as V)
           : undefined;

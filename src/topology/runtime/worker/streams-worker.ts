@@ -68,7 +68,6 @@ let generation = 0;
 const heartbeat = new BigInt64Array(data.heartbeat);
 const beat = () => Atomics.store(heartbeat, 0, BigInt(Date.now()));
 beat();
-const heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
 
 function flushSoon(): void {
   if (flushing) return;
@@ -168,7 +167,11 @@ function postStatus(): void {
   lastStatus = text;
   post({ type: 'status', status });
 }
-const statusTimer = setInterval(postStatus, 100);
+// Lags and the group's members change without a state change: the status is looked at with each beat.
+const timer = setInterval(() => {
+  beat();
+  postStatus();
+}, HEARTBEAT_MS);
 
 streams.onStateChange((next, previous) => {
   // Writes made before the change reach the parent before it hears of the change.
@@ -187,8 +190,7 @@ async function answer(request: Request): Promise<unknown> {
       postStatus();
       return undefined;
     case 'close':
-      clearInterval(statusTimer);
-      clearInterval(heartbeatTimer);
+      clearInterval(timer);
       await streams.close();
       postStatus();
       return undefined;

@@ -172,6 +172,8 @@ export class WorkerStreams {
   }
 
   #setState(next: StreamsState, previous = this.#state): void {
+    // A failure seen here first (the thread's end) and then reported by the worker is one change.
+    if (next === this.#state && next !== 'REBALANCING') return;
     this.#state = next;
     // Stopped by itself (a failure): the thread may end with this process; close() still stops it.
     if (next === 'ERROR' || next === 'NOT_RUNNING') this.#worker?.unref();

@@ -643,29 +643,6 @@ async function forgetApplication(admin: Admin, applicationId: string, topics: Pr
   await forget(admin, { topics: [...own, ...internal], groups: made });
 }
 
-/** Attempts at starting the application, a second apart. */
-const START_ATTEMPTS = 3;
-
-/**
- * Starts an application, and a new one if that fails, up to START_ATTEMPTS: on a broker that has just
- * started, the engine's creating its internal topics sometimes fails with UNKNOWN_TOPIC_OR_PARTITION, the
- * metadata of a topic created a moment before not being there yet. A later attempt finds the topics made.
- */
-async function startApplication(make: () => ProbeApplication): Promise<ProbeApplication> {
-  for (let attempt = 1; ; attempt++) {
-    const app = make();
-    try {
-      await app.start();
-      return app;
-    } catch (error) {
-      await app.close();
-      if (attempt === START_ATTEMPTS) throw error;
-      log(`the application did not start (${(error as Error).message}); trying again in a second`);
-      await sleep(1000);
-    }
-  }
-}
-
 async function run({ brokers }: SuiteContext): Promise<void> {
   log(`${DEVICES} devices, fixed: BENCH_RECORDS does not apply`);
   const kafka = benchKafka(brokers, uniqueName('bench-api-client'));
@@ -680,7 +657,7 @@ async function run({ brokers }: SuiteContext): Promise<void> {
   };
   const stateDir = await makeStateDir();
   const port = await freePort();
-  const make = () =>
+  const application = () =>
     new ProbeApplication({
       kafka,
       partitions: PARTITIONS,
@@ -697,7 +674,8 @@ async function run({ brokers }: SuiteContext): Promise<void> {
   let app: ProbeApplication | undefined;
   const children: ChildProcess[] = [];
   try {
-    app = await startApplication(make);
+    app = application();
+    await app.start();
     log(`producing ${PROBES_PER_DEVICE} probe requests for each of ${DEVICES} MACs into ${topics.pcap}`);
     await produceMessages(kafka, topics.pcap, DEVICES * PROBES_PER_DEVICE, initialProbes());
     await waitForDevices(app, port);

@@ -122,12 +122,10 @@ export type MirrorLookup =
 
 /** The parent thread's copy of the worker's active stores. */
 export class StoreMirror {
-  readonly #stores: readonly string[];
   readonly #index: ReadonlyMap<string, number>;
   readonly #copies = new Map<number, MirrorCopy>();
 
   constructor(storeNames: readonly string[]) {
-    this.#stores = storeNames;
     this.#index = new Map(storeNames.map((name, i) => [name, i]));
   }
 
@@ -210,9 +208,5 @@ export class StoreMirror {
   /** Forgets everything (the worker stopped). */
   clear(): void {
     this.#copies.clear();
-  }
-
-  get storeNames(): readonly string[] {
-    return this.#stores;
   }
 }

@@ -83,7 +83,6 @@ export interface EntriesReply {
 
 /** What the engine looks like from outside, posted whenever it changes. */
 export interface WorkerStatus {
-  readonly state: StreamsState;
   readonly ready: boolean;
   /** Partitions of each sub-topology (by id), once the instance has looked its topics up. */
   readonly partitions: readonly (readonly [number, number])[];

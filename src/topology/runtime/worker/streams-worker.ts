@@ -156,7 +156,6 @@ streams.observeActiveTasks(observer);
 let lastStatus = '';
 function postStatus(): void {
   const status: WorkerStatus = {
-    state: streams.state,
     ready: streams.isReady(),
     partitions: streams.subtopologyPartitions(),
     lags: streams.localStoreLags(),

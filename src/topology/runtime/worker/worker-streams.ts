@@ -91,7 +91,7 @@ export class WorkerStreams {
   #nextId = 1;
   #worker: Worker | undefined;
   #state: StreamsState = 'CREATED';
-  #status: WorkerStatus = { state: 'CREATED', ready: false, partitions: [], lags: [], clients: [] };
+  #status: WorkerStatus = { ready: false, partitions: [], lags: [], clients: [] };
   #partitions = new Map<number, number>();
   /** `store/partition` of every copy kept here (active, restoring, standby), as last posted. */
   #copies = new Set<string>();

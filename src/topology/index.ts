@@ -22,6 +22,16 @@ export {
   streamsErrorCodes,
 } from './errors.js';
 export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
+export {
+  BATCH_OVERHEAD_BYTES,
+  boundedRequests,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  fetchMaxMessageBytes,
+  maxRecordBytes,
+  type RequestLimits,
+  recordSizeBound,
+  type SizedRecord,
+} from './kafka/record-size.js';
 // The processor API
 export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 export {

@@ -28,6 +28,8 @@ export interface ProbeApplicationOptions {
   readonly streams: StreamsConfigInput;
   /** Partitions of the application topics created when missing. */
   readonly partitions: number;
+  /** A `pcap` record larger than this goes to the DLQ unread. Default 65,536. */
+  readonly maxPcapRecordBytes?: number | undefined;
   /** When set, device names come from this MongoDB by change data capture. */
   readonly mongodbUrl?: string | undefined;
   /** When set, the interactive-query API runs on this port. */
@@ -62,7 +64,10 @@ export class ProbeApplication {
   constructor(options: ProbeApplicationOptions) {
     this.#options = options;
     this.topics = { ...TOPICS, ...options.topics };
-    const args = { topics: this.topics };
+    const args = {
+      topics: this.topics,
+      ...(options.maxPcapRecordBytes === undefined ? {} : { maxPcapRecordBytes: options.maxPcapRecordBytes }),
+    };
     // The same module as buildProbeTopology's: .ts when run from the sources, .js when built.
     const module = new URL(
       `./topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,

@@ -113,15 +113,33 @@ function utf8SequenceLength(bytes: Uint8Array, i: number): number {
   }
 }
 
-/** The SSID as text: `""` for a wildcard probe, null when absent. Hex-decoded for tshark 3.6+ records. */
+/** IEEE 802.11's limit: an SSID element holds 0 to 32 bytes. */
+export const MAX_SSID_BYTES = 32;
+
+/**
+ * The SSID as text: `""` for a wildcard probe, null when absent. Hex-decoded for tshark 3.6+ records.
+ * Throws PcapRecordError for one longer than 32 bytes: no 802.11 frame carries it, so the record was not
+ * made from one, and such a value would only swell the stats, the alerts and the repartition keys.
+ */
 export function frameSsid(value: PcapValue): string | null {
   const raw = first(value.wlan_ssid);
   if (raw === undefined || raw === null) return null;
   const text = String(raw);
-  if (!hexEra(value)) return text;
+  if (!hexEra(value)) return checkedSsid(text, Buffer.byteLength(text));
   if (text === '<MISSING>' || text === '') return '';
-  if (/^([0-9a-f]{2})+$/i.test(text)) return decodeSsidBytes(Buffer.from(text, 'hex'));
-  return text;
+  if (/^([0-9a-f]{2})+$/i.test(text)) {
+    return checkedSsid(decodeSsidBytes(Buffer.from(text, 'hex')), text.length / 2);
+  }
+  return checkedSsid(text, Buffer.byteLength(text));
+}
+
+function checkedSsid(ssid: string, bytes: number): string {
+  if (bytes > MAX_SSID_BYTES) {
+    throw new PcapRecordError(
+      `wlan_ssid is ${bytes} bytes long; an 802.11 SSID has at most ${MAX_SSID_BYTES}`,
+    );
+  }
+  return ssid;
 }
 
 /** Event time in epoch ms from the `timestamp` field; throws PcapRecordError when it is not one. */
@@ -144,8 +162,9 @@ function optionalNumber(value: unknown): number | null {
 
 /**
  * Reads a `pcap` value: a ProbeRequest, or undefined for a frame of another type or the original
- * pipeline's `{"timestamp":null}` index lines (not errors: the topology filters them). Throws PcapRecordError for a record that cannot be read: not an object, no
- * type/subtype, no event time, or a probe request without a valid source MAC.
+ * pipeline's `{"timestamp":null}` index lines (not errors: the topology filters them). Throws
+ * PcapRecordError for a record that cannot be read: not an object, no type/subtype, no event time, a probe
+ * request without a valid source MAC, or with an SSID longer than 32 bytes.
  */
 export function readProbeRequest(value: unknown): ProbeRequest | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

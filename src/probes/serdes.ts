@@ -37,12 +37,17 @@ export function pcapValueOf(probe: ProbeRequest): PcapValue {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A `pcap` value larger than this is not read by default: a frame's fields take a few hundred bytes. */
+export const DEFAULT_MAX_PCAP_RECORD_BYTES = 64 * 1024;
+
 /**
  * Reads the `pcap` topic: JSON in every shape tshark writes (see pcap.ts), into a ProbeRequest, or null
  * for a frame that is not a probe request (the topology filters those). A record that cannot be read
- * throws SerdeError with the reason, so that it goes to the dead-letter queue and processing goes on.
+ * throws SerdeError with the reason, so that it goes to the dead-letter queue and processing goes on; so
+ * does one of more than `maxRecordBytes`, unparsed: it cannot be one frame's fields, and parsing it would
+ * cost the time of thousands of records.
  */
-export function pcapSerde(): Serde<ProbeRequest | null> {
+export function pcapSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde<ProbeRequest | null> {
   return Object.freeze({
     serialize(value: ProbeRequest | null): Buffer {
       if (value === null) {
@@ -52,6 +57,12 @@ export function pcapSerde(): Serde<ProbeRequest | null> {
     },
     deserialize(data: Buffer, topic?: string): ProbeRequest | null {
       const from = topic === undefined ? '' : ` from topic ${topic}`;
+      if (data.length > maxRecordBytes) {
+        throw new SerdeError(
+          'SERDE_DESERIALIZATION_FAILED',
+          `Cannot read a pcap record${from}: ${data.length} bytes is more than the ${maxRecordBytes} a record may have (maxPcapRecordBytes)`,
+        );
+      }
       let json: unknown;
       try {
         json = JSON.parse(utf8.decode(data));

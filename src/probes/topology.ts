@@ -20,6 +20,8 @@ export interface ProbeTopologyOptions {
   readonly topics?: Partial<ProbeTopics>;
   /** Keep the aggregates in LevelDB (default) or in memory (tests, benchmarks). */
   readonly persistent?: boolean;
+  /** A `pcap` record larger than this goes to the DLQ unread. Default 65,536. */
+  readonly maxPcapRecordBytes?: number;
 }
 
 /** The repartition topics, named so that they stay the same when the topology changes elsewhere. */
@@ -31,7 +33,8 @@ export const REPARTITIONS = Object.freeze({
 
 /**
  * The seed's topology (DESIGN.md, "Data flow"):
- * - `pcap` → probe requests only (other frames filtered; unreadable records to the DLQ), keyed by source MAC
+ * - `pcap` → probe requests only (other frames filtered; unreadable records, records over 64 KiB and SSIDs over
+ *   32 bytes to the DLQ), keyed by source MAC
  *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;
  * - per MAC: `pcap-stats`;
  * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
@@ -45,7 +48,7 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
 
   const frames = builder.stream<string | null, ProbeRequest | null>(topics.pcap, {
     keySerde: Serdes.String() as never,
-    valueSerde: pcapSerde(),
+    valueSerde: pcapSerde(options.maxPcapRecordBytes),
     timestampExtractor: ({ value, timestamp }) => value?.timestamp ?? timestamp,
   });
   const probes: KStream<string, EnrichedProbe> = frames

@@ -1,5 +1,5 @@
 import type { BytesStore, KeyValue } from './key-value-store.js';
-import { WrappedStore } from './wrapped-store.js';
+import { ForwardingStore } from './wrapped-store.js';
 
 /** Receives every change a change-logging store makes: a value, or null for a delete (a tombstone). */
 export type ChangelogWriter = (key: Buffer, value: Buffer | null) => void;
@@ -9,7 +9,7 @@ export type ChangelogWriter = (key: Buffer, value: Buffer | null) => void;
  * Sits below the caching store: it sees only what a commit flushes, one change per key per commit. (Put
  * above the cache, it reports every write as it is made: the engine uses it so to mirror a task's stores.)
  */
-export class ChangeLoggingKeyValueStore extends WrappedStore implements BytesStore {
+export class ChangeLoggingKeyValueStore extends ForwardingStore {
   readonly #log: ChangelogWriter;
 
   constructor(inner: BytesStore, log: ChangelogWriter) {
@@ -17,40 +17,24 @@ export class ChangeLoggingKeyValueStore extends WrappedStore implements BytesSto
     this.#log = log;
   }
 
-  get(key: Buffer): Buffer | undefined {
-    return this.inner.get(key);
-  }
-
-  put(key: Buffer, value: Buffer): void {
+  override put(key: Buffer, value: Buffer): void {
     this.inner.put(key, value);
     this.#log(key, value);
   }
 
-  putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
+  override putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
     const existing = this.inner.putIfAbsent(key, value);
     if (existing === undefined) this.#log(key, value);
     return existing;
   }
 
-  putAll(entries: Iterable<KeyValue<Buffer, Buffer>>): void {
+  override putAll(entries: Iterable<KeyValue<Buffer, Buffer>>): void {
     for (const { key, value } of entries) this.put(key, value);
   }
 
-  delete(key: Buffer): Buffer | undefined {
+  override delete(key: Buffer): Buffer | undefined {
     const previous = this.inner.delete(key);
     this.#log(key, null);
     return previous;
-  }
-
-  range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.inner.range(from, to);
-  }
-
-  all(): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    return this.inner.all();
-  }
-
-  approximateNumEntries(): number {
-    return this.inner.approximateNumEntries();
   }
 }

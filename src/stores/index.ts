@@ -21,3 +21,4 @@ export {
 } from './leveldb-store.js';
 export { mergeSortedByKey } from './merge.js';
 export { MeteredKeyValueStore } from './metered-store.js';
+export { ForwardingStore, WrappedStore } from './wrapped-store.js';

@@ -54,6 +54,14 @@ export const streamsErrorCodes = [
    * thread, a module that fails to load) or ended unexpectedly. The message and cause say why.
    */
   'WORKER_FAILED',
+  /**
+   * A record is larger than the topic it is written to takes (its max.message.bytes, or maxRequestBytes): a
+   * sink's, a repartition's or a store's changelog record. Retrying fails the same way. With
+   * productionExceptionHandler 'dlq' (the default) the record goes to the DLQ cut to fit, and processing goes
+   * on; with 'fail' the instance stops naming the source record: skip it (`probestream skip`) or raise the
+   * topic's max.message.bytes.
+   */
+  'RECORD_TOO_LARGE',
 ] as const;
 
 export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
@@ -76,6 +84,31 @@ export class SerdeError extends StreamsError {
 
   constructor(code: SerdeErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** What was written when a record turned out too large: where it was going and its bytes. */
+export interface TooLargeRecord {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  /** Its size bound in bytes, and the most the topic takes. */
+  readonly bytes: number;
+  readonly limit: number;
+}
+
+/** A record too large for its topic (code RECORD_TOO_LARGE); `record` is the one that was refused. */
+export class RecordTooLargeError extends StreamsError {
+  override readonly name = 'RecordTooLargeError';
+  readonly record: TooLargeRecord;
+
+  constructor(record: TooLargeRecord) {
+    super(
+      'RECORD_TOO_LARGE',
+      `a record of ${record.bytes} bytes cannot be written to ${record.topic}, which takes at most ${record.limit}`,
+    );
+    this.record = record;
   }
 }
 

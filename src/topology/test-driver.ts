@@ -1,4 +1,5 @@
 import type { KeyValueStore } from '../stores/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.js';
 import type { RecordHeaders } from './record.js';
 import type { OutgoingRecord, RecordCollector } from './runtime/record-collector.js';
 import { StreamTask } from './runtime/task.js';
@@ -11,6 +12,9 @@ export interface TestDriverConfig {
   readonly applicationId?: string;
   readonly deserializationExceptionHandler?: 'dlq' | 'fail';
   readonly processingExceptionHandler?: 'dlq' | 'fail';
+  readonly productionExceptionHandler?: 'dlq' | 'fail';
+  /** What every topic takes, as a broker's max.message.bytes. Default 1,048,588 (Kafka's). */
+  readonly maxMessageBytes?: number;
 }
 
 /** A record the topology wrote, as bytes. */
@@ -53,7 +57,9 @@ export class TopologyTestDriver {
       changelogTopic: (store: string) => `${this.applicationId}-${store}-changelog`,
       partitions: () => 1,
       deserializationExceptionHandler: config.deserializationExceptionHandler ?? 'dlq',
-      processingExceptionHandler: config.processingExceptionHandler ?? 'fail',
+      processingExceptionHandler: config.processingExceptionHandler ?? 'dlq',
+      productionExceptionHandler: config.productionExceptionHandler ?? 'dlq',
+      maxRecordBytes: () => maxRecordBytes(config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
     };
     for (const sub of topology.subtopologies()) {
       for (const source of sub.sources) {

@@ -126,6 +126,35 @@ describe('the probe topology', () => {
     expect(stats(PHONE)?.probeCount).toBe(1);
   });
 
+  it('sends SSIDs longer than 32 bytes and records over 64 KiB to the DLQ, uncounted', async () => {
+    const ssid32 = 'é'.repeat(16); // 32 bytes: the longest SSID 802.11 allows
+    await pipeJson(null, probe(PHONE, ssid32, T0));
+    await pipeJson(null, probe(PHONE, `${ssid32}x`, T0 + 1));
+    await pipeJson(null, {
+      timestamp: String(T0 + 2),
+      wlan_fc_type_subtype: ['0x0004'],
+      wlan_sa: [PHONE],
+      wlan_ssid: ['41'.repeat(33)],
+    });
+    // The issue's record: a 200,000-character SSID.
+    await pipeJson(null, {
+      timestamp: '1587222267000',
+      wlan_fc_type_subtype: ['4'],
+      wlan_sa: ['02:00:00:00:00:97'],
+      wlan_ssid: ['x'.repeat(200_000)],
+    });
+
+    const dlq = driver.createOutputTopic<string, string>('app-dlq', Serdes.String(), Serdes.String());
+    const reasons = dlq.readRecordsToList().map((r) => String(r.headers['probestream.error.message']));
+    expect(reasons).toEqual([
+      'Cannot read a pcap record from topic pcap: wlan_ssid is 33 bytes long; an 802.11 SSID has at most 32',
+      'Cannot read a pcap record from topic pcap: wlan_ssid is 33 bytes long; an 802.11 SSID has at most 32',
+      'Cannot read a pcap record from topic pcap: 200107 bytes is more than the 65536 a record may have (maxPcapRecordBytes)',
+    ]);
+    expect(stats(PHONE)).toEqual({ probeCount: 1, firstProbe: T0, lastProbe: T0, ssidsProbed: [ssid32] });
+    expect(stats('02:00:00:00:00:97')).toBeUndefined();
+  });
+
   it('regroups the probes of known devices by device name, following the devices table', async () => {
     const devices = driver.createInputTopic('devices', Serdes.String(), deviceSerde());
     await devices.pipeInput(PHONE, device(PHONE, 'Kitchen iPad'));

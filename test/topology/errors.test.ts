@@ -23,6 +23,7 @@ describe('streamsErrorCodes', () => {
       'PARTITION_READER_UNSUPPORTED',
       'TOPOLOGY_MISMATCH',
       'WORKER_FAILED',
+      'RECORD_TOO_LARGE',
     ]);
   });
 

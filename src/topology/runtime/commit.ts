@@ -1,6 +1,8 @@
 import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
 import { StreamsError } from '../errors.js';
+import { boundedRequests } from '../kafka/record-size.js';
 import { nextTurn } from './event-loop-turns.js';
+import type { ProduceLimits } from './produce-limits.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
 import { type Checkpointed, isCheckpointed } from './restorer.js';
 import type { StreamTask, TaskStore } from './task.js';
@@ -46,28 +48,6 @@ export function chunkSize(total: number): number {
   return Math.min(SEND_CHUNK_MAX, Math.max(SEND_CHUNK, Math.ceil(total / SEND_CHUNKS)));
 }
 
-export function* chunked(
-  byTopic: Iterable<[string, ResolvedRecord[]]>,
-  size = SEND_CHUNK,
-): Generator<{ topic: string; messages: ResolvedRecord[] }[]> {
-  let chunk: { topic: string; messages: ResolvedRecord[] }[] = [];
-  let count = 0;
-  for (const [topic, records] of byTopic) {
-    for (let start = 0; start < records.length; ) {
-      const messages = records.slice(start, start + size - count);
-      start += messages.length;
-      chunk.push({ topic, messages });
-      count += messages.length;
-      if (count >= size) {
-        yield chunk;
-        chunk = [];
-        count = 0;
-      }
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
 /** Merges several tasks' output by topic, for one producer. */
 export function mergeRecords(prepared: readonly PreparedTask[]): Map<string, ResolvedRecord[]> {
   const merged = new Map<string, ResolvedRecord[]>();
@@ -82,18 +62,21 @@ export function mergeRecords(prepared: readonly PreparedTask[]): Map<string, Res
 }
 
 /**
- * Sends records in chunks through `send` (a producer's or a transaction's sendBatch) and returns, per
+ * Sends records in requests that the broker takes whole (see boundedRequests) through `send` (a producer's
+ * or a transaction's sendBatch) and returns, per
  * `topic:partition`, the offset after the last record written: what a changelog-backed store records as
  * its checkpoint.
  */
 export async function sendAll(
   send: Producer['sendBatch'],
   records: Iterable<[string, ResolvedRecord[]]>,
+  limits: ProduceLimits,
 ): Promise<Map<string, bigint>> {
   const ends = new Map<string, bigint>();
   const byTopic = [...records];
   const total = byTopic.reduce((sum, [, list]) => sum + list.length, 0);
-  for (const chunk of chunked(byTopic, chunkSize(total))) {
+  const requests = boundedRequests(byTopic, limits.requests(chunkSize(total)), (r) => r.partition);
+  for (const chunk of requests) {
     const counts = new Map<string, number>();
     for (const { topic, messages } of chunk) {
       for (const message of messages) {
@@ -170,11 +153,12 @@ export async function commitAtLeastOnce(
     consumer: Consumer;
     changelogTopic: (store: string) => string;
     rebalancing: () => boolean;
+    limits: ProduceLimits;
   },
 ): Promise<void> {
   let ends: Map<string, bigint>;
   try {
-    ends = await sendAll((batch) => deps.producer.sendBatch(batch), mergeRecords(prepared));
+    ends = await sendAll((batch) => deps.producer.sendBatch(batch), mergeRecords(prepared), deps.limits);
   } catch (error) {
     throw new StreamsError(
       'COMMIT_FAILED',
@@ -216,7 +200,7 @@ export async function commitAtLeastOnce(
 export async function commitTransaction(
   prepared: PreparedTask,
   producer: Producer,
-  deps: { groupId: string; changelogTopic: (store: string) => string },
+  deps: { groupId: string; changelogTopic: (store: string) => string; limits: ProduceLimits },
 ): Promise<'committed' | 'fenced'> {
   if (prepared.offsets.length === 0 && prepared.records.size === 0) {
     await writeCheckpoints(prepared, new Map(), deps.changelogTopic);
@@ -225,7 +209,7 @@ export async function commitTransaction(
   const transaction = await producer.transaction();
   let ends: Map<string, bigint>;
   try {
-    ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records);
+    ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records, deps.limits);
     if (prepared.offsets.length > 0) {
       await transaction.sendOffsets({
         consumerGroupId: deps.groupId,

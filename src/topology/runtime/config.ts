@@ -15,6 +15,8 @@ export interface StreamsConfigInput {
   readonly processingGuarantee?: ProcessingGuarantee;
   readonly deserializationExceptionHandler?: ExceptionHandling;
   readonly processingExceptionHandler?: ExceptionHandling;
+  readonly productionExceptionHandler?: ExceptionHandling;
+  readonly maxRequestBytes?: number;
   readonly cacheMaxBytes?: number;
   readonly numStandbyReplicas?: number;
   readonly sessionTimeoutMs?: number;
@@ -34,6 +36,8 @@ export interface StreamsConfig {
   readonly processingGuarantee: ProcessingGuarantee;
   readonly deserializationExceptionHandler: ExceptionHandling;
   readonly processingExceptionHandler: ExceptionHandling;
+  readonly productionExceptionHandler: ExceptionHandling;
+  readonly maxRequestBytes: number;
   readonly cacheMaxBytes: number;
   readonly numStandbyReplicas: number;
   readonly sessionTimeoutMs: number;
@@ -56,7 +60,11 @@ export const STREAMS_CONFIG_DOCS = {
   deserializationExceptionHandler:
     '"dlq" (default): an unreadable record goes to <application.id>-dlq and processing goes on; "fail": the instance stops.',
   processingExceptionHandler:
-    '"fail" (default): an exception from user code stops the instance, naming the record; "dlq": the record goes to the DLQ.',
+    '"dlq" (default): a record that user code throws on goes to the DLQ and processing goes on; "fail": the instance stops, naming the record.',
+  productionExceptionHandler:
+    '"dlq" (default): a record too large for the topic it is written to (or for a changelog) goes to the DLQ, cut to fit, and processing goes on; "fail": the instance stops, naming the record.',
+  maxRequestBytes:
+    "max.request.size: bytes of records in one produce request, and the largest record written, 1,024 to 104,857,600. Default 1,048,576. A topic's own max.message.bytes also bounds each partition's share.",
   cacheMaxBytes:
     'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB.',
   numStandbyReplicas: 'num.standby.replicas: warm copies of each task on other instances, 0 to 3. Default 0.',
@@ -162,7 +170,9 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
       ['dlq', 'fail'] as const,
       'dlq',
     ),
-    processingExceptionHandler: oneOf(raw, 'processingExceptionHandler', ['dlq', 'fail'] as const, 'fail'),
+    processingExceptionHandler: oneOf(raw, 'processingExceptionHandler', ['dlq', 'fail'] as const, 'dlq'),
+    productionExceptionHandler: oneOf(raw, 'productionExceptionHandler', ['dlq', 'fail'] as const, 'dlq'),
+    maxRequestBytes: integer(raw, 'maxRequestBytes', 1_048_576, 1024, 104_857_600),
     cacheMaxBytes: integer(raw, 'cacheMaxBytes', 10 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     numStandbyReplicas,
     sessionTimeoutMs: integer(raw, 'sessionTimeoutMs', 30_000, 6_000, 300_000),

@@ -18,6 +18,7 @@ import {
 } from './local-queries.js';
 import { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
+import { ProduceLimits } from './produce-limits.js';
 import { BufferingRecordCollector } from './record-collector.js';
 import { RepartitionPurger } from './repartition-purger.js';
 import { type RestoreProgress, restoreTask } from './restorer.js';
@@ -106,6 +107,7 @@ export class KafkaStreams {
     (topic) => topic.startsWith(`${this.config.applicationId}-`) && topic.endsWith('-repartition'),
   );
   readonly #fenced = new Set<ActiveTask>();
+  #limits: ProduceLimits;
   readonly #local: LocalQueries;
   #observer: ActiveTaskObserver | undefined;
 
@@ -121,6 +123,7 @@ export class KafkaStreams {
       standbyTasks: () => this.#standbys.values(),
     });
     this.metrics = new StreamsMetrics(this.config.applicationId);
+    this.#limits = new ProduceLimits(this.config.maxRequestBytes);
     this.#stateDirectory = new StateDirectory(this.config.stateDir, this.config.applicationId);
     this.#kafka = new Kafka({
       logLevel: kafkaLogLevel.ERROR,
@@ -205,6 +208,7 @@ export class KafkaStreams {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
+    await this.#limits.load(admin, [...plan.partitions.keys()], log);
     if (this.config.processingGuarantee === 'at_least_once') {
       this.#producer = this.#kafka.producer({
         idempotent: true,
@@ -376,6 +380,9 @@ export class KafkaStreams {
       partitions: (topic) => this.#plan?.partitions.get(topic) ?? 1,
       deserializationExceptionHandler: this.config.deserializationExceptionHandler,
       processingExceptionHandler: this.config.processingExceptionHandler,
+      productionExceptionHandler: this.config.productionExceptionHandler,
+      maxRecordBytes: (topic) => this.#limits.maxRecordBytes(topic),
+      onProductionError: (topic, reason) => this.metrics.productionErrors.inc({ topic, reason }),
       onDeadLetter: (code, source) => {
         this.#deadLettered += 1;
         this.metrics.dlqRecords.inc({ topic: source.topic, code });
@@ -561,6 +568,7 @@ export class KafkaStreams {
             consumer: this.#consumer as Consumer,
             changelogTopic: this.#changelogTopic,
             rebalancing: () => this.#rebalancing,
+            limits: this.#limits,
           });
     this.#inflightCommit = work.then(
       () => {
@@ -593,6 +601,7 @@ export class KafkaStreams {
     const outcome = await commitTransaction(prepared, active.producer as Producer, {
       groupId: this.config.applicationId,
       changelogTopic: this.#changelogTopic,
+      limits: this.#limits,
     });
     if (outcome === 'fenced') {
       log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);

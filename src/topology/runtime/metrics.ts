@@ -13,6 +13,7 @@ export class StreamsMetrics {
   readonly commits: Counter;
   readonly rebalances: Counter;
   readonly dlqRecords: Counter<'topic' | 'code'>;
+  readonly productionErrors: Counter<'topic' | 'reason'>;
   readonly skippedRecords: Counter<'node' | 'reason'>;
   readonly activeTasks: Gauge;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
@@ -63,6 +64,12 @@ export class StreamsMetrics {
       name: 'probestream_dlq_records_total',
       help: 'Records sent to the dead-letter queue, by source topic and error code',
       labelNames: ['topic', 'code'],
+      registers,
+    });
+    this.productionErrors = new Counter({
+      name: 'probestream_production_errors_total',
+      help: 'Records that could not be written (too large for their topic), by the topic they were meant for and reason',
+      labelNames: ['topic', 'reason'],
       registers,
     });
     this.skippedRecords = new Counter({

@@ -1,29 +1,18 @@
-import {
-  type BytesStore,
-  CachingKeyValueStore,
-  ChangeLoggingKeyValueStore,
-  InMemoryKeyValueStore,
-  MeteredKeyValueStore,
-  type StateStore,
-} from '../../stores/index.js';
-import { StreamsError } from '../errors.js';
+import { type BytesStore, InMemoryKeyValueStore, type StateStore } from '../../stores/index.js';
+import { RecordTooLargeError, StreamsError } from '../errors.js';
+import { recordSizeBound } from '../kafka/record-size.js';
 import type { Processor, ProcessorContext } from '../processor.js';
-import type { RecordHeaders, RecordMetadata, StreamRecord, TaskId } from '../record.js';
-import { recordTimestamp, taskIdString } from '../record.js';
-import type { StoreBuilder } from '../store-builder.js';
+import type { RecordMetadata, StreamRecord, TaskId } from '../record.js';
+import { taskIdString } from '../record.js';
 import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
+import { type DeadLetterContent, deadLetterRecord } from './dead-letter.js';
 import { partitionForKey } from './murmur2.js';
-import type { RecordCollector } from './record-collector.js';
+import type { OutgoingRecord, RecordCollector } from './record-collector.js';
+import { describe, type RawRecord, readSourceRecord } from './source-record.js';
+import { buildStoreStack, type TaskStore } from './store-stack.js';
 
-/** A record as it comes from Kafka, before deserialization. */
-export interface RawRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  /** Epoch milliseconds, as kafkajs gives it. */
-  readonly timestamp: string;
-  readonly offset: string;
-  readonly headers?: RecordHeaders;
-}
+export type { RawRecord } from './source-record.js';
+export type { TaskStore } from './store-stack.js';
 
 /** What a task needs from the engine that runs it. */
 export interface TaskEnvironment {
@@ -37,21 +26,17 @@ export interface TaskEnvironment {
   partitions(topic: string): number;
   readonly deserializationExceptionHandler: 'dlq' | 'fail';
   readonly processingExceptionHandler: 'dlq' | 'fail';
+  readonly productionExceptionHandler: 'dlq' | 'fail';
+  /** The largest record (its size bound) that may be written to a topic. */
+  maxRecordBytes(topic: string): number;
   /** Called for every record sent to the dead-letter queue. */
   onDeadLetter?(code: string, source: RecordMetadata): void;
+  /** Called for every record that could not be written to `topic` (before its handler decides). */
+  onProductionError?(topic: string, reason: string): void;
   /** Called for every record an operation passed over (a null key in a join, say). */
   onSkip?(nodeName: string, reason: string): void;
   /** When set, told of every write to the task's stores (serialized; value undefined for a delete). */
   onStoreWrite?(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
-}
-
-/** One store of a task, with the layers the engine drives: the buffer it flushes and the bottom it restores. */
-export interface TaskStore {
-  readonly builder: StoreBuilder;
-  readonly top: MeteredKeyValueStore<unknown, unknown>;
-  readonly cache: CachingKeyValueStore;
-  /** The bottom layer: restore writes here, below the cache and the changelog. */
-  readonly inner: BytesStore;
 }
 
 interface RuntimeNode {
@@ -93,7 +78,18 @@ export class StreamTask {
     this.#env = env;
     for (const builder of subtopology.stores) {
       const inner = innerStores.get(builder.name) ?? new InMemoryKeyValueStore(builder.name);
-      this.stores.set(builder.name, this.#buildStore(builder, inner));
+      this.stores.set(
+        builder.name,
+        buildStoreStack(builder, inner, {
+          changelogTopic: env.changelogTopic(builder.name),
+          partition: id.partition,
+          send: (record) => this.#send(record),
+          checkSize: (record) => this.#checkSize(record),
+          ...(env.onStoreWrite
+            ? { onWrite: (key, value) => env.onStoreWrite?.(id, builder.name, key, value) }
+            : {}),
+        }),
+      );
     }
     const built = new Map<string, RuntimeNode>();
     const build = (name: string): RuntimeNode => {
@@ -116,31 +112,6 @@ export class StreamTask {
 
   get idString(): string {
     return taskIdString(this.id);
-  }
-
-  #buildStore(builder: StoreBuilder, inner: BytesStore): TaskStore {
-    const changelog = this.#env.changelogTopic(builder.name);
-    const logged = builder.logging
-      ? new ChangeLoggingKeyValueStore(inner, (key, value) =>
-          this.#env.collector.send({
-            topic: changelog,
-            partition: this.id.partition,
-            key,
-            value,
-            timestamp: Date.now(),
-          }),
-        )
-      : inner;
-    const cache = new CachingKeyValueStore(logged);
-    const onWrite = this.#env.onStoreWrite?.bind(this.#env);
-    // Every write as it is made (above the cache), for a copy of the store kept elsewhere.
-    const observed = onWrite
-      ? new ChangeLoggingKeyValueStore(cache, (key, value) =>
-          onWrite(this.id, builder.name, key, value ?? undefined),
-        )
-      : cache;
-    const top = new MeteredKeyValueStore(observed, builder.keySerde, builder.valueSerde);
-    return { builder, top, cache, inner };
   }
 
   #processorNode(name: string, topology: Topology, build: (name: string) => RuntimeNode): RuntimeNode {
@@ -200,7 +171,9 @@ export class StreamTask {
   #processingFailure(what: string, error: unknown): unknown {
     if (
       error instanceof StreamsError &&
-      (error.code === 'PROCESSING_FAILED' || error.code === 'STORE_NOT_CONNECTED')
+      (error.code === 'PROCESSING_FAILED' ||
+        error.code === 'STORE_NOT_CONNECTED' ||
+        error.code === 'RECORD_TOO_LARGE')
     ) {
       return error;
     }
@@ -237,7 +210,7 @@ export class StreamTask {
     if (partition === undefined && node.internal && key !== null) {
       partition = partitionForKey(key, this.#env.partitions(topic));
     }
-    this.#env.collector.send({
+    this.#send({
       topic,
       ...(partition === undefined ? {} : { partition }),
       key,
@@ -245,6 +218,22 @@ export class StreamTask {
       timestamp: record.timestamp,
       headers: record.headers,
     });
+  }
+
+  /** Every record the task writes goes through here: checked against its topic's limit, then buffered. */
+  #send(record: OutgoingRecord): void {
+    this.#checkSize(record);
+    this.#env.collector.send(record);
+  }
+
+  /** Throws RecordTooLargeError for a record its topic would refuse: a broker takes it whole or not at all. */
+  #checkSize(record: OutgoingRecord): void {
+    const bytes = recordSizeBound(record);
+    const limit = this.#env.maxRecordBytes(record.topic);
+    if (bytes > limit) {
+      const { topic, key, value, timestamp } = record;
+      throw new RecordTooLargeError({ topic, key, value, timestamp, bytes, limit });
+    }
   }
 
   /**
@@ -259,7 +248,7 @@ export class StreamTask {
     try {
       let record: StreamRecord<unknown, unknown>;
       try {
-        record = this.#read(source.node, topic, raw, metadata);
+        record = readSourceRecord(source.node, topic, raw, metadata);
       } catch (error) {
         if (this.#env.deserializationExceptionHandler === 'fail') throw error;
         this.#deadLetter(raw, metadata, error as StreamsError);
@@ -268,6 +257,10 @@ export class StreamTask {
       try {
         for (const node of source.run) node.process(record);
       } catch (error) {
+        if (error instanceof RecordTooLargeError) {
+          this.#productionError(raw, metadata, error);
+          return;
+        }
         if (!(error instanceof StreamsError) || error.code !== 'PROCESSING_FAILED') throw error;
         if (this.#env.processingExceptionHandler === 'fail') throw error;
         this.#deadLetter(raw, metadata, error);
@@ -277,47 +270,46 @@ export class StreamTask {
     }
   }
 
-  #read(
-    node: SourceNode,
-    topic: string,
-    raw: RawRecord,
-    metadata: RecordMetadata,
-  ): StreamRecord<unknown, unknown> {
-    const key = raw.key === null ? null : node.keySerde.deserialize(raw.key, topic);
-    const value = raw.value === null ? null : node.valueSerde.deserialize(raw.value, topic);
-    const headers = raw.headers ?? {};
-    const timestamp =
-      node.timestampExtractor === recordTimestamp
-        ? Number(raw.timestamp)
-        : node.timestampExtractor({ key, value, timestamp: Number(raw.timestamp), headers }, metadata);
-    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0) {
+  /**
+   * A record the source record led to cannot be written (too large for its topic). 'fail' stops the task
+   * naming the source record; 'dlq' sends the refused record there, cut to fit, and goes on. What the source
+   * record did before the refused write stays done, as in Kafka Streams.
+   */
+  #productionError(raw: RawRecord, source: RecordMetadata, error: RecordTooLargeError): void {
+    const { record } = error;
+    this.#env.onProductionError?.(record.topic, 'RECORD_TOO_LARGE');
+    if (this.#env.productionExceptionHandler === 'fail') {
       throw new StreamsError(
-        'INVALID_TIMESTAMP',
-        `the timestamp extractor of ${node.name} returned ${String(timestamp)} for ${describe(metadata)}`,
+        'RECORD_TOO_LARGE',
+        `processing ${describe(source)}: ${error.message}; skip the record or raise the topic's max.message.bytes`,
+        { cause: error },
       );
     }
-    return { key, value, timestamp, headers };
+    this.#deadLetter(raw, source, error, { ...record, headers: {} }, record.topic);
   }
 
-  #deadLetter(raw: RawRecord, source: RecordMetadata, error: StreamsError): void {
+  /** Sends the failed record (or, for a production error, the refused one) to the DLQ. */
+  #deadLetter(
+    raw: RawRecord,
+    source: RecordMetadata,
+    error: StreamsError,
+    content: DeadLetterContent = { ...raw, timestamp: Number(raw.timestamp) },
+    targetTopic?: string,
+  ): void {
     const code = error.code ?? 'PROCESSING_FAILED';
-    this.#env.collector.send({
-      topic: `${this.#env.applicationId}-dlq`,
-      partition: 0,
-      key: raw.key,
-      value: raw.value,
-      timestamp: Number(raw.timestamp),
-      headers: {
-        ...raw.headers,
-        'probestream.error.code': code,
-        'probestream.error.message': String(error.message),
-        'probestream.source.topic': source.topic,
-        'probestream.source.partition': String(source.partition),
-        'probestream.source.offset': source.offset,
-        'probestream.source.timestamp': raw.timestamp,
-        'probestream.task': this.idString,
-      },
-    });
+    const topic = `${this.#env.applicationId}-dlq`;
+    const limits = [this.#env.partitions(topic), this.#env.maxRecordBytes(topic)] as const;
+    this.#env.collector.send(
+      deadLetterRecord(topic, ...limits, content, {
+        code,
+        errorClass: error.name,
+        message: String(error.message),
+        source,
+        sourceTimestamp: raw.timestamp,
+        task: this.idString,
+        ...(targetTopic === undefined ? {} : { targetTopic }),
+      }),
+    );
     this.#env.onDeadLetter?.(code, source);
   }
 
@@ -380,8 +372,4 @@ export class StreamTask {
     }
     for (const store of this.stores.values()) await store.top.close();
   }
-}
-
-function describe(metadata: RecordMetadata): string {
-  return `${metadata.topic}-${metadata.partition}@${metadata.offset}`;
 }

@@ -9,6 +9,8 @@ export interface TopicPlan {
   /** Partition count of every physical topic the topology reads or writes. */
   readonly partitions: ReadonlyMap<string, number>;
   readonly internal: readonly ITopicConfig[];
+  /** The dead-letter queue: as many partitions as the widest input, a dead letter in its record's. */
+  readonly dlqTopic: string;
 }
 
 export interface TopicNaming {
@@ -96,9 +98,10 @@ export function planTopics(
       });
     }
   }
-  counts.set(naming.dlqTopic, 1);
-  internal.push({ topic: naming.dlqTopic, numPartitions: 1 });
-  return { subtopologies, partitions: counts, internal };
+  const dlqPartitions = Math.max(1, ...subCount.values());
+  counts.set(naming.dlqTopic, dlqPartitions);
+  internal.push({ topic: naming.dlqTopic, numPartitions: dlqPartitions });
+  return { subtopologies, partitions: counts, internal, dlqTopic: naming.dlqTopic };
 }
 
 /** The user topics (not internal) that a topology reads or writes. */
@@ -153,6 +156,10 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
   }
   for (const topic of metadata.topics) {
     const wanted = plan.partitions.get(topic.name);
+    if (topic.name === plan.dlqTopic && wanted !== undefined) {
+      await fitDlq(admin, plan, topic.partitions.length, wanted);
+      continue;
+    }
     if (wanted !== undefined && topic.partitions.length !== wanted) {
       throw new StreamsError(
         'INTERNAL_TOPIC_MISMATCH',
@@ -160,6 +167,23 @@ export async function ensureInternalTopics(admin: Admin, plan: TopicPlan): Promi
       );
     }
   }
+}
+
+/**
+ * A DLQ made with fewer partitions (by an older version, with one) gets more, so dead letters can follow
+ * their records' partitions; one with more keeps them, and dead letters use them all.
+ */
+async function fitDlq(admin: Admin, plan: TopicPlan, has: number, wanted: number): Promise<void> {
+  if (has < wanted) {
+    try {
+      await admin.createPartitions({ topicPartitions: [{ topic: plan.dlqTopic, count: wanted }] });
+    } catch (error) {
+      // Another instance grew it first.
+      if ((error as { type?: string }).type !== 'INVALID_PARTITIONS') throw error;
+    }
+    return;
+  }
+  (plan.partitions as Map<string, number>).set(plan.dlqTopic, has);
 }
 
 /**

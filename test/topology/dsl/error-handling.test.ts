@@ -113,8 +113,8 @@ describe('the dead-letter queue in the test driver', () => {
 });
 
 describe('a processor that throws, in the test driver', () => {
-  it('by default rejects the pipe with PROCESSING_FAILED naming the node and the record', async () => {
-    const { input, dlq } = pipeline(failing);
+  it("with processingExceptionHandler 'fail', rejects the pipe with PROCESSING_FAILED naming the node and the record", async () => {
+    const { input, dlq } = pipeline(failing, { processingExceptionHandler: 'fail' });
     await input.pipeInput('ok', { n: 1 });
     const failure = input.pipeInput('bad', { n: -1 });
     await expect(failure).rejects.toBeInstanceOf(StreamsError);
@@ -126,8 +126,8 @@ describe('a processor that throws, in the test driver', () => {
     expect(dlq.isEmpty()).toBe(true);
   });
 
-  it("with processingExceptionHandler 'dlq', sends the record to app-dlq and goes on", async () => {
-    const { input, output, dlq } = pipeline(failing, { processingExceptionHandler: 'dlq' });
+  it('by default sends the record to app-dlq and goes on', async () => {
+    const { input, output, dlq } = pipeline(failing);
     await input.pipeInput('bad', { n: -1 }, 5);
     await input.pipeInput('good', { n: 2 }, 6);
     expect(output.readKeyValuesToList()).toEqual([['good', 20]]);
@@ -154,7 +154,10 @@ describe('a processor that throws, in the test driver', () => {
         if (b === 0) throw new Error('zero');
         return a + b;
       }, 'sums');
-    const driver = new TopologyTestDriver(builder.build(), { applicationId: 'app' });
+    const driver = new TopologyTestDriver(builder.build(), {
+      applicationId: 'app',
+      processingExceptionHandler: 'fail',
+    });
     drivers.push(driver);
     const input = driver.createInputTopic<string, number>('in');
     await input.pipeInput('a', 0);
@@ -173,7 +176,7 @@ describe('a processor that throws, in the test driver', () => {
         throw new TypeError('broken predicate');
       })
       .to('out');
-    const driver = new TopologyTestDriver(builder.build());
+    const driver = new TopologyTestDriver(builder.build(), { processingExceptionHandler: 'fail' });
     drivers.push(driver);
     await expect(driver.createInputTopic('in').pipeInput('k', 1)).rejects.toMatchObject({
       code: 'PROCESSING_FAILED',

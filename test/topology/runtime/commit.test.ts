@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunked, chunkSize } from '../../../src/topology/runtime/commit.js';
+import { boundedRequests } from '../../../src/topology/kafka/record-size.js';
+import { chunkSize } from '../../../src/topology/runtime/commit.js';
 import type { ResolvedRecord } from '../../../src/topology/runtime/record-collector.js';
 
 function records(count: number): ResolvedRecord[] {
@@ -23,13 +24,14 @@ describe('chunkSize', () => {
   });
 });
 
-describe('chunked', () => {
+describe('boundedRequests by count', () => {
   it('cuts records of several topics into chunks of the given size, in order, losing none', () => {
     const byTopic: [string, ResolvedRecord[]][] = [
       ['a', records(600)],
       ['b', records(150)],
     ];
-    const chunks = [...chunked(byTopic, 250)];
+    const limits = { maxRecords: 250, maxRequestBytes: 1e8, maxMessageBytes: () => 1e8 };
+    const chunks = [...boundedRequests(byTopic, limits, (r) => r.partition)];
     expect(chunks.map((chunk) => chunk.reduce((n, { messages }) => n + messages.length, 0))).toEqual([
       250, 250, 250,
     ]);

@@ -32,6 +32,8 @@ const env: TaskEnvironment = {
   partitions: () => PARTITIONS,
   deserializationExceptionHandler: 'fail',
   processingExceptionHandler: 'fail',
+  productionExceptionHandler: 'fail',
+  maxRecordBytes: () => 1_000_000,
 };
 
 /** A stand-in for the KafkaStreams that owns the queries: its state, tasks and standbys, set by each test. */

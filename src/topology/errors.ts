@@ -1,3 +1,5 @@
+import type { RecordMetadata } from './record.js';
+
 /**
  * Errors of the engine. One catalogue: add a code here, with a doc saying what the caller should do next.
  * Codes are stable; messages may change.
@@ -62,6 +64,11 @@ export const streamsErrorCodes = [
    * topic's max.message.bytes.
    */
   'RECORD_TOO_LARGE',
+  /**
+   * An operator told the application to pass over this record (`probestream skip`): it went to the DLQ
+   * unprocessed. Nothing to do, unless it should be replayed from there.
+   */
+  'RECORD_SKIPPED',
 ] as const;
 
 export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
@@ -69,10 +76,27 @@ export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
 export class StreamsError extends Error {
   override readonly name: string = 'StreamsError';
   readonly code: StreamsErrorCode;
+  /** The record that was being processed, when this error stopped a task: where to look, or what to skip. */
+  #record: RecordMetadata | undefined;
 
-  constructor(code: StreamsErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: StreamsErrorCode,
+    message: string,
+    options?: { cause?: unknown; record?: RecordMetadata | undefined },
+  ) {
     super(message, options);
     this.code = code;
+    this.#record = options?.record;
+  }
+
+  get record(): RecordMetadata | undefined {
+    return this.#record;
+  }
+
+  /** Names the record being processed when this error was thrown, unless one is named already. */
+  at(record: RecordMetadata): this {
+    this.#record ??= record;
+    return this;
   }
 }
 
@@ -98,17 +122,17 @@ export interface TooLargeRecord {
   readonly limit: number;
 }
 
-/** A record too large for its topic (code RECORD_TOO_LARGE); `record` is the one that was refused. */
+/** A record too large for its topic (code RECORD_TOO_LARGE); `refused` is the one that was refused. */
 export class RecordTooLargeError extends StreamsError {
   override readonly name = 'RecordTooLargeError';
-  readonly record: TooLargeRecord;
+  readonly refused: TooLargeRecord;
 
   constructor(record: TooLargeRecord) {
     super(
       'RECORD_TOO_LARGE',
       `a record of ${record.bytes} bytes cannot be written to ${record.topic}, which takes at most ${record.limit}`,
     );
-    this.record = record;
+    this.refused = record;
   }
 }
 

@@ -16,10 +16,12 @@ export {
 } from './dsl/streams-builder.js';
 export {
   PartitionReaderError,
+  RecordTooLargeError,
   SerdeError,
   StreamsError,
   type StreamsErrorCode,
   streamsErrorCodes,
+  type TooLargeRecord,
 } from './errors.js';
 export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
 export {
@@ -67,6 +69,7 @@ export type {
 export { StreamsMetrics } from './runtime/metrics.js';
 // Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
+export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export {

@@ -24,6 +24,7 @@ describe('streamsErrorCodes', () => {
       'TOPOLOGY_MISMATCH',
       'WORKER_FAILED',
       'RECORD_TOO_LARGE',
+      'RECORD_SKIPPED',
     ]);
   });
 

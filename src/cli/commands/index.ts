@@ -5,6 +5,7 @@ import { cdcCommand } from './cdc.js';
 import { demoCommand } from './demo.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
+import { skipCommand } from './skip.js';
 import { startCommand } from './start.js';
 import { topologyCommand } from './topology.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   cdcCommand,
   botCommand,
   queryCommand,
+  skipCommand,
   demoCommand,
   topologyCommand,
 ] as readonly Command[];

@@ -3,6 +3,7 @@ import type { RunningBot } from '../../bot/index.js';
 import { redactCredentials } from '../../capture/cdc-events.js';
 import { freePort } from '../../local/ports.js';
 import { ProbeApplication } from '../../probes/application.js';
+import { type RecordMetadata, recordName } from '../../topology/index.js';
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
@@ -104,6 +105,13 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     }
     if (failure) {
       log(`stopped after an error: ${failure.message}`);
+      const record = (failure as { record?: RecordMetadata }).record;
+      if (record) {
+        log(
+          `the record that stopped it: ${recordName(record)}; to pass over it (to the DLQ, unprocessed): ` +
+            `probestream skip ${recordName(record)} --application-id ${settings.applicationId}`,
+        );
+      }
       return 1;
     }
     return 0;

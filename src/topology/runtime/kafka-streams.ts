@@ -22,6 +22,7 @@ import { ProduceLimits } from './produce-limits.js';
 import { BufferingRecordCollector } from './record-collector.js';
 import { RepartitionPurger } from './repartition-purger.js';
 import { type RestoreProgress, restoreTask } from './restorer.js';
+import { readSkipList, recordName, skipsTopic } from './skip-list.js';
 import { StandbyTask } from './standby-task.js';
 import { StateDirectory } from './state-directory.js';
 import {
@@ -108,6 +109,7 @@ export class KafkaStreams {
   );
   readonly #fenced = new Set<ActiveTask>();
   #limits: ProduceLimits;
+  #skips = new Set<string>();
   readonly #local: LocalQueries;
   #observer: ActiveTaskObserver | undefined;
 
@@ -200,6 +202,7 @@ export class KafkaStreams {
       topicName: this.#topicName,
       changelogTopic: this.#changelogTopic,
       dlqTopic: `${this.config.applicationId}-dlq`,
+      skipsTopic: skipsTopic(this.config.applicationId),
     };
     const plan = planTopics(
       this.#topology,
@@ -219,6 +222,7 @@ export class KafkaStreams {
     }
     this.#reader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
     await this.#reader.connect();
+    await this.#readSkips();
 
     const consumer = this.#kafka.consumer({
       groupId: this.config.applicationId,
@@ -383,6 +387,7 @@ export class KafkaStreams {
       productionExceptionHandler: this.config.productionExceptionHandler,
       maxRecordBytes: (topic) => this.#limits.maxRecordBytes(topic),
       onProductionError: (topic, reason) => this.metrics.productionErrors.inc({ topic, reason }),
+      isSkipped: (record) => this.#skips.size > 0 && this.#skips.has(recordName(record)),
       onDeadLetter: (code, source) => {
         this.#deadLettered += 1;
         this.metrics.dlqRecords.inc({ topic: source.topic, code });
@@ -414,6 +419,8 @@ export class KafkaStreams {
     await this.#closeFenced();
     this.#observer?.reset();
     this.metrics.rebalances.inc();
+    // A task that stopped another instance may come here: skip what the operator has said since we started.
+    await this.#readSkips();
     const plan = this.#plan as TopicPlan;
     const wanted = new Map<string, TaskId>();
     for (const [topic, partitions] of Object.entries(assignment)) {
@@ -523,6 +530,14 @@ export class KafkaStreams {
       throw error;
     }
     return { task, collector, ...(producer ? { producer } : {}) };
+  }
+
+  /** Reads the records an operator told the application to skip (`probestream skip`). */
+  async #readSkips(): Promise<void> {
+    const before = this.#skips;
+    this.#skips = await readSkipList(this.#reader as PartitionReader, skipsTopic(this.config.applicationId));
+    const added = [...this.#skips].filter((name) => !before.has(name));
+    if (added.length > 0) log(`an operator asked to skip ${added.join(', ')}: to the DLQ, unprocessed`);
   }
 
   /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */

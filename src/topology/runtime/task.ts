@@ -31,6 +31,8 @@ export interface TaskEnvironment {
   maxRecordBytes(topic: string): number;
   /** Called for every record sent to the dead-letter queue. */
   onDeadLetter?(code: string, source: RecordMetadata): void;
+  /** Whether an operator asked for this record to be passed over (sent to the DLQ unprocessed). */
+  isSkipped?(record: RecordMetadata): boolean;
   /** Called for every record that could not be written to `topic` (before its handler decides). */
   onProductionError?(topic: string, reason: string): void;
   /** Called for every record an operation passed over (a null key in a join, say). */
@@ -244,6 +246,11 @@ export class StreamTask {
     const source = this.#sources.get(topic);
     if (!source) throw new Error(`task ${this.idString} does not read topic ${topic}`);
     const metadata: RecordMetadata = { topic, partition, offset: raw.offset };
+    if (this.#env.isSkipped?.(metadata)) {
+      const reason = new StreamsError('RECORD_SKIPPED', 'skipped by an operator (probestream skip)');
+      this.#deadLetter(raw, metadata, reason);
+      return;
+    }
     this.#current = metadata;
     try {
       let record: StreamRecord<unknown, unknown>;
@@ -265,6 +272,9 @@ export class StreamTask {
         if (this.#env.processingExceptionHandler === 'fail') throw error;
         this.#deadLetter(raw, metadata, error);
       }
+    } catch (error) {
+      // What stops the task names its record, for the operator who may skip it.
+      throw error instanceof StreamsError ? error.at(metadata) : error;
     } finally {
       this.#current = undefined;
     }
@@ -276,7 +286,7 @@ export class StreamTask {
    * record did before the refused write stays done, as in Kafka Streams.
    */
   #productionError(raw: RawRecord, source: RecordMetadata, error: RecordTooLargeError): void {
-    const { record } = error;
+    const record = error.refused;
     this.#env.onProductionError?.(record.topic, 'RECORD_TOO_LARGE');
     if (this.#env.productionExceptionHandler === 'fail') {
       throw new StreamsError(

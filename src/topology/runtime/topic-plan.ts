@@ -2,6 +2,7 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import { StreamsError } from '../errors.js';
 import type { Topology } from '../topology.js';
 import type { AssignableSubtopology } from './assignor.js';
+import { skipsTopicConfig } from './skip-list.js';
 
 /** The topics a running topology needs, with partition counts, and which of them probestream creates. */
 export interface TopicPlan {
@@ -17,6 +18,8 @@ export interface TopicNaming {
   topicName(topic: string, internal: boolean): string;
   changelogTopic(storeName: string): string;
   readonly dlqTopic: string;
+  /** Records an operator told the application to pass over (see skip-list.ts). */
+  readonly skipsTopic?: string;
 }
 
 /**
@@ -101,6 +104,10 @@ export function planTopics(
   const dlqPartitions = Math.max(1, ...subCount.values());
   counts.set(naming.dlqTopic, dlqPartitions);
   internal.push({ topic: naming.dlqTopic, numPartitions: dlqPartitions });
+  if (naming.skipsTopic !== undefined) {
+    counts.set(naming.skipsTopic, 1);
+    internal.push(skipsTopicConfig(naming.skipsTopic));
+  }
   return { subtopologies, partitions: counts, internal, dlqTopic: naming.dlqTopic };
 }
 
@@ -181,7 +188,16 @@ async function fitDlq(admin: Admin, plan: TopicPlan, has: number, wanted: number
       // Another instance grew it first.
       if ((error as { type?: string }).type !== 'INVALID_PARTITIONS') throw error;
     }
-    return;
+    // The brokers learn of new partitions a moment later; producing to one before that fails.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { topics } = await settledMetadata(admin, [plan.dlqTopic]);
+      if ((topics[0]?.partitions.length ?? 0) >= wanted && allLed(topics)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new StreamsError(
+      'INTERNAL_TOPIC_MISMATCH',
+      `${plan.dlqTopic} did not grow to ${wanted} partitions`,
+    );
   }
   (plan.partitions as Map<string, number>).set(plan.dlqTopic, has);
 }

@@ -138,7 +138,10 @@ describe('joins, repartitioning and the dead-letter queue on the real broker', (
     failing.stream<string, { n: number }>(input).peek((_k, v) => {
       if (v.n === 2) throw new Error('two is not allowed');
     });
-    const streams = testStreams(failing.build(), { applicationId: uniqueName('boom-app') });
+    const streams = testStreams(failing.build(), {
+      applicationId: uniqueName('boom-app'),
+      processingExceptionHandler: 'fail',
+    });
     context.running.push(streams);
     const failed = new Promise<Error>((resolve) => streams.setUncaughtExceptionHandler(resolve));
     await streams.start();

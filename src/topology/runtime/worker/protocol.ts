@@ -2,6 +2,7 @@
 
 import { StoreError, type StoreErrorCode, storeErrorCodes } from '../../../stores/index.js';
 import { StreamsError, type StreamsErrorCode, streamsErrorCodes } from '../../errors.js';
+import type { RecordMetadata } from '../../record.js';
 import type { StreamsConfigInput } from '../config.js';
 import type { StreamsState } from '../kafka-streams.js';
 import type { StoreLag } from '../local-queries.js';
@@ -97,6 +98,8 @@ export interface SerializedError {
   readonly code?: string;
   readonly stack?: string;
   readonly cause?: SerializedError;
+  /** A StreamsError's record: the one that stopped a task. */
+  readonly record?: RecordMetadata;
 }
 
 export type WorkerMessage =
@@ -119,6 +122,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     message: error.message,
     ...(typeof code === 'string' ? { code } : {}),
     ...(error.stack ? { stack: error.stack } : {}),
+    ...(error instanceof StreamsError && error.record ? { record: { ...error.record } } : {}),
     ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
   };
 }
@@ -129,7 +133,10 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
  */
 export function deserializeError(error: SerializedError): Error {
   const code = error.code ?? '';
-  const options = error.cause ? { cause: deserializeError(error.cause) } : {};
+  const options = {
+    ...(error.cause ? { cause: deserializeError(error.cause) } : {}),
+    ...(error.record ? { record: error.record } : {}),
+  };
   const out = (streamsErrorCodes as readonly string[]).includes(code)
     ? new StreamsError(code as StreamsErrorCode, error.message, options)
     : (storeErrorCodes as readonly string[]).includes(code)

@@ -1,4 +1,7 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS, and Node's ESM loader does not find this one among its named exports.
+const { ConfigResourceTypes } = kafkajs;
 import type { RecordHeaders } from '../record.js';
 
 /**

@@ -92,4 +92,71 @@ describe('probestream start', () => {
       expect(code).toBe(0);
     }
   });
+
+  it("with a handler set to 'fail', exits 1 naming the record, and runs on once `skip` names it", async () => {
+    const applicationId = uniqueName('skip-app');
+    const env = {
+      KAFKA_BROKERS: inject('kafkaBrokers'),
+      APPLICATION_ID: applicationId,
+      STATE_DIR: mkdtempSync(join(stateDir, 'skip-')),
+      TOPIC_PARTITIONS: '2',
+      COMMIT_INTERVAL_MS: '200',
+      DESERIALIZATION_EXCEPTION_HANDLER: 'fail',
+      API_PORT: '0',
+    };
+    const mac = '02:00:00:00:00:51';
+    const producer = kafka.producer();
+    await producer.connect();
+    const [bad] = await producer.send({
+      topic: 'pcap',
+      messages: [{ value: '{not json', partition: 1 }],
+    });
+    await producer.send({
+      topic: 'pcap',
+      messages: [
+        {
+          value: JSON.stringify(pcapValueOf({ mac, ssid: 'x', timestamp: T0, signalDbm: -50 })),
+          partition: 1,
+        },
+      ],
+    });
+    await producer.disconnect();
+    const name = `pcap-1@${bad?.baseOffset}`;
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const failed = await runCli(['start'], env);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(
+        `the record that stopped it: ${name}; to pass over it (to the DLQ, unprocessed): probestream skip ${name} --application-id ${applicationId}`,
+      );
+    }
+    const skipped = await runCli(['skip', name, '--application-id', applicationId], env);
+    expect(skipped).toMatchObject({
+      code: 0,
+      stdout: `${name} will go to ${applicationId}-dlq unprocessed (marker in ${applicationId}-skips)\n`,
+    });
+    expect(await runCli(['skip', 'pcap-1@99999999', '--application-id', applicationId], env)).toMatchObject({
+      code: 1,
+    });
+
+    const app = new CliProcess(['start', '--port', '18098'], env);
+    try {
+      await app.waitForOutput(/state REBALANCING -> RUNNING/);
+      const stats = async () => (await fetch(`http://127.0.0.1:18098/devices/${mac}/stats`)).status;
+      const deadline = Date.now() + 30_000;
+      while ((await stats()) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await stats()).toBe(200);
+      expect(app.stderr).toContain(`an operator asked to skip ${name}`);
+    } finally {
+      app.signal('SIGTERM');
+      expect(await app.exited).toBe(0);
+    }
+    const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${applicationId}-dlq`, fromBeginning: true });
+    const [dead] = await consumeRecords(consumer, 1);
+    await consumer.disconnect();
+    expect(String(dead?.message.value)).toBe('{not json');
+    expect(String(dead?.message.headers?.['probestream.error.code'])).toBe('RECORD_SKIPPED');
+  });
 });

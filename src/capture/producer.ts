@@ -1,5 +1,12 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { normalizeMac, type PcapValue } from '../probes/pcap.js';
+import {
+  boundedRequests,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  fetchMaxMessageBytes,
+  maxRecordBytes,
+  recordSizeBound,
+} from '../topology/index.js';
 import { CaptureError } from './errors.js';
 
 export interface CaptureProducerOptions {
@@ -14,13 +21,33 @@ export interface CaptureProducerOptions {
   readonly lingerMs?: number;
   /** How often a failed request is retried before the producer fails, 0 to 100. Default 10. */
   readonly retries?: number;
+  /**
+   * Bytes (records' size bounds summed) per produce request, as the Java producer's `max.request.size`:
+   * 1,024 to 64 MiB. Default 1 MiB. Whatever this says, one request never carries more than the topic's
+   * `max.message.bytes` (learnt at `connect`).
+   */
+  readonly maxRequestBytes?: number;
+  /** Told of every frame too large for the topic, which is skipped (not produced). */
+  readonly onSkipped?: (skipped: SkippedRecord) => void;
+}
+
+/** A frame the producer did not write because the topic would refuse it. */
+export interface SkippedRecord {
+  readonly key: string | null;
+  readonly timestamp: unknown;
+  /** The record's size bound, in bytes. */
+  readonly bytes: number;
+  /** The largest record the topic takes, in bytes. */
+  readonly limit: number;
 }
 
 export interface CaptureProducerStats {
-  /** Records handed to `write`. */
+  /** Records queued for Kafka (skipped ones not included). */
   readonly written: number;
   /** Records Kafka acknowledged (acks=all). */
   readonly acknowledged: number;
+  /** Frames larger than the topic takes, not produced. */
+  readonly skipped: number;
 }
 
 /** The key of a `pcap` record: the frame's source MAC, lower-case with colons, or null when it has none. */
@@ -34,6 +61,11 @@ export function pcapKey(value: PcapValue): string | null {
  * requests in flight: `write` returns at once while there is room and waits for an acknowledgement when
  * there is not, so a reader never runs ahead of Kafka. `close` flushes and waits for every acknowledgement;
  * any failed request fails the next `write`, `flush` or `close` with CAPTURE_PRODUCE_FAILED.
+ *
+ * Requests are bounded by bytes: a batch is sent as several requests when its records would pass the
+ * topic's `max.message.bytes` (a broker refuses such a request whole, which used to stop a replay midway).
+ * A single frame larger than the topic takes is skipped and counted, and `onSkipped` told: one odd frame
+ * must not end a capture.
  */
 export class CaptureProducer {
   readonly topic: string;
@@ -42,6 +74,9 @@ export class CaptureProducer {
   readonly #maxInFlight: number;
   readonly #lingerMs: number;
   readonly #retries: number;
+  readonly #maxRequestBytes: number;
+  readonly #onSkipped: ((skipped: SkippedRecord) => void) | undefined;
+  #maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   #producer: Producer | undefined;
   #batch: Message[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -49,6 +84,7 @@ export class CaptureProducer {
   #failure: unknown;
   #written = 0;
   #acknowledged = 0;
+  #skipped = 0;
   #closed = false;
 
   constructor(options: CaptureProducerOptions) {
@@ -58,6 +94,13 @@ export class CaptureProducer {
     this.#maxInFlight = bounded('maxInFlight', options.maxInFlight ?? 4, 1, 64);
     this.#lingerMs = bounded('lingerMs', options.lingerMs ?? 100, 0, 60_000);
     this.#retries = bounded('retries', options.retries ?? 10, 0, 100);
+    this.#maxRequestBytes = bounded('maxRequestBytes', options.maxRequestBytes ?? 1 << 20, 1024, 1 << 26);
+    this.#onSkipped = options.onSkipped;
+  }
+
+  /** The topic's `max.message.bytes` as learnt at `connect` (DEFAULT_MAX_MESSAGE_BYTES before, or when unknown). */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
   }
 
   async connect(): Promise<void> {
@@ -81,16 +124,25 @@ export class CaptureProducer {
       );
     }
     this.#producer = producer;
+    this.#maxMessageBytes = await this.#topicLimit();
   }
 
   get stats(): CaptureProducerStats {
-    return { written: this.#written, acknowledged: this.#acknowledged };
+    return { written: this.#written, acknowledged: this.#acknowledged, skipped: this.#skipped };
   }
 
   /** Queues one frame; waits only when `maxInFlight` requests are unacknowledged. */
   async write(value: PcapValue, key: string | null = pcapKey(value)): Promise<void> {
     this.#check();
-    this.#batch.push({ key, value: JSON.stringify(value) });
+    const message = { key, value: JSON.stringify(value) };
+    const bytes = recordSizeBound(message);
+    const limit = maxRecordBytes(this.#maxMessageBytes);
+    if (bytes > limit) {
+      this.#skipped++;
+      this.#onSkipped?.({ key, timestamp: value.timestamp, bytes, limit });
+      return;
+    }
+    this.#batch.push(message);
     this.#written++;
     if (this.#batch.length >= this.#batchSize) {
       await this.#send();
@@ -140,8 +192,21 @@ export class CaptureProducer {
     clearTimeout(this.#linger);
     this.#linger = undefined;
     if (this.#batch.length === 0) return;
-    const messages = this.#batch;
+    const batch = this.#batch;
     this.#batch = [];
+    const limits = {
+      maxRecords: this.#batchSize,
+      maxRequestBytes: this.#maxRequestBytes,
+      maxMessageBytes: () => this.#maxMessageBytes,
+    };
+    // Records carry no partition (the default partitioner picks it by key), so the whole request is held
+    // to the topic's batch limit, as if every record went to one partition.
+    for (const request of boundedRequests([[this.topic, batch]], limits, () => undefined)) {
+      for (const { messages } of request) await this.#request(messages);
+    }
+  }
+
+  async #request(messages: Message[]): Promise<void> {
     while (this.#inFlight.size >= this.#maxInFlight) await Promise.race(this.#inFlight);
     const producer = this.#producer as Producer;
     const request: Promise<void> = producer
@@ -156,6 +221,24 @@ export class CaptureProducer {
       )
       .finally(() => this.#inFlight.delete(request));
     this.#inFlight.add(request);
+  }
+
+  /**
+   * What the topic takes, from the broker. Asked once: a replay of one file needs no more. When it cannot
+   * be asked (the topic is missing, no describe right), the broker default, and a refused request still
+   * fails with CAPTURE_PRODUCE_FAILED.
+   */
+  async #topicLimit(): Promise<number> {
+    // Not retried for long: a missing topic would only be asked again and again before the default applies.
+    const admin = this.#kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+    try {
+      await admin.connect();
+      return (await fetchMaxMessageBytes(admin, [this.topic])).get(this.topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
+    } catch {
+      return DEFAULT_MAX_MESSAGE_BYTES;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 }
 

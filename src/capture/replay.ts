@@ -25,6 +25,8 @@ export interface ReplayProgress {
   readonly probeRequests: number;
   readonly produced: number;
   readonly acknowledged: number;
+  /** Frames larger than the topic takes, skipped by the producer. */
+  readonly skipped: number;
   readonly passes: number;
 }
 
@@ -55,6 +57,7 @@ export async function replay(
     probeRequests,
     produced: producer.stats.written,
     acknowledged: producer.stats.acknowledged,
+    skipped: producer.stats.skipped,
     passes,
   });
   do {

@@ -1,7 +1,7 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CaptureError } from '../../../src/capture/errors.js';
-import { CaptureProducer } from '../../../src/capture/producer.js';
+import { CaptureProducer, type SkippedRecord } from '../../../src/capture/producer.js';
 import { replay } from '../../../src/capture/replay.js';
 import type { PcapValue } from '../../../src/probes/pcap.js';
 import { consumeRecords, testKafka, uniqueName } from '../../support/kafka.js';
@@ -21,6 +21,20 @@ function frame(i: number): PcapValue {
 
 async function* frames(count: number): AsyncGenerator<PcapValue> {
   for (let i = 0; i < count; i++) yield frame(i);
+}
+
+/** A probe request from one device whose SSID is `length` characters long, as the issue's hostile input. */
+function longSsidFrame(i: number, length: number): PcapValue {
+  return { ...frame(i), wlan_sa: ['02:00:00:00:00:97'], wlan_ssid: ['x'.repeat(length)] };
+}
+
+async function* mixed(list: readonly PcapValue[]): AsyncGenerator<PcapValue> {
+  yield* list;
+}
+
+async function producedRecords(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
 }
 
 describe('writing captured frames to Kafka', () => {
@@ -52,6 +66,7 @@ describe('writing captured frames to Kafka', () => {
       probeRequests: 750,
       produced: 1000,
       acknowledged: 1000,
+      skipped: 0,
       passes: 1,
     });
     expect(progress.at(-1)).toBe(1000);
@@ -111,6 +126,56 @@ describe('writing captured frames to Kafka', () => {
     expect(timestamps.slice(0, 5).map((ts) => ts - first)).toEqual([0, 10, 20, 30, 40]);
     expect(last - first).toBe(40);
     expect(next).toBeGreaterThanOrEqual(last);
+  });
+
+  it('splits a batch whose records pass 1 MiB in one partition into requests the broker takes', async () => {
+    const topic = uniqueName('pcap');
+    await createTopics(admin, { [topic]: 1 });
+    const producer = new CaptureProducer({ kafka, topic });
+    await producer.connect();
+    expect(producer.maxMessageBytes).toBe(1_048_588);
+    // 40 records of 200 KB among 200 small ones: 8 MB, one key, one partition, one batch of the producer.
+    const list = Array.from({ length: 240 }, (_, i) => (i % 6 === 0 ? longSsidFrame(i, 200_000) : frame(i)));
+    const result = await replay(() => mixed(list), { producer });
+    await producer.close();
+    expect(result).toMatchObject({ framesRead: 240, produced: 240, acknowledged: 240, skipped: 0 });
+    expect(await producedRecords(admin, topic)).toBe(240);
+  });
+
+  it("skips a frame larger than the topic's max.message.bytes, says which, and writes every other one", async () => {
+    const topic = uniqueName('pcap');
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '65536' }] }],
+      waitForLeaders: true,
+    });
+    const skipped: SkippedRecord[] = [];
+    const producer = new CaptureProducer({ kafka, topic, onSkipped: (s) => skipped.push(s) });
+    await producer.connect();
+    expect(producer.maxMessageBytes).toBe(65_536);
+    // 50 KB fits the topic, but two of them do not fit one request; 70 KB does not fit at all.
+    const list = [frame(0), longSsidFrame(1, 50_000), longSsidFrame(2, 70_000), longSsidFrame(3, 50_000)];
+    const result = await replay(() => mixed(list), { producer });
+    await producer.close();
+    expect(result).toMatchObject({ framesRead: 4, produced: 3, acknowledged: 3, skipped: 1 });
+    expect(await producedRecords(admin, topic)).toBe(3);
+    const bytes =
+      Buffer.byteLength(JSON.stringify(longSsidFrame(2, 70_000))) + '02:00:00:00:00:97'.length + 36;
+    expect(skipped).toEqual([
+      { key: '02:00:00:00:00:97', timestamp: String(T0 + 20), bytes, limit: 65_536 - 80 },
+    ]);
+  });
+
+  it('skips a frame larger than the broker default on a topic with no limit of its own', async () => {
+    const topic = uniqueName('pcap');
+    await createTopics(admin, { [topic]: 1 });
+    const producer = new CaptureProducer({ kafka, topic, lingerMs: 0 });
+    await producer.connect();
+    const result = await replay(() => mixed([frame(0), longSsidFrame(1, 2_000_000), frame(2)]), {
+      producer,
+    });
+    await producer.close();
+    expect(result).toMatchObject({ framesRead: 3, produced: 2, acknowledged: 2, skipped: 1 });
+    expect(await producedRecords(admin, topic)).toBe(2);
   });
 
   it('fails with CAPTURE_PRODUCE_FAILED when Kafka does not take the records', async () => {

@@ -1,7 +1,4 @@
 import kafkajs, { type Admin } from 'kafkajs';
-
-// kafkajs is CommonJS, and Node's ESM loader does not find this one among its named exports.
-const { ConfigResourceTypes } = kafkajs;
 import type { RecordHeaders } from '../record.js';
 
 /**
@@ -58,6 +55,8 @@ export async function fetchMaxMessageBytes(
 ): Promise<Map<string, number>> {
   const limits = new Map<string, number>();
   if (topics.length === 0) return limits;
+  // Through the default export: Node's ESM loader does not see this CommonJS export by name (vitest does).
+  const { ConfigResourceTypes } = kafkajs;
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((name) => ({

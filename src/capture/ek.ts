@@ -4,12 +4,23 @@
  * - raw `tshark -T ek -e …`: an index line `{"index":{…}}`, then `{"timestamp":"…","layers":{"wlan_sa":[…]}}`;
  * - raw `tshark -T ek` without `-e`: one object per protocol in `layers` (`layers.wlan.wlan_wlan_sa`, …);
  * - the original pipeline's `jq -c '{timestamp: .timestamp} + .layers'`: flat records, and `{"timestamp":null}`
- *   where tshark wrote an index line;
+ *   where tshark wrote an index line; the same jq over output without `-e` puts the protocol objects at the
+ *   top (`{"timestamp":…,"frame":{…},"wlan":{…},…}`), read like the raw full output;
  * from tshark 3.6 and newer (hex subtype, SSID bytes in hex, `<MISSING>`) or older (decimal subtype, SSID text).
  */
 import type { Readable } from 'node:stream';
 import { frameSsid, frameSubtype, type PcapValue } from '../probes/pcap.js';
 import { CaptureError } from './errors.js';
+
+/** The fields `probestream capture` asks tshark for (`-e`), in EK_FIELDS order. */
+export const TSHARK_FIELDS = [
+  'wlan.fc.type_subtype',
+  'wlan_radio.signal_dbm',
+  'wlan.sa',
+  'wlan.da',
+  'wlan.bssid',
+  'wlan.ssid',
+] as const;
 
 /** The canonical fields, in the order a canonical record lists them (unknown fields follow). */
 export const EK_FIELDS = [
@@ -144,17 +155,36 @@ export function parseEkLine(text: string): EkLine {
   if (json.timestamp === null && Object.keys(json).length === 1)
     return { kind: 'skip', reason: 'null timestamp' };
 
-  let flat: Record<string, unknown>;
   if ('layers' in json) {
     const layers = json.layers;
     if (!isObject(layers)) return { kind: 'invalid', reason: '"layers" is not a JSON object' };
-    flat = isNestedLayers(layers)
-      ? { timestamp: json.timestamp, ...fieldsFromNestedLayers(layers) }
-      : { timestamp: json.timestamp, ...layers };
-  } else {
-    flat = json;
+    return isNestedLayers(layers)
+      ? fromNestedLayers(json.timestamp, layers)
+      : canonicalRecord({ timestamp: json.timestamp, ...layers });
   }
-  return canonicalRecord(flat);
+  // Full output through the original jq: the protocol objects beside the timestamp. A flat record with a
+  // canonical field is `-e` output, whatever else it carries.
+  const { timestamp, ...rest } = json;
+  const flatField = EK_FIELDS.some((field) => field in rest);
+  return !flatField && isNestedLayers(rest) ? fromNestedLayers(timestamp, rest) : canonicalRecord(json);
+}
+
+/** The `-e` options that make tshark write the fields this reader needs. */
+const TSHARK_FIELD_OPTIONS = TSHARK_FIELDS.map((field) => `-e ${field}`).join(' ');
+
+/**
+ * A frame of full EK output. One without an 802.11 header (another link type, or a dissection this reader
+ * does not know) is refused with the `-e` fields to ask for: its record would say nothing a probe counts.
+ */
+function fromNestedLayers(timestamp: unknown, layers: Record<string, unknown>): EkLine {
+  const fields = fieldsFromNestedLayers(layers);
+  if (fields.wlan_fc_type_subtype === undefined) {
+    return {
+      kind: 'invalid',
+      reason: `full EK output without an 802.11 layer (no wlan_wlan_fc_type_subtype in ${Object.keys(layers).join(', ') || 'no protocol'}): capture 802.11 frames, or run tshark -T ek ${TSHARK_FIELD_OPTIONS}`,
+    };
+  }
+  return canonicalRecord({ timestamp, ...fields });
 }
 
 /**

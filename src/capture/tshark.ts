@@ -5,18 +5,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { PcapValue } from '../probes/pcap.js';
-import { type EkReadOptions, type EkReadStats, readEkLines } from './ek.js';
+import { type EkReadOptions, type EkReadStats, readEkLines, TSHARK_FIELDS } from './ek.js';
 import { CaptureError } from './errors.js';
 
-/** The fields the original pipeline asked tshark for (`-e`), in the `pcap` record's order. */
-export const TSHARK_FIELDS = [
-  'wlan.fc.type_subtype',
-  'wlan_radio.signal_dbm',
-  'wlan.sa',
-  'wlan.da',
-  'wlan.bssid',
-  'wlan.ssid',
-] as const;
+// Re-exported: the fields belong to the EK reader, which names them when it refuses full EK output.
+export { TSHARK_FIELDS };
 
 export interface TsharkCaptureOptions {
   /** The interface to capture on, e.g. `wlan0mon`. Exactly one of `interface` and `file`. */

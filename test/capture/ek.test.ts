@@ -105,9 +105,34 @@ describe('readEkLines', () => {
     expect(frame(FULL_PROBE)).toEqual(CANONICAL_PROBE);
   });
 
-  it('reads the same frame identically in all three shapes', () => {
+  it("reads tshark's full EK output flattened by the original jq, without its kilobytes of dissection", () => {
+    const record = frame(flat(FULL_PROBE));
+    expect(record).toEqual(CANONICAL_PROBE);
+    expect(JSON.stringify(record).length).toBeLessThan(300);
+  });
+
+  it('reads the same frame identically in all four shapes', () => {
     expect(frame(RAW_PROBE)).toEqual(frame(flat(RAW_PROBE)));
     expect(frame(FULL_PROBE)).toEqual(frame(RAW_PROBE));
+    expect(frame(flat(FULL_PROBE))).toEqual(frame(RAW_PROBE));
+  });
+
+  it('reads a flat -e record with an extra object field as flat, keeping that field', () => {
+    const extra = JSON.stringify({ ...JSON.parse(flat(RAW_PROBE)), sensor: { site: 'lobby' } });
+    expect(frame(extra)).toEqual({ ...CANONICAL_PROBE, sensor: { site: 'lobby' } });
+  });
+
+  it('refuses full EK output without an 802.11 layer, naming the -e fields to capture with', () => {
+    const ethernet = {
+      timestamp: '1587564340123',
+      layers: { frame: { frame_frame_protocols: 'eth:ip' }, eth: { eth_eth_src: '00:11:22:33:44:55' } },
+    };
+    const reason =
+      'full EK output without an 802.11 layer (no wlan_wlan_fc_type_subtype in frame, eth): capture 802.11 ' +
+      'frames, or run tshark -T ek -e wlan.fc.type_subtype -e wlan_radio.signal_dbm -e wlan.sa -e wlan.da ' +
+      '-e wlan.bssid -e wlan.ssid';
+    expect(parseEkLine(JSON.stringify(ethernet))).toEqual({ kind: 'invalid', reason });
+    expect(parseEkLine(flat(JSON.stringify(ethernet)))).toEqual({ kind: 'invalid', reason });
   });
 
   it('writes tshark 4\'s wildcard SSID (<MISSING>, or "" in full EK) as an empty string', () => {

@@ -1,8 +1,8 @@
 /**
  * probestream's own readers must agree with Wireshark: the same captures read by the native pcap/pcapng reader,
  * by the original `tshark -T ek -e … | jq -c '{timestamp: .timestamp} + .layers'` pipeline, by tshark run
- * through src/capture/tshark.ts, and by tshark's full EK output (no `-e`) give the same records and the same
- * per-device statistics. This needs the real tshark and jq (.ci/run installs them): without them it fails.
+ * through src/capture/tshark.ts, and by tshark's full EK output (no `-e`, raw or through the same jq) give
+ * the same records and the same per-device statistics. This needs the real tshark and jq (.ci/run installs them): without them it fails.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +29,9 @@ const INSTALL_HINT =
 
 /** The original capture pipeline, word for word; the file path comes in as $1, never inside the script. */
 const ORIGINAL_PIPELINE = `tshark -r "$1" -T ek ${TSHARK_FIELDS.map((field) => `-e ${field}`).join(' ')} | jq -c '{timestamp: .timestamp} + .layers'`;
+
+/** The original pipeline's jq over tshark's full output (no `-e`): the protocol objects beside the time. */
+const FULL_EK_PIPELINE = `tshark -r "$1" -T ek | jq -c '{timestamp: .timestamp} + .layers'`;
 
 let tools: Promise<string> | undefined;
 
@@ -217,6 +220,7 @@ describe('tshark parity', () => {
       const original = await pipelineRecords(ORIGINAL_PIPELINE, path);
       const viaModule = await collect(captureWithTshark({ file: path }));
       const fullEk = await pipelineRecords('tshark -r "$1" -T ek', path);
+      const fullEkFlattened = await pipelineRecords(FULL_EK_PIPELINE, path);
       const expected = frames.map((frame) => expectedRecord(frame, { linktype: capture.options.linktype }));
 
       // Record by record, so that a failure names the first frame that differs.
@@ -230,17 +234,22 @@ describe('tshark parity', () => {
         expect(fullEk.records[i], `${where}: full EK output vs the original pipeline`).toEqual(
           original.records[i],
         );
+        expect(fullEkFlattened.records[i], `${where}: flattened full EK vs the original pipeline`).toEqual(
+          original.records[i],
+        );
         expect(expected[i], `${where}: expectedRecord vs the original pipeline`).toEqual(original.records[i]);
       }
       expect(native).toHaveLength(frames.length);
       expect(viaModule).toHaveLength(frames.length);
       expect(fullEk.records).toHaveLength(frames.length);
+      expect(fullEkFlattened.records).toHaveLength(frames.length);
 
       const stats = deviceStats(original.records);
       expect(Object.keys(stats).length).toBeGreaterThan(10);
       expect(deviceStats(native)).toEqual(stats);
       expect(deviceStats(viaModule)).toEqual(stats);
       expect(deviceStats(fullEk.records)).toEqual(stats);
+      expect(deviceStats(fullEkFlattened.records)).toEqual(stats);
     });
   }
 

@@ -5,6 +5,7 @@ import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
 import { log } from '../log.js';
 import { progressReporter } from '../progress.js';
+import { noProbeRequestsWarning, skippedFrameWarning, skippedSummary } from '../replay-warnings.js';
 
 export const captureCommand = defineCommand({
   name: 'capture',
@@ -29,6 +30,7 @@ written is acknowledged.`,
     const producer = new CaptureProducer({
       kafka: createKafka(settings, 'probestream-capture'),
       topic: settings.topic,
+      onSkipped: skippedFrameWarning(stderr, settings.topic),
     });
     await producer.connect();
     log(`capturing on ${settings.interface} into topic ${settings.topic}: tshark ${capture.args.join(' ')}`);
@@ -40,6 +42,10 @@ written is acknowledged.`,
         `captured ${result.framesRead} frames (${result.probeRequests} probe requests); ` +
           `${result.acknowledged} records acknowledged by Kafka\n`,
       );
+      if (result.skipped > 0) stderr.write(skippedSummary(result.skipped, settings.topic, producer));
+      if (result.framesRead > 0 && result.probeRequests === 0) {
+        stderr.write(noProbeRequestsWarning(result.framesRead, 'tshark'));
+      }
     } finally {
       progress.done();
       await producer.close();

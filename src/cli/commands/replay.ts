@@ -6,6 +6,7 @@ import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
 import { log } from '../log.js';
 import { count, progressReporter } from '../progress.js';
+import { noProbeRequestsWarning, skippedFrameWarning, skippedSummary } from '../replay-warnings.js';
 
 const requests = (n: number) => `${count(n)} probe request${n === 1 ? '' : 's'}`;
 
@@ -45,7 +46,11 @@ the topic when it is missing. Exits 0 only when Kafka acknowledged every record.
       await admin.disconnect();
     }
 
-    const producer = new CaptureProducer({ kafka, topic: settings.topic });
+    const producer = new CaptureProducer({
+      kafka,
+      topic: settings.topic,
+      onSkipped: skippedFrameWarning(stderr, settings.topic),
+    });
     await producer.connect();
     const progress = progressReporter(stderr, () => source.fraction());
     let result: ReplayProgress | undefined;
@@ -77,6 +82,10 @@ the topic when it is missing. Exits 0 only when Kafka acknowledged every record.
     );
     if (summary.unreadable > 0) {
       stderr.write(`${count(summary.unreadable)} unreadable: ${summary.reasons.slice(0, 5).join('; ')}\n`);
+    }
+    if (stats.skipped > 0) stderr.write(skippedSummary(stats.skipped, settings.topic, producer));
+    if (result && result.framesRead > 0 && result.probeRequests === 0) {
+      stderr.write(noProbeRequestsWarning(result.framesRead, summary.format));
     }
     if (failure !== undefined) throw failure;
     if (summary.unreadable > 0 && stats.written === 0) {

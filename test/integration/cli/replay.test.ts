@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { expectedRecord, syntheticFrames, writePcapng } from '../../../src/capture/synthetic.js';
+import { expectedRecord, syntheticFrames, writePcap, writePcapng } from '../../../src/capture/synthetic.js';
 import { runCli } from '../../support/cli.js';
 import { consumeRecords, testKafka, uniqueName } from '../../support/kafka.js';
 
@@ -93,5 +94,76 @@ describe('probestream replay', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^read 49 frames .* 49 records produced to .*, 49 acknowledged\n/);
     expect(result.stderr).toMatch(/probestream replay: CAPTURE_TRUNCATED: /);
+  });
+
+  it("replays tshark's full EK output flattened by the original jq (the issue's file) to the end", async () => {
+    // Made by the real tshark and jq, as a user would: kilobytes of dissection per frame, 3 MB in all.
+    const many = syntheticFrames({ seed: 13, devices: 40, frames: 400 });
+    const pcap = join(dir, 'many.pcap');
+    writeFileSync(pcap, writePcap(many));
+    const ek = join(dir, 'full.jsonl');
+    execFileSync('sh', [
+      '-c',
+      `tshark -r "$1" -T ek | jq -c '{timestamp: .timestamp} + .layers' > "$2"`,
+      'sh',
+      pcap,
+      ek,
+    ]);
+    expect(readFileSync(ek).length).toBeGreaterThan(2_000_000);
+    const probes = many.filter((f) => f.kind === 'probe-request').length;
+    const topic = uniqueName('pcap');
+    const result = await runCli(['replay', ek, '--topic', topic, '--partitions', '1'], env);
+    expect(result.stderr).toBe(
+      `read 400 frames (${probes} probe requests) from ${ek} (ek); 400 records produced to ${topic}, 400 acknowledged\n`,
+    );
+    expect(result.code).toBe(0);
+    const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const records = await consumeRecords(consumer, 400);
+    await consumer.disconnect();
+    const values = new Set(records.map((r) => String(r.message.value)));
+    for (const frame of many) expect(values.has(JSON.stringify(expectedRecord(frame)))).toBe(true);
+  });
+
+  it('says on stderr when the frames it read hold no probe request, naming the -e fields for EK', async () => {
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) =>
+        `{"timestamp":"${1587564340123 + i}","frame":{"frame_frame_len":"78"},"wlan":{"wlan_wlan_fc_type_subtype":"0x0020"}}`,
+    );
+    const topic = uniqueName('pcap');
+    const result = await runCli(['replay', '-', '--topic', topic], env, `${lines.join('\n')}\n`);
+    expect(result.stderr).toBe(
+      `read 20 frames (0 probe requests) from - (ek); 20 records produced to ${topic}, 20 acknowledged\n` +
+        'warning: none of the 20 frames is a probe request: nothing will be counted; EK lines must carry the ' +
+        '802.11 subtype: tshark -T ek -e wlan.fc.type_subtype -e wlan_radio.signal_dbm -e wlan.sa -e wlan.da ' +
+        '-e wlan.bssid -e wlan.ssid\n',
+    );
+    expect(result.code).toBe(0);
+  });
+
+  it('writes records of 200,000-character SSIDs, and skips with a warning a frame larger than the topic takes', async () => {
+    const line = (i: number, ssidLength: number) =>
+      JSON.stringify({
+        timestamp: String(1587222267000 + i),
+        wlan_fc_type_subtype: ['4'],
+        wlan_sa: ['02:00:00:00:00:97'],
+        wlan_ssid: ['x'.repeat(ssidLength)],
+      });
+    const lines = Array.from({ length: 12 }, (_, i) => line(i, i === 7 ? 2_000_000 : 200_000));
+    const file = join(dir, 'long-ssids.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const topic = uniqueName('pcap');
+    const result = await runCli(['replay', file, '--topic', topic, '--partitions', '1'], env);
+    const bytes = (Buffer.byteLength(lines[7] as string) + 17 + 36).toLocaleString('en-US');
+    expect(result.stderr).toBe(
+      `skipped a frame from 02:00:00:00:00:97 at 1587222267007: ${bytes} bytes, more than topic ${topic} takes (1,048,508)\n` +
+        `read 12 frames (12 probe requests) from ${file} (ek); 11 records produced to ${topic}, 11 acknowledged\n` +
+        `1 frame skipped: larger than topic ${topic} takes (max.message.bytes 1,048,588)\n`,
+    );
+    expect(result.code).toBe(0);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.map((p) => Number(p.high))).toEqual([11]);
   });
 });

@@ -2,19 +2,33 @@
  * The CDC's side of Kafka: one transactional producer (`<application.id>-cdc`, idempotent, one request in
  * flight) that writes `devices` records and the offsets that account for them in one transaction each, and
  * the start-up that makes that safe: topics checked, the transactional id taken over (fencing a previous
- * instance), then the offsets topic read to its end.
+ * instance), then the offsets topic read to its end. A transaction is sent in requests that stay within each
+ * topic's `max.message.bytes`: a snapshot of a large controller writes thousands of offsets entries to one
+ * partition, more than one request may carry.
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
+import {
+  boundedRequests,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  fetchMaxMessageBytes,
+  maxRecordBytes,
+  recordSizeBound,
+} from '../topology/index.js';
 import { describeError } from './cdc-events.js';
-import { cdcOffsetsTopic, prepareCdcTopics, readCdcOffsets } from './cdc-offsets.js';
-import type { CdcState } from './cdc-state.js';
+import { cdcOffsetsTopic, documentMessage, prepareCdcTopics, readCdcOffsets } from './cdc-offsets.js';
+import type { CdcState, WrittenDocument } from './cdc-state.js';
 import { CaptureError } from './errors.js';
+
+/** Records and bytes per produce request of a transaction, as the Java producer's defaults. */
+const REQUEST_LIMITS = { maxRecords: 10_000, maxRequestBytes: 1 << 20 };
 
 export class CdcWriter {
   readonly offsetsTopic: string;
   readonly #kafka: Kafka;
   readonly #devicesTopic: string;
   readonly #producer: Producer;
+  /** Each topic's `max.message.bytes`, learnt at `open`. */
+  #maxMessageBytes = new Map<string, number>();
 
   constructor(kafka: Kafka, applicationId: string, devicesTopic: string) {
     this.#kafka = kafka;
@@ -39,6 +53,7 @@ export class CdcWriter {
       await admin.connect();
       try {
         await prepareCdcTopics(admin, this.#devicesTopic, this.offsetsTopic);
+        this.#maxMessageBytes = await fetchMaxMessageBytes(admin, [this.#devicesTopic, this.offsetsTopic]);
       } finally {
         await admin.disconnect();
       }
@@ -66,12 +81,15 @@ export class CdcWriter {
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
     try {
       transaction = await this.#producer.transaction();
-      await transaction.sendBatch({
-        topicMessages: [
-          { topic: this.#devicesTopic, messages: [...devices] },
-          { topic: this.offsetsTopic, messages: [...offsets] },
-        ].filter((topic) => topic.messages.length > 0),
-      });
+      const byTopic = [
+        [this.#devicesTopic, devices],
+        [this.offsetsTopic, offsets],
+      ] as const;
+      const limits = { ...REQUEST_LIMITS, maxMessageBytes: (topic: string) => this.#limit(topic) };
+      // Devices records carry no partition (keyed by MAC): their whole share is held to one batch's limit.
+      for (const request of boundedRequests(byTopic, limits, (message) => message.partition)) {
+        await transaction.sendBatch({ topicMessages: request });
+      }
       await transaction.commit();
     } catch (error) {
       if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
@@ -79,6 +97,28 @@ export class CdcWriter {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Why a document's records cannot be written (its `devices` record or its offsets entry is larger than
+   * the topic takes), or undefined when they can. Such a document is skipped like one without a MAC: a
+   * transaction holding it would be refused whole, again at every retry.
+   */
+  oversize(key: string, written: WrittenDocument, deviceValue: Buffer): string | undefined {
+    const device = recordSizeBound({ key: written.mac, value: deviceValue });
+    const entry = recordSizeBound(documentMessage(key, written));
+    for (const [what, bytes, topic] of [
+      ['device record', device, this.#devicesTopic],
+      ['offsets entry', entry, this.offsetsTopic],
+    ] as const) {
+      const limit = maxRecordBytes(this.#limit(topic));
+      if (bytes > limit) return `its ${what} is ${bytes} bytes, more than topic ${topic} takes (${limit})`;
+    }
+    return undefined;
+  }
+
+  #limit(topic: string): number {
+    return this.#maxMessageBytes.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   async close(): Promise<void> {

@@ -69,7 +69,7 @@ export interface DeviceCdcStats {
   /** `devices` records written with a value, and tombstones. */
   readonly recordsWritten: number;
   readonly tombstones: number;
-  /** Documents without a valid MAC (each counted once, until it changes). */
+  /** Documents without a valid MAC, or too large for a topic (each counted once, until it changes). */
   readonly skipped: number;
 }
 
@@ -414,16 +414,21 @@ export class DeviceCdc {
   #write(source: CollectionSource, key: string, doc: AceDocument | undefined, batch: Batch): void {
     let written: WrittenDocument | undefined;
     const mapping = doc === undefined ? undefined : mapAceDocument(source.collection, doc);
-    if (mapping?.kind === 'invalid-mac') {
+    const candidate =
+      mapping?.kind === 'record' ? { mac: mapping.record.mac, record: mapping.record } : undefined;
+    const skip =
+      mapping?.kind === 'invalid-mac'
+        ? `its mac ${JSON.stringify(mapping.mac ?? null).slice(0, 80)} is not a MAC address`
+        : candidate && this.#writer.oversize(key, candidate, this.#serde.serialize(candidate.record));
+    if (skip) {
       if (!this.#skipped.has(key)) {
         this.#skipped.add(key);
         this.#stats.skipped += 1;
-        const mac = JSON.stringify(mapping.mac ?? null).slice(0, 80);
-        this.#log(`skipped ${key.slice(4, 200)}: its mac ${mac} is not a MAC address`);
+        this.#log(`skipped ${key.slice(4, 200)}: ${skip}`);
       }
     } else {
       this.#skipped.delete(key);
-      if (mapping?.kind === 'record') written = { mac: mapping.record.mac, record: mapping.record };
+      written = candidate;
     }
     const change = this.#state.setDocument(key, written);
     if (change.documentChanged) batch.offsets.push(documentMessage(key, written));

@@ -54,7 +54,10 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ApiErrorDefinition>> = Ob
     status: 405,
     doc: 'The path exists, but not with this method; the Allow header lists the methods it has.',
   },
-  PAYLOAD_TOO_LARGE: { status: 413, doc: 'The body is larger than the server accepts. Send less.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    doc: 'The body, or the record it would write, is larger than the server or its Kafka topic accepts. Send less.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The body must be `application/json`.' },
   RATE_LIMITED: {
     status: 429,

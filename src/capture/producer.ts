@@ -3,9 +3,9 @@ import { normalizeMac, type PcapValue } from '../probes/pcap.js';
 import {
   boundedRequests,
   DEFAULT_MAX_MESSAGE_BYTES,
-  fetchMaxMessageBytes,
   maxRecordBytes,
   recordSizeBound,
+  topicMaxMessageBytes,
 } from '../topology/index.js';
 import { CaptureError } from './errors.js';
 
@@ -124,7 +124,8 @@ export class CaptureProducer {
       );
     }
     this.#producer = producer;
-    this.#maxMessageBytes = await this.#topicLimit();
+    // Asked once: a replay of one file needs no more.
+    this.#maxMessageBytes = await topicMaxMessageBytes(this.#kafka, this.topic);
   }
 
   get stats(): CaptureProducerStats {
@@ -221,24 +222,6 @@ export class CaptureProducer {
       )
       .finally(() => this.#inFlight.delete(request));
     this.#inFlight.add(request);
-  }
-
-  /**
-   * What the topic takes, from the broker. Asked once: a replay of one file needs no more. When it cannot
-   * be asked (the topic is missing, no describe right), the broker default, and a refused request still
-   * fails with CAPTURE_PRODUCE_FAILED.
-   */
-  async #topicLimit(): Promise<number> {
-    // Not retried for long: a missing topic would only be asked again and again before the default applies.
-    const admin = this.#kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
-    try {
-      await admin.connect();
-      return (await fetchMaxMessageBytes(admin, [this.topic])).get(this.topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
-    } catch {
-      return DEFAULT_MAX_MESSAGE_BYTES;
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
   }
 }
 

@@ -33,6 +33,7 @@ export {
   type RequestLimits,
   recordSizeBound,
   type SizedRecord,
+  topicMaxMessageBytes,
 } from './kafka/record-size.js';
 // The processor API
 export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';

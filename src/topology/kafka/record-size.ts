@@ -1,4 +1,4 @@
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { RecordHeaders } from '../record.js';
 
 /**
@@ -72,6 +72,24 @@ export async function fetchMaxMessageBytes(
   }
   for (const topic of topics) if (!limits.has(topic)) limits.set(topic, DEFAULT_MAX_MESSAGE_BYTES);
   return limits;
+}
+
+/**
+ * One topic's `max.message.bytes`, asked on a short-lived admin client, for a producer that writes to a
+ * known topic. DEFAULT_MAX_MESSAGE_BYTES when the broker cannot tell (the topic is missing, no describe
+ * right): a request the topic then refuses fails as it would have. Not retried for long, so that a
+ * missing topic does not hold up the producer's start.
+ */
+export async function topicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+  try {
+    await admin.connect();
+    return (await fetchMaxMessageBytes(admin, [topic])).get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
+  } catch {
+    return DEFAULT_MAX_MESSAGE_BYTES;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Limits for one produce request, as the Java producer's `max.request.size` and a topic's batch limit. */

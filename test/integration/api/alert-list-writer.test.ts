@@ -105,6 +105,39 @@ describe('the API on the real broker', () => {
     await expect(writer.delete('x')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 
+  it('answers 413 PAYLOAD_TOO_LARGE, writing nothing, for an entry larger than the topic takes', async () => {
+    const topic = uniqueName('ssid-alert-list');
+    // The API allows a reason of 500 characters; a topic may take less than such an entry.
+    await context.admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '400' }] }],
+      waitForLeaders: true,
+    });
+    const alertList = new KafkaAlertListWriter({ kafka: context.kafka, topic });
+    closing.push(() => alertList.close());
+    const app = await createApiServer({
+      router: new FakeRouter(),
+      alertList,
+      pushSources: pushSources({ alerts: uniqueName('alerts'), pcap: uniqueName('pcap') }),
+      isReady: () => true,
+      instanceName: '127.0.0.1:0',
+    });
+    closing.push(() => app.close());
+    const put = (reason: string) =>
+      app.inject({ method: 'PUT', url: '/ssid-alerts/RNM0', payload: { reason } });
+    const tooLarge = await put('r'.repeat(400));
+    expect(tooLarge.statusCode).toBe(413);
+    // Key 4 bytes, value an Avro string of 400 bytes with its 2-byte length, and the bound's 36.
+    expect(tooLarge.json()).toEqual({
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `the entry is 442 bytes as a record, more than topic ${topic} takes (320)`,
+      },
+    });
+    expect((await put('watch')).statusCode).toBe(200);
+    const { table } = await readTable(context.kafka, topic, 1);
+    expect([...table.keys()]).toEqual(['RNM0']);
+  });
+
   it('pushes alerts produced after subscribing, and only those, skipping what is not an alert', async () => {
     const topics = { alerts: uniqueName('alerts'), pcap: uniqueName('pcap') };
     await createTopics(context.admin, { [topics.alerts]: 3, [topics.pcap]: 3 });

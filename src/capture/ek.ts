@@ -9,7 +9,7 @@
  * from tshark 3.6 and newer (hex subtype, SSID bytes in hex, `<MISSING>`) or older (decimal subtype, SSID text).
  */
 import type { Readable } from 'node:stream';
-import { frameSsid, frameSubtype, type PcapValue } from '../probes/pcap.js';
+import { decodeSsidBytes, frameSubtype, type PcapValue } from '../probes/pcap.js';
 import { CaptureError } from './errors.js';
 
 /** The fields `probestream capture` asks tshark for (`-e`), in EK_FIELDS order. */
@@ -219,18 +219,17 @@ export function canonicalRecord(flat: Record<string, unknown>): EkLine {
 }
 
 /**
- * One SSID as text, decoded by pcap.ts's rules so that every reader agrees. tshark 3.6+ writes the bytes as
- * `524e4d30` with `-e`, and as `52:4e:4d:30` (`""` when zero-length) in its full EK output; older tshark
- * wrote text, which may itself look like `de:ad`.
+ * One SSID as text, decoded by pcap.ts's rules (as frameSsid, and the native reader) so that every reader
+ * agrees. tshark 3.6+ writes the bytes as `524e4d30` with `-e`, and as `52:4e:4d:30` (`""` when zero-length)
+ * in its full EK output; older tshark wrote text, which may itself look like `de:ad`. An SSID of more than
+ * 32 bytes is decoded too, not refused: the topology sends its record to the DLQ with the reason.
  */
 function ssidText(subtype: unknown, ssid: string): string {
   const first = Array.isArray(subtype) ? subtype[0] : subtype;
-  const hexEra = typeof first === 'string' && /^\s*0x/i.test(first);
-  const bytes = hexEra && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(ssid) ? ssid.replaceAll(':', '') : ssid;
-  return (
-    frameSsid({ wlan_fc_type_subtype: subtype as PcapValue['wlan_fc_type_subtype'], wlan_ssid: [bytes] }) ??
-    ''
-  );
+  if (!(typeof first === 'string' && /^\s*0x/i.test(first))) return ssid;
+  if (ssid === '<MISSING>' || ssid === '') return '';
+  const hex = /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(ssid) ? ssid.replaceAll(':', '') : ssid;
+  return /^([0-9a-f]{2})+$/i.test(hex) ? decodeSsidBytes(Buffer.from(hex, 'hex')) : hex;
 }
 
 /** Where tshark's full EK output (no `-e`) keeps each canonical field: `<protocol>_<field>` in a protocol object. */

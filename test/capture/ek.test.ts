@@ -180,6 +180,12 @@ describe('readEkLines', () => {
     expect(frame(JSON.stringify(old))).toEqual(CANONICAL_PROBE);
   });
 
+  it("reads an SSID longer than 802.11's 32 bytes as it is, for the topology to dead-letter with its reason", () => {
+    const issue = `{"timestamp":"1587222267000","wlan_fc_type_subtype":["4"],"wlan_sa":["02:00:00:00:00:97"],"wlan_ssid":["${'x'.repeat(200_000)}"]}`;
+    expect(frame(issue).wlan_ssid).toEqual(['x'.repeat(200_000)]);
+    expect(frame(RAW_PROBE.replace('524e4d30', '41'.repeat(40))).wlan_ssid).toEqual(['A'.repeat(40)]);
+  });
+
   it('decodes every SSID of a frame that carries more than one', () => {
     expect(frame(RAW_PROBE.replace('["524e4d30"]', '["524e4d30","<MISSING>"]')).wlan_ssid).toEqual([
       'RNM0',

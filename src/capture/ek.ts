@@ -162,11 +162,9 @@ export function parseEkLine(text: string): EkLine {
       ? fromNestedLayers(json.timestamp, layers)
       : canonicalRecord({ timestamp: json.timestamp, ...layers });
   }
-  // Full output through the original jq: the protocol objects beside the timestamp. A flat record with a
-  // canonical field is `-e` output, whatever else it carries.
+  // Full output through the original jq: the protocol objects beside the timestamp.
   const { timestamp, ...rest } = json;
-  const flatField = EK_FIELDS.some((field) => field in rest);
-  return !flatField && isNestedLayers(rest) ? fromNestedLayers(timestamp, rest) : canonicalRecord(json);
+  return isNestedLayers(rest) ? fromNestedLayers(timestamp, rest) : canonicalRecord(json);
 }
 
 /** The `-e` options that make tshark write the fields this reader needs. */
@@ -242,8 +240,12 @@ const NESTED_KEYS: Readonly<Record<(typeof EK_FIELDS)[number], readonly string[]
   wlan_ssid: ['wlan_wlan_ssid', 'wlan_ssid'],
 };
 
-/** Full EK output has one object per protocol in `layers`; `-e` output has arrays of strings. */
+/**
+ * Full EK output has one object per protocol in `layers`; `-e` output has arrays of strings. A record with
+ * a canonical field is `-e` output, whatever else it carries (another producer's object field, say).
+ */
 function isNestedLayers(layers: Record<string, unknown>): boolean {
+  if (EK_FIELDS.some((field) => field in layers)) return false;
   return Object.values(layers).some(
     (layer) => isObject(layer) || (Array.isArray(layer) && layer.some(isObject)),
   );
@@ -279,7 +281,16 @@ function epochMillis(raw: unknown): string | undefined {
 /** tshark writes arrays of strings; other producers may send a bare value or numbers. */
 function stringArray(value: unknown): string[] {
   const values = Array.isArray(value) ? value : [value];
-  return values.map((item) => (typeof item === 'string' ? item : item === null ? '' : String(item)));
+  return values.map((item) =>
+    typeof item === 'string'
+      ? item
+      : item === null
+        ? ''
+        : // JSON text for objects: String() throws on one whose toString is not a function.
+          typeof item === 'object'
+          ? JSON.stringify(item)
+          : String(item),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

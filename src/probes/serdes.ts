@@ -1,5 +1,5 @@
 import { type AvroSchema, type AvroSerde, type Serde, SerdeError, Serdes } from '../topology/index.js';
-import { PcapRecordError, type PcapValue, type ProbeRequest, readProbeRequest } from './pcap.js';
+import { type PcapValue, type ProbeRequest, readProbeRequest } from './pcap.js';
 
 /** A probe request after the devices join: the device's name when the table knows its MAC. */
 export interface EnrichedProbe extends ProbeRequest {
@@ -76,7 +76,9 @@ export function pcapSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde
       try {
         return readProbeRequest(json) ?? null;
       } catch (error) {
-        if (!(error instanceof PcapRecordError)) throw error;
+        // Not only PcapRecordError: a JSON object whose valueOf and toString are not functions
+        // (`{"valueOf":1,"toString":1}`) makes Number() and String() throw a TypeError on the reader's way.
+        if (!(error instanceof Error)) throw error;
         throw new SerdeError(
           'SERDE_DESERIALIZATION_FAILED',
           `Cannot read a pcap record${from}: ${error.message}`,

@@ -186,6 +186,11 @@ describe('readEkLines', () => {
     expect(frame(RAW_PROBE.replace('524e4d30', '41'.repeat(40))).wlan_ssid).toEqual(['A'.repeat(40)]);
   });
 
+  it('writes an object field value as JSON text, even one whose toString is not a function', () => {
+    const line = RAW_PROBE.replace('["-67"]', '[{"valueOf":1,"toString":1}]');
+    expect(frame(line).wlan_radio_signal_dbm).toEqual(['{"valueOf":1,"toString":1}']);
+  });
+
   it('decodes every SSID of a frame that carries more than one', () => {
     expect(frame(RAW_PROBE.replace('["524e4d30"]', '["524e4d30","<MISSING>"]')).wlan_ssid).toEqual([
       'RNM0',

@@ -124,6 +124,9 @@ export const MAX_SSID_BYTES = 32;
 export function frameSsid(value: PcapValue): string | null {
   const raw = first(value.wlan_ssid);
   if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new PcapRecordError(`wlan_ssid ${JSON.stringify(value.wlan_ssid)} is not text`);
+  }
   const text = String(raw);
   if (!hexEra(value)) return checkedSsid(text, Buffer.byteLength(text));
   if (text === '<MISSING>' || text === '') return '';
@@ -155,7 +158,9 @@ export function frameTimestamp(value: PcapValue): number {
 
 function optionalNumber(value: unknown): number | null {
   const raw = first(value);
-  if (raw === undefined || raw === null || raw === '') return null;
+  // Optional: anything but a number or its text (an object, say, which Number() may even throw on) is none.
+  if (typeof raw !== 'number' && typeof raw !== 'string') return null;
+  if (raw === '') return null;
   const n = Number(raw);
   return Number.isFinite(n) ? n : null;
 }

@@ -52,10 +52,9 @@ describe('the pcap record reader on random input', () => {
     );
   });
 
-  // Known bug, found by this property: readProbeRequest throws a TypeError, not PcapRecordError, for
-  // `"wlan_radio_signal_dbm":[{"valueOf":1,"toString":1}]` (Number() of an object it cannot convert). The
-  // serde turns it into a SerdeError; src/probes/pcap.ts is to be fixed by its owner, then `.fails` removed.
-  it.fails('reads a valid record with one field replaced by anything, or throws PcapRecordError', async () => {
+  // Regression: `"wlan_radio_signal_dbm":[{"valueOf":1,"toString":1}]` threw a TypeError (Number() of an
+  // object it cannot convert), found by this property.
+  it('reads a valid record with one field replaced by anything, or throws PcapRecordError', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...FIELDS), jsonish, async (field, value) => {
         await handledInTime(
@@ -67,12 +66,15 @@ describe('the pcap record reader on random input', () => {
     );
   });
 
-  it('reads an object its reader cannot convert to a number as a SerdeError, for the DLQ', () => {
-    const record = { ...VALID, wlan_radio_signal_dbm: [{ valueOf: 1, toString: 1 }] };
-    expect(() => pcapSerde().deserialize(Buffer.from(JSON.stringify(record)), 'pcap')).toThrow(
+  it('reads a signal that is an object as no signal, and an SSID that is one as an error for the DLQ', () => {
+    const odd = { valueOf: 1, toString: 1 };
+    const signal = { ...VALID, wlan_radio_signal_dbm: [odd] };
+    expect(pcapSerde().deserialize(Buffer.from(JSON.stringify(signal)), 'pcap')?.signalDbm).toBeNull();
+    const ssid = { ...VALID, wlan_ssid: [odd] };
+    expect(() => pcapSerde().deserialize(Buffer.from(JSON.stringify(ssid)), 'pcap')).toThrow(
       new SerdeError(
         'SERDE_DESERIALIZATION_FAILED',
-        'Cannot read a pcap record from topic pcap: Cannot convert object to primitive value',
+        'Cannot read a pcap record from topic pcap: wlan_ssid [{"valueOf":1,"toString":1}] is not text',
       ),
     );
   });

@@ -1,4 +1,5 @@
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { kafkaDebugLogging } from '../topology/index.js';
 import type { Settings } from './settings.js';
 
 export type KafkaSettings = Settings<
@@ -24,25 +25,7 @@ export function kafkaSecurity(settings: KafkaSettings): Omit<KafkaConfig, 'broke
       password: settings.kafkaSaslPassword ?? '',
     } as SASLOptions;
   }
-  return { ...security, ...kafkaLogging() };
-}
-
-/**
- * kafkajs logs every retried request at ERROR level ("The coordinator is loading"), which a user cannot act
- * on; real failures reach the user as errors from probestream. Its log is off unless PROBESTREAM_DEBUG is
- * set, and then goes to stderr as one line per entry.
- */
-function kafkaLogging(): Pick<KafkaConfig, 'logLevel' | 'logCreator'> {
-  if (!process.env.PROBESTREAM_DEBUG) return { logLevel: logLevel.NOTHING };
-  return {
-    logLevel: logLevel.INFO,
-    logCreator:
-      () =>
-      ({ namespace, label, log: entry }) => {
-        const { message, ...rest } = entry;
-        process.stderr.write(`[kafkajs] ${label} ${namespace}: ${message} ${JSON.stringify(rest)}\n`);
-      },
-  };
+  return security;
 }
 
 /** A kafkajs client from the command's settings. */
@@ -53,5 +36,6 @@ export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
     // About 15 s of retries: a broker that is not there should be reported, not waited for a minute.
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
     ...kafkaSecurity(settings),
+    ...kafkaDebugLogging(),
   });
 }

@@ -97,6 +97,15 @@ export const SETTINGS = {
     max: 3,
     doc: 'Warm copies of each store on other instances.',
   },
+  startupTimeout: {
+    env: 'STARTUP_TIMEOUT',
+    flag: 'startup-timeout',
+    kind: 'integer',
+    default: '300',
+    min: 0,
+    max: 86_400,
+    doc: 'Seconds `start` waits out an unreachable broker or its passing states (a new topic without a leader, a loading coordinator) before it gives up.',
+  },
   deserializationExceptionHandler: {
     env: 'DESERIALIZATION_EXCEPTION_HANDLER',
     flag: 'deserialization-exception-handler',

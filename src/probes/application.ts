@@ -94,28 +94,46 @@ export class ProbeApplication {
   /** Resolves once the topology has joined its group, the API listens and the CDC has written its snapshot. */
   async start(): Promise<void> {
     const { kafka, partitions, log, mongodbUrl } = this.#options;
-    const admin = kafka.admin();
-    await admin.connect();
     try {
-      await ensureProbeTopics(admin, { partitions, log, topics: this.topics });
-    } finally {
-      await admin.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureProbeTopics(admin, { partitions, log, topics: this.topics });
+      } finally {
+        await admin.disconnect();
+      }
+      this.#checkOpen();
+      await this.streams.start();
+      this.#checkOpen();
+      if (this.#options.api) await this.#startApi(this.#options.api);
+      this.#checkOpen();
+      if (mongodbUrl !== undefined) {
+        // Loaded only when used: the MongoDB driver is a large import that most instances never need.
+        const { DeviceCdc } = await import('../capture/cdc.js');
+        this.#checkOpen();
+        this.#cdc = new DeviceCdc({
+          mongodbUrl,
+          kafka,
+          applicationId: this.streams.config.applicationId,
+          devicesTopic: this.topics.devices,
+          log,
+          ...(this.#options.onCdcError ? { onError: this.#options.onCdcError } : {}),
+        });
+        await this.#cdc.start();
+        this.#checkOpen();
+      }
+    } catch (error) {
+      // Closed while starting (Ctrl-C during start-up): what this start opened after close() ran is closed too.
+      if (this.#closed) {
+        await this.#closeParts();
+        return;
+      }
+      throw error;
     }
-    await this.streams.start();
-    if (this.#options.api) await this.#startApi(this.#options.api);
-    if (mongodbUrl !== undefined) {
-      // Loaded only when used: the MongoDB driver is a large import that most instances never need.
-      const { DeviceCdc } = await import('../capture/cdc.js');
-      this.#cdc = new DeviceCdc({
-        mongodbUrl,
-        kafka,
-        applicationId: this.streams.config.applicationId,
-        devicesTopic: this.topics.devices,
-        log,
-        ...(this.#options.onCdcError ? { onError: this.#options.onCdcError } : {}),
-      });
-      await this.#cdc.start();
-    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error('closed while starting');
   }
 
   async #startApi(options: ProbeApiOptions): Promise<void> {
@@ -148,15 +166,25 @@ export class ProbeApplication {
     this.#options.log(`API listening on ${host}:${options.port} (other instances reach it at ${self})`);
   }
 
-  /** Stops the API, the CDC, then the topology (committing what was processed). Idempotent. */
+  /**
+   * Stops the API, the CDC, then the topology (committing what was processed). Idempotent, and may be called
+   * while start() is under way: start() then stops at its next step.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      await this.#api?.close();
-      await this.#pushSources?.close();
-      await this.#alertList?.close();
-      await this.#cdc?.close();
+      await this.#closeParts();
       await this.streams.close();
     })();
     return this.#closed;
+  }
+
+  /** Closes the parts started so far, each once. */
+  async #closeParts(): Promise<void> {
+    const [api, pushSources, alertList, cdc] = [this.#api, this.#pushSources, this.#alertList, this.#cdc];
+    this.#api = this.#pushSources = this.#alertList = this.#cdc = undefined;
+    await api?.close();
+    await pushSources?.close();
+    await alertList?.close();
+    await cdc?.close();
   }
 }

@@ -146,3 +146,18 @@ export class PartitionReaderError extends StreamsError {
     super(code, message, options);
   }
 }
+
+/** `CODE: message ← cause ← cause`, for a log line that says why. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = error as { code?: unknown; message?: string; cause?: unknown }, depth = 0;
+    e && depth < 8;
+    depth++
+  ) {
+    const code = typeof e.code === 'string' ? `${e.code}: ` : '';
+    parts.push(`${code}${e.message ?? String(e)}`);
+    e = e.cause as typeof e;
+  }
+  return parts.join(' ← ');
+}

@@ -15,6 +15,7 @@ export {
   type TableOptions,
 } from './dsl/streams-builder.js';
 export {
+  describeError,
   PartitionReaderError,
   RecordTooLargeError,
   SerdeError,
@@ -23,6 +24,7 @@ export {
   streamsErrorCodes,
   type TooLargeRecord,
 } from './errors.js';
+export { kafkaDebugLogging } from './kafka/debug-log.js';
 export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
 export {
   BATCH_OVERHEAD_BYTES,

@@ -9,6 +9,7 @@ import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
 import { log } from '../log.js';
 import { showRestoreProgress } from '../restore-progress.js';
+import { describeError, retryWhileTransient, waitForKafka } from '../startup.js';
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -25,6 +26,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     'applicationServer',
     'stateDir',
     'port',
+    'startupTimeout',
     'processingGuarantee',
     'commitIntervalMs',
     'numStandbyReplicas',
@@ -43,68 +45,90 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     const kafka = createKafka(settings, `${settings.applicationId}-admin`);
     let failure: Error | undefined;
     const failed = new AbortController();
-    let bot: RunningBot | undefined;
-    const app = new ProbeApplication({
-      kafka,
-      partitions: settings.partitions,
-      maxPcapRecordBytes: settings.maxPcapRecordBytes,
-      mongodbUrl: settings.mongodbUrl,
-      api: { port, apiToken: settings.apiToken },
-      log,
-      onCdcError: (error) => {
-        failure = error;
-        failed.abort();
-      },
-      streams: {
-        applicationId: settings.applicationId,
-        bootstrapServers: settings.brokers,
-        applicationServer: settings.applicationServer ?? `127.0.0.1:${port}`,
-        stateDir: settings.stateDir,
-        processingGuarantee: settings.processingGuarantee as 'at_least_once' | 'exactly_once',
-        commitIntervalMs: settings.commitIntervalMs,
-        numStandbyReplicas: settings.numStandbyReplicas,
-        deserializationExceptionHandler: settings.deserializationExceptionHandler as 'dlq' | 'fail',
-        processingExceptionHandler: settings.processingExceptionHandler as 'dlq' | 'fail',
-        productionExceptionHandler: settings.productionExceptionHandler as 'dlq' | 'fail',
-        maxRequestBytes: settings.maxRequestBytes,
-        kafka: kafkaSecurity(settings),
-      },
-    });
-    app.streams.setUncaughtExceptionHandler((error) => {
-      failure = error;
+    const stop = AbortSignal.any([signal, failed.signal]);
+    const fail = (error: Error) => {
+      failure ??= error;
       failed.abort();
-    });
-    app.streams.onStateChange((next, previous) => log(`state ${previous} -> ${next}`));
-    try {
-      log(
-        `starting application ${settings.applicationId} on ${settings.brokers.join(',')}` +
-          (settings.mongodbUrl ? `, CDC from ${redactCredentials(settings.mongodbUrl)}` : ''),
-      );
-      const stopProgress = showRestoreProgress(app.streams, stderr);
-      app.streams.onStateChange((next) => {
-        if (next === 'ERROR' || next === 'PENDING_SHUTDOWN') stopProgress();
-      });
-      await app.start();
-      bot = await startBotFromSettings(settings, {
-        apiUrl: `http://127.0.0.1:${port}`,
+    };
+    const makeApp = () => {
+      const app = new ProbeApplication({
         kafka,
+        partitions: settings.partitions,
+        maxPcapRecordBytes: settings.maxPcapRecordBytes,
+        mongodbUrl: settings.mongodbUrl,
+        api: { port, apiToken: settings.apiToken },
         log,
-        metricsRegistry: app.extraMetrics,
-        onError: (error) => {
-          failure = error;
-          failed.abort();
+        onCdcError: fail,
+        streams: {
+          applicationId: settings.applicationId,
+          bootstrapServers: settings.brokers,
+          applicationServer: settings.applicationServer ?? `127.0.0.1:${port}`,
+          stateDir: settings.stateDir,
+          processingGuarantee: settings.processingGuarantee as 'at_least_once' | 'exactly_once',
+          commitIntervalMs: settings.commitIntervalMs,
+          numStandbyReplicas: settings.numStandbyReplicas,
+          deserializationExceptionHandler: settings.deserializationExceptionHandler as 'dlq' | 'fail',
+          processingExceptionHandler: settings.processingExceptionHandler as 'dlq' | 'fail',
+          productionExceptionHandler: settings.productionExceptionHandler as 'dlq' | 'fail',
+          maxRequestBytes: settings.maxRequestBytes,
+          kafka: kafkaSecurity(settings),
         },
       });
-      if (bot) log(`bot running (${bot.mode})`);
-      const stop = AbortSignal.any([signal, failed.signal]);
-      if (!stop.aborted) await once(stop, 'abort');
+      app.streams.onStateChange((next, previous) => log(`state ${previous} -> ${next}`));
+      const stopProgress = showRestoreProgress(app.streams, stderr);
+      app.streams.onStateChange((next) => {
+        if (next === 'ERROR' || next === 'PENDING_SHUTDOWN' || next === 'RUNNING') stopProgress();
+      });
+      return app;
+    };
+    log(
+      `starting application ${settings.applicationId} on ${settings.brokers.join(',')}` +
+        (settings.mongodbUrl ? `, CDC from ${redactCredentials(settings.mongodbUrl)}` : ''),
+    );
+    const waiting = { deadline: Date.now() + settings.startupTimeout * 1000, signal: stop, log };
+    let app: ProbeApplication | undefined;
+    let bot: RunningBot | undefined;
+    try {
+      // A service manager may start this before the broker: wait for it, and for the states it passes
+      // through while topics are made and the group forms, rather than exit.
+      if (await waitForKafka(kafka, waiting)) {
+        app = await retryWhileTransient(
+          'start the application',
+          async () => {
+            const candidate = makeApp();
+            try {
+              await startUntilRunning(candidate, stop);
+              return candidate;
+            } catch (error) {
+              log(`start-up failed: ${describeError(error)}`);
+              await candidate.close();
+              throw error;
+            }
+          },
+          waiting,
+        );
+      }
+      if (app && !stop.aborted) {
+        app.streams.setUncaughtExceptionHandler(fail);
+        bot = await startBotFromSettings(settings, {
+          apiUrl: `http://127.0.0.1:${port}`,
+          kafka,
+          log,
+          metricsRegistry: app.extraMetrics,
+          onError: fail,
+        });
+        if (bot) log(`bot running (${bot.mode})`);
+        if (!stop.aborted) await once(stop, 'abort');
+      }
+    } catch (error) {
+      fail(error as Error);
     } finally {
       log('stopping');
       await bot?.stop();
-      await app.close();
+      await app?.close();
     }
     if (failure) {
-      log(`stopped after an error: ${failure.message}`);
+      log(`stopped after an error: ${describeError(failure)}`);
       const record = (failure as { record?: RecordMetadata }).record;
       if (record) {
         log(
@@ -117,3 +141,20 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     return 0;
   },
 });
+
+/**
+ * Starts the application and resolves once it runs (its tasks restored), or when `stop` aborts first;
+ * rejects when it fails before that.
+ */
+function startUntilRunning(app: ProbeApplication, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    app.streams.setUncaughtExceptionHandler(reject);
+    app.streams.onStateChange((next) => {
+      if (next === 'RUNNING') resolve();
+    });
+    stop.addEventListener('abort', () => resolve(), { once: true });
+    app.start().then(() => {
+      if (app.streams.state === 'RUNNING') resolve();
+    }, reject);
+  });
+}

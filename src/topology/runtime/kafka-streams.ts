@@ -1,6 +1,7 @@
-import { type Admin, type Consumer, Kafka, logLevel as kafkaLogLevel, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type Producer } from 'kafkajs';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
-import { StreamsError } from '../errors.js';
+import { describeError, StreamsError } from '../errors.js';
+import { kafkaDebugLogging } from '../kafka/debug-log.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { TaskId } from '../record.js';
 import { parseTaskId, taskIdString } from '../record.js';
@@ -128,7 +129,7 @@ export class KafkaStreams {
     this.#limits = new ProduceLimits(this.config.maxRequestBytes);
     this.#stateDirectory = new StateDirectory(this.config.stateDir, this.config.applicationId);
     this.#kafka = new Kafka({
-      logLevel: kafkaLogLevel.ERROR,
+      ...kafkaDebugLogging(),
       ...this.config.kafka,
       clientId: this.config.clientId,
       brokers: [...this.config.bootstrapServers],
@@ -636,6 +637,7 @@ export class KafkaStreams {
   async #fail(error: Error): Promise<void> {
     if (this.#error || this.#closing) return;
     this.#error = error;
+    log(`stopping after an error: ${describeError(error)}`);
     this.#setState('ERROR');
     this.#errorHandler?.(error);
     await this.#shutdown(false);

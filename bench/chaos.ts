@@ -210,7 +210,7 @@ async function run(context: SuiteContext): Promise<void> {
       events = await runChaos(context, instances, queries, durationMs, abort.signal);
     } finally {
       await producer.stop();
-      await queries.stop();
+      await queries.stop(abort.signal.aborted);
     }
     abort.signal.throwIfAborted();
     log(`chaos over: ${producer.made} records made, ${producer.failedRequests} failed requests`);

@@ -22,12 +22,15 @@ const KILL_WAIT_MS = 10_000;
 
 /** Every child this process started and has not seen exit: killed if the harness exits in any way. */
 const live = new Set<ChildProcess>();
+/** Set once every instance was killed: their exits are then not theirs to report. */
+let allKilled = false;
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
 /** Kills every instance at once (SIGKILL), for Ctrl-C and failures. */
 export function killAllInstances(): void {
+  allKilled = true;
   for (const child of live) child.kill('SIGKILL');
 }
 
@@ -120,7 +123,7 @@ export class Instance {
           this.state = 'down';
         }
         resolve();
-        if (this.#killing) return;
+        if (this.#killing || allKilled) return;
         const exit: SelfExit = { instance: this.index, code, signal, tail: this.#tail.join('\n') };
         this.selfExits.push(exit);
         log(

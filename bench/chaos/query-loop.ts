@@ -7,8 +7,9 @@ import type { ChaosProducer } from './producer.js';
 /**
  * Lookups of known MACs while the chaos runs, at a fixed rate, on the instances that are up (their API
  * answered once since their start): what they answer, how fast, and after each kill -9 how long until the
- * killed instance's keys are answered current again (a 200 counting at least what Kafka had acknowledged
- * for the key before the kill).
+ * killed instance's keys are answered current again: a 200 from an active copy (no
+ * `X-Probestream-Stale-Lag`: a standby answers at once, but its count stands still until a task runs the
+ * key again) that counts at least what Kafka had acknowledged for the key before the kill.
  */
 
 /** Keys of a killed instance watched for its recovery. */
@@ -70,12 +71,16 @@ export class QueryLoop {
 
   /**
    * Ends the lookups counted as during the chaos; the keys of kills still being watched are asked for
-   * until they are current or their watch times out, so that a kill just before the end is measured too.
+   * until they are current or their watch times out, so that a kill just before the end is measured too
+   * (unless `abandonWatches`: the run was stopped).
    */
-  async stop(): Promise<void> {
+  async stop(abandonWatches = false): Promise<void> {
     this.#draining = true;
-    const deadline = performance.now() + RECOVERY_TIMEOUT_MS + 10_000;
-    while ((this.#watches.length > 0 || this.#inFlight > 0) && performance.now() < deadline) {
+    const deadline = performance.now() + (abandonWatches ? 0 : RECOVERY_TIMEOUT_MS) + 10_000;
+    while (
+      ((this.#watches.length > 0 && !abandonWatches) || this.#inFlight > 0) &&
+      performance.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     clearInterval(this.#timer);
@@ -135,7 +140,9 @@ export class QueryLoop {
 
   #record(mac: string, result: Lookup): void {
     if (this.#draining) {
-      if (result.kind === 'answer' && result.status === 200) this.#recovered(mac, result.body);
+      if (result.kind === 'answer' && result.status === 200 && result.staleLag === undefined) {
+        this.#recovered(mac, result.body);
+      }
       return;
     }
     if (result.kind !== 'answer') {
@@ -155,7 +162,8 @@ export class QueryLoop {
     this.latencies200.push(result.ms);
     if (result.staleLag !== undefined) this.staleAnswers += 1;
     const port = Number(result.servedBy?.split(':').pop());
-    if (result.staleLag === undefined && Number.isInteger(port)) this.#owner.set(mac, port);
+    if (result.staleLag !== undefined) return;
+    if (Number.isInteger(port)) this.#owner.set(mac, port);
     this.#recovered(mac, result.body);
   }
 

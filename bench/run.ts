@@ -1,12 +1,14 @@
 import { apiSuite } from './api.js';
+import { chaosSuite } from './chaos.js';
 import { engineSuite } from './engine.js';
 import { probesSuite } from './probes.js';
 import { stateSuite } from './state.js';
 import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './support.js';
 
 /**
- * `npm run bench -- [suite...]`: runs the named suites (all of them when none is named) against one broker,
- * printing figures as JSON lines on stdout and progress on stderr.
+ * `npm run bench -- [suite...] [--duration <seconds>]`: runs the named suites (when none is named, all but
+ * those that run only when named: chaos) against one broker, printing figures as JSON lines on stdout and progress on stderr. `--duration`
+ * sets how long the suites that run for a set time (chaos) run.
  *
  * Environment: KAFKA_BROKERS (host:port,...; default: a local broker started and stopped here),
  * BENCH_RECORDS (records per suite; default 1,000,000) and BENCH_KEYS (distinct keys the state suite
@@ -15,22 +17,40 @@ import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './supp
  * failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS or BENCH_KEYS).
  */
 
-const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite];
+const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite, chaosSuite];
 
 /** After the suites, the process should end on its own; if it has not by then, something was left open. */
 const EXIT_GRACE_MS = 10_000;
 
 function usage(): string {
   const list = SUITES.map((suite) => `  ${suite.name.padEnd(10)} ${suite.description}`).join('\n');
-  return `usage: npm run bench -- [suite...]\nsuites:\n${list}\n`;
+  return `usage: npm run bench -- [suite...] [--duration <seconds>]\nsuites:\n${list}\n`;
 }
 
-async function main(args: readonly string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+/** `--duration <seconds>` taken out of `args`: undefined when absent, NaN when not a positive number. */
+function takeDuration(args: string[]): number | undefined {
+  const at = args.indexOf('--duration');
+  if (at < 0) return undefined;
+  const [, value] = args.splice(at, 2);
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Number.NaN;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
     process.stderr.write(usage());
     return 0;
   }
-  const names = args.length > 0 ? [...new Set(args)] : SUITES.map((suite) => suite.name);
+  const args = [...argv];
+  const durationMs = takeDuration(args);
+  if (Number.isNaN(durationMs)) {
+    process.stderr.write(`--duration needs a number of seconds\n${usage()}`);
+    return 2;
+  }
+  const names =
+    args.length > 0
+      ? [...new Set(args)]
+      : SUITES.filter((suite) => !suite.onlyWhenNamed).map((suite) => suite.name);
   const unknown = names.filter((name) => !SUITES.some((suite) => suite.name === name));
   if (unknown.length > 0) {
     process.stderr.write(`unknown suite: ${unknown.join(', ')}\n${usage()}`);
@@ -61,7 +81,13 @@ async function main(args: readonly string[]): Promise<number> {
     for (const suite of suites) {
       log(`suite ${suite.name}: ${records} records`);
       try {
-        await suite.run({ brokers: broker.brokers, records, keys });
+        await suite.run({
+          brokers: broker.brokers,
+          records,
+          keys,
+          durationMs,
+          restartBroker: broker.restart,
+        });
         log(`suite ${suite.name}: done`);
       } catch (error) {
         failed += 1;

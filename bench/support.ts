@@ -99,6 +99,8 @@ export interface BenchBroker {
   readonly brokers: readonly string[];
   /** True when the harness started the broker itself (and `stop` stops it). */
   readonly local: boolean;
+  /** A local broker only: stops it (cleanly, or kill -9) and starts it again on the same data and port. */
+  readonly restart?: (options: { readonly kill: boolean }) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,12 @@ export async function benchBroker(env: NodeJS.ProcessEnv = process.env): Promise
   log('KAFKA_BROKERS is not set: starting a local broker');
   const kafka = await startLocalKafka();
   log(`local broker ${kafka.brokers} (Kafka ${kafka.version}) is up; its log: ${kafka.logFile}`);
-  return { brokers: [kafka.brokers], local: true, stop: () => kafka.stop() };
+  return {
+    brokers: [kafka.brokers],
+    local: true,
+    restart: (options) => kafka.restart(options),
+    stop: () => kafka.stop(),
+  };
 }
 
 /** A kafkajs client that logs errors only. */
@@ -136,12 +143,18 @@ export interface SuiteContext {
   readonly records: number;
   /** Distinct keys to hold in state, for the suites that measure state (`BENCH_KEYS`). */
   readonly keys: number;
+  /** `--duration <seconds>`, for the suites that run for a set time (chaos); undefined: their default. */
+  readonly durationMs: number | undefined;
+  /** Set when the harness started the broker: the suites that restart it (chaos) need this. */
+  readonly restartBroker: BenchBroker['restart'];
 }
 
 /** A benchmark suite: `npm run bench -- <name>` runs it. */
 export interface BenchSuite {
   readonly name: string;
   readonly description: string;
+  /** Left out of a run that names no suite (chaos: it takes minutes and restarts the broker). */
+  readonly onlyWhenNamed?: boolean;
   run(context: SuiteContext): Promise<void>;
 }
 

@@ -122,6 +122,18 @@ export class JavaProcess {
   }
 
   /**
+   * Kills the process with SIGKILL, as a crash would: no shutdown hook runs. Resolves once it has exited;
+   * its log stays open for a later `stop()`. Idempotent.
+   */
+  async kill(): Promise<void> {
+    if (!this.exited) {
+      this.#log.write(`[probestream] ${this.name} killed (SIGKILL) on request\n`);
+      this.#child.kill('SIGKILL');
+      await this.#exited;
+    }
+  }
+
+  /**
    * Stops the process by closing its stdin: the launcher then calls System.exit(0), which runs the service's
    * shutdown hooks (a broker shuts down cleanly). SIGKILL after `graceMs`. Idempotent. Resolves once the
    * process has exited and its log is closed.

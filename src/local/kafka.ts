@@ -37,7 +37,13 @@ export interface LocalKafka {
   readonly version: string;
   readonly dataDir: string;
   readonly logFile: string;
+  /** The broker's JVM: a new one after each `restart()`. */
   readonly process: JavaProcess;
+  /**
+   * Stops the broker (cleanly, or with SIGKILL when `kill`, as a crash would) and starts it again on the same
+   * data folder, ports and settings; resolves once it answers again. Clients keep their address.
+   */
+  restart(options?: { readonly kill?: boolean }): Promise<void>;
   /** Stops the broker cleanly (SIGKILL after a grace period) and removes a temporary data folder. */
   stop(): Promise<void>;
 }
@@ -206,15 +212,27 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     }
   }
 
-  const broker = new JavaProcess({
-    name: `kafka ${version}`,
-    classpath,
-    mainClass: 'kafka.Kafka',
-    args: [configFile],
-    jvmOptions,
-    logFile,
-  });
   const brokers = `127.0.0.1:${port}`;
+  const timeoutMs = options.startTimeoutMs ?? 90_000;
+  const launch = async () => {
+    const started = new JavaProcess({
+      name: `kafka ${version}`,
+      classpath,
+      mainClass: 'kafka.Kafka',
+      args: [configFile],
+      jvmOptions,
+      logFile,
+    });
+    try {
+      await waitForBroker(brokers, started, timeoutMs);
+    } catch (error) {
+      // The data folder stays, so the log the error names can still be read.
+      await started.stop();
+      throw error;
+    }
+    return started;
+  };
+  let broker = await launch();
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
@@ -223,12 +241,22 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     })();
     return stopped;
   };
-  try {
-    await waitForBroker(brokers, broker, options.startTimeoutMs ?? 90_000);
-  } catch (error) {
-    // The data folder stays, so the log the error names can still be read.
+  const restart = async ({ kill = false } = {}) => {
+    if (stopped) throw new LocalServiceError('LOCAL_SERVICE_START_FAILED', `${brokers} was stopped for good`);
+    if (kill) await broker.kill();
+    // stop() after kill() only closes the old process's log, which the new process appends to.
     await broker.stop();
-    throw error;
-  }
-  return { brokers, version, dataDir, logFile, process: broker, stop };
+    broker = await launch();
+  };
+  return {
+    brokers,
+    version,
+    dataDir,
+    logFile,
+    get process() {
+      return broker;
+    },
+    restart,
+    stop,
+  };
 }

@@ -83,4 +83,30 @@ describe('startLocalKafka', () => {
       { partition: 1, offset: '2' },
     ]);
   });
+
+  it('restarts after a kill -9 on the same address with the data it acknowledged', async () => {
+    const broker = await startLocalKafka();
+    started.push(broker);
+    const kafka = new Kafka({ brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'crashed', numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'crashed', acks: -1, messages: [{ value: 'a' }, { value: 'b' }] });
+    await producer.disconnect();
+    await admin.disconnect();
+    const killed = broker.process;
+
+    await broker.restart({ kill: true });
+    expect(killed.exited).toBe(true);
+    expect(await killed.waitForExit()).toBeNull();
+    expect(broker.process).not.toBe(killed);
+    expect(await readFile(broker.logFile, 'utf8')).toContain('killed (SIGKILL) on request');
+    const again = kafka.admin();
+    await again.connect();
+    const offsets = await again.fetchTopicOffsets('crashed');
+    await again.disconnect();
+    expect(offsets.map(({ offset }) => offset)).toEqual(['2']);
+  });
 });

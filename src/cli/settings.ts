@@ -97,6 +97,15 @@ export const SETTINGS = {
     max: 3,
     doc: 'Warm copies of each store on other instances.',
   },
+  sessionTimeoutMs: {
+    env: 'SESSION_TIMEOUT_MS',
+    flag: 'session-timeout-ms',
+    kind: 'integer',
+    default: '10000',
+    min: 6000,
+    max: 300_000,
+    doc: "How long the group waits for a silent instance before its tasks move: a killed instance's partitions move after about this long.",
+  },
   startupTimeout: {
     env: 'STARTUP_TIMEOUT',
     flag: 'startup-timeout',

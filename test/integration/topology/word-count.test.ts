@@ -53,19 +53,22 @@ describe('a word count on the real broker', () => {
     expect(store.get('cat')).toBeUndefined();
     expect(store.approximateNumEntries()).toBe(10);
 
-    // The repartition topic and the compacted changelog were created with the source's 3 partitions.
+    // The repartition topic, the compacted changelog and the DLQ were created with the source's 3 partitions;
+    // the operator's skip list has one.
     const metadata = await context.admin.fetchTopicMetadata({
       topics: [
         `${applicationId}-by-word-repartition`,
         `${applicationId}-counts-changelog`,
         `${applicationId}-dlq`,
+        `${applicationId}-skips`,
       ],
     });
     expect(metadata.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual(
       [
         [`${applicationId}-by-word-repartition`, 3],
         [`${applicationId}-counts-changelog`, 3],
-        [`${applicationId}-dlq`, 1],
+        [`${applicationId}-dlq`, 3],
+        [`${applicationId}-skips`, 1],
       ].sort(),
     );
 

@@ -324,9 +324,17 @@ export class KafkaStreams {
     const started = process.hrtime.bigint();
     const deadLetteredBefore = this.#deadLettered;
     let processed = 0;
+    // Fetched from before the committed offset (see #positionTasks): those records are done already.
+    const from = task.position(batch.topic);
+    const first = batch.messages[0]?.offset;
+    const skipBelow = from !== undefined && first !== undefined && BigInt(first) < from ? from : undefined;
     try {
       let sliceStart = performance.now();
       for (const message of batch.messages) {
+        if (skipBelow !== undefined && BigInt(message.offset) < skipBelow) {
+          processed += 1;
+          continue;
+        }
         task.process(batch.topic, batch.partition, message);
         processed += 1;
         // Give the event loop a turn every couple of ms: the API's queries run in this process, and a fetched
@@ -442,6 +450,7 @@ export class KafkaStreams {
     for (const [key, id] of wanted) {
       if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
     }
+    await this.#positionTasks();
     this.metrics.activeTasks.set(this.#tasks.size);
     for (const { task } of this.#tasks.values()) this.#observer?.ready(observedTask(task));
     this.#lastCommit = Date.now();
@@ -449,6 +458,34 @@ export class KafkaStreams {
     this.#setState('RUNNING');
     await this.#refreshClients();
     await this.#reconcileStandbys(memberId);
+  }
+
+  /**
+   * Where each task goes on from: its partitions' committed offsets, read now, after the commit under way
+   * settled and, under exactly-once, after each new task's producer fenced the previous owner (as Kafka
+   * Streams reads them after initialising transactions). kafkajs read its own when the group formed, before
+   * either: a commit that finished meanwhile leaves it behind, and the records it fetches again below the
+   * committed offset are passed over (#processBatch) rather than counted twice.
+   */
+  async #positionTasks(): Promise<void> {
+    const plan = this.#plan as TopicPlan;
+    const topics = new Set<string>();
+    for (const { task } of this.#tasks.values()) {
+      for (const topic of plan.subtopologies.find((s) => s.id === task.id.subtopology)?.topics ?? [])
+        topics.add(topic);
+    }
+    if (topics.size === 0) return;
+    const committed = await (this.#admin as Admin).fetchOffsets({
+      groupId: this.config.applicationId,
+      topics: [...topics],
+    });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const id = taskOf(topic, partition, plan.subtopologies);
+        const task = id && this.#tasks.get(taskIdString(id))?.task;
+        if (task && BigInt(offset) >= 0n) task.resumeAt(topic, BigInt(offset));
+      }
+    }
   }
 
   /** Starts the standbys this member was given (kafkajs keeps only the partitions: read the group's copy). */

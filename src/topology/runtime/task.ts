@@ -332,6 +332,17 @@ export class StreamTask {
     if (current === undefined || nextOffset > current) this.#nextOffsets.set(topic, nextOffset);
   }
 
+  /** Goes on from `offset` of a source topic, what is committed there: records before it are done. */
+  resumeAt(topic: string, offset: bigint): void {
+    this.#committed.set(topic, offset);
+    this.#nextOffsets.set(topic, offset);
+  }
+
+  /** The offset of the next record to process from a source topic, when known. */
+  position(topic: string): bigint | undefined {
+    return this.#nextOffsets.get(topic);
+  }
+
   /** Bytes buffered in this task's store caches. */
   get bufferedBytes(): number {
     let total = 0;

@@ -144,7 +144,7 @@ export function isFenced(error: unknown): boolean {
  * at_least_once: produce every task's records through one idempotent producer and wait for the
  * acknowledgements, write each persistent store's data with its changelog offset, then commit the input
  * offsets. Kafka refusing the offsets because the group is rebalancing is not an error: the rebalance
- * drops what was not committed.
+ * drops what was not committed. Resolves whether the offsets were committed.
  */
 export async function commitAtLeastOnce(
   prepared: readonly PreparedTask[],
@@ -155,7 +155,7 @@ export async function commitAtLeastOnce(
     rebalancing: () => boolean;
     limits: ProduceLimits;
   },
-): Promise<void> {
+): Promise<boolean> {
   let ends: Map<string, bigint>;
   try {
     ends = await sendAll((batch) => deps.producer.sendBatch(batch), mergeRecords(prepared), deps.limits);
@@ -170,7 +170,7 @@ export async function commitAtLeastOnce(
   }
   for (const task of prepared) await writeCheckpoints(task, ends, deps.changelogTopic);
   const all = prepared.flatMap((task) => task.offsets);
-  if (all.length === 0) return;
+  if (all.length === 0) return true;
   try {
     await deps.consumer.commitOffsets(all);
   } catch (error) {
@@ -179,7 +179,7 @@ export async function commitAtLeastOnce(
       /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR/.test(type) ||
       deps.rebalancing()
     ) {
-      return;
+      return false;
     }
     throw new StreamsError(
       'COMMIT_FAILED',
@@ -190,6 +190,7 @@ export async function commitAtLeastOnce(
     );
   }
   for (const task of prepared) task.task.committed(task.offsets);
+  return true;
 }
 
 /**

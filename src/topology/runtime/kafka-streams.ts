@@ -613,19 +613,23 @@ export class KafkaStreams {
       prepared.push({ active, ...prepareTask(active.task, active.collector) });
       await nextTurn();
     }
-    const work =
+    // The tasks whose offsets Kafka took: only their repartition records may be purged. A fenced task's, or
+    // offsets refused in a rebalance, are read again by whoever owns the partition next.
+    const work: Promise<PreparedTask[]> =
       this.config.processingGuarantee === 'exactly_once'
-        ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active)))
+        ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active))).then((done) =>
+            prepared.filter((_, i) => done[i]),
+          )
         : commitAtLeastOnce(prepared, {
             producer: this.#producer as Producer,
             consumer: this.#consumer as Consumer,
             changelogTopic: this.#changelogTopic,
             rebalancing: () => this.#rebalancing,
             limits: this.#limits,
-          });
+          }).then((done) => (done ? prepared : []));
     this.#inflightCommit = work.then(
-      () => {
-        this.#purger.committed(prepared.flatMap((p) => p.offsets));
+      (committed) => {
+        this.#purger.committed(committed.flatMap((p) => p.offsets));
         this.metrics.commits.inc();
         this.metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       },
@@ -650,18 +654,18 @@ export class KafkaStreams {
    * One task's exactly-once commit. A producer fenced by a newer one (the task now runs elsewhere: this
    * instance is a zombie) closes the task; the group's next rebalance settles who owns what.
    */
-  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<void> {
+  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<boolean> {
     const outcome = await commitTransaction(prepared, active.producer as Producer, {
       groupId: this.config.applicationId,
       changelogTopic: this.#changelogTopic,
       limits: this.#limits,
     });
-    if (outcome === 'fenced') {
-      log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
-      this.metrics.fencedCommits.inc();
-      // Closed by the next section that holds the lock: this commit may be awaited by one that does.
-      this.#fenced.add(active);
-    }
+    if (outcome === 'committed') return true;
+    log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
+    this.metrics.fencedCommits.inc();
+    // Closed by the next section that holds the lock: this commit may be awaited by one that does.
+    this.#fenced.add(active);
+    return false;
   }
 
   /** Waits for the commit under way, if any. */

@@ -56,7 +56,12 @@ function parseCommandArgs(command: Command, argv: readonly string[]) {
 /** Runs the CLI with the given arguments; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined) {
+    // Nothing was asked: the help, but as a usage error, so that a script calling it wrongly notices.
+    process.stderr.write(programHelp());
+    return 2;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(programHelp());
     return 0;
   }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 
@@ -27,6 +28,32 @@ describe('probestream CLI', () => {
     expect(io.out()).toMatch(/^probestream 0\.1\.0: /);
     expect(io.out()).toMatch(/\n {2}start +Run the probe topology/);
     expect(io.out()).toMatch(/\n {2}topology +Print the probe topology/);
+  });
+
+  it('prints the help on stderr with exit code 2 when given no command at all', async () => {
+    const io = capture();
+    expect(await main([])).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(/^probestream 0\.1\.0: /);
+    expect(io.err()).toContain('Usage: probestream <command> [options]');
+  });
+
+  it('refuses to start on a port already in use, naming it and --port, before touching Kafka', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const io = capture();
+      const started = Date.now();
+      // No broker listens on port 1: reaching Kafka at all would fail differently, and later.
+      expect(await main(['start', '--port', String(port), '--brokers', '127.0.0.1:1'])).toBe(1);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(io.err()).toBe(
+        `probestream start: port ${port} is already in use on 0.0.0.0: choose another with --port (or API_PORT)\n`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("prints a command's options with their environment twins and defaults", async () => {

@@ -8,8 +8,12 @@ import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
 import { log } from '../log.js';
+import { ensurePortFree } from '../port-check.js';
 import { showRestoreProgress } from '../restore-progress.js';
 import { describeError, retryWhileTransient, waitForKafka } from '../startup.js';
+
+/** Where the API listens: every interface, since other instances forward queries to it. */
+const API_HOST = '0.0.0.0';
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -43,6 +47,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
   async run({ settings, signal, stderr }) {
     // Port 0 asks for any free port; it must be known before joining, since the group advertises it.
     const port = settings.port === 0 ? await freePort() : settings.port;
+    await ensurePortFree(port, API_HOST);
     const kafka = createKafka(settings, `${settings.applicationId}-admin`);
     let failure: Error | undefined;
     const failed = new AbortController();
@@ -57,7 +62,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         partitions: settings.partitions,
         maxPcapRecordBytes: settings.maxPcapRecordBytes,
         mongodbUrl: settings.mongodbUrl,
-        api: { port, apiToken: settings.apiToken },
+        api: { port, host: API_HOST, apiToken: settings.apiToken },
         log,
         onCdcError: fail,
         streams: {

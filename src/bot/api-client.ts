@@ -22,12 +22,15 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
  */
 export class ProbestreamApiClient {
   readonly #base: string;
+  /** The base URL as messages show it: without the credentials a URL may hold. */
+  readonly #where: string;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
   constructor(options: ProbestreamApiClientOptions) {
     this.#base = options.apiUrl.replace(/\/+$/, '');
+    this.#where = withoutCredentials(this.#base);
     this.#token = options.apiToken;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#fetch = options.fetch ?? fetch;
@@ -97,13 +100,16 @@ export class ProbestreamApiClient {
         throw new ApiRequestError(
           undefined,
           'TIMEOUT',
-          `the probestream API did not answer within ${this.#timeoutMs} ms`,
+          `the probestream API at ${this.#where} did not answer within ${this.#timeoutMs} ms`,
         );
       }
       // The cause stays out of the message: it may name the URL, and a URL may hold credentials.
-      throw new ApiRequestError(undefined, 'UNREACHABLE', 'the probestream API could not be reached', {
-        cause: error,
-      });
+      throw new ApiRequestError(
+        undefined,
+        'UNREACHABLE',
+        `the probestream API at ${this.#where} could not be reached`,
+        { cause: error },
+      );
     }
     if (response.status === 204) return undefined;
     const body = parseJson(text);
@@ -119,6 +125,18 @@ export class ProbestreamApiClient {
         ? error.message
         : `the API answered ${response.status} ${response.statusText}`;
     throw new ApiRequestError(response.status, code, message);
+  }
+}
+
+/** `url` without its user name and password; a text that is no URL at all is not repeated. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href.replace(/\/+$/, '');
+  } catch {
+    return '(an invalid URL)';
   }
 }
 

@@ -124,16 +124,17 @@ describe('ProbestreamApiClient', () => {
       new ProbestreamApiClient({ apiUrl: api.url, timeoutMs: 200 }).statsByName('x'),
     );
     expect(error).toMatchObject({ status: undefined, apiCode: 'TIMEOUT', code: 'API_UNREACHABLE' });
+    expect(error.message).toBe(`the probestream API at ${api.url} did not answer within 200 ms`);
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
-  it('shouldFailWithUnreachableWhenNothingListens', async () => {
+  it('shouldFailWithUnreachableNamingTheAddressTriedWithoutItsCredentials', async () => {
     const port = await freePort();
     const error = await failure(
-      new ProbestreamApiClient({ apiUrl: `http://127.0.0.1:${port}` }).statsByName('x'),
+      new ProbestreamApiClient({ apiUrl: `http://admin:s3cret@127.0.0.1:${port}/` }).statsByName('x'),
     );
     expect(error).toMatchObject({ status: undefined, apiCode: 'UNREACHABLE' });
-    expect(error.message).not.toContain(String(port));
+    expect(error.message).toBe(`the probestream API at http://127.0.0.1:${port} could not be reached`);
   });
 
   it('shouldRefuseAnAnswerTooLargeToBeOne', async () => {

@@ -207,7 +207,9 @@ describe('the bot when things go wrong', () => {
     try {
       telegram.pushText(ALLOWED, 'Kitchen iPad');
       const [reply] = await telegram.waitForSent(1);
-      expect(reply?.text).toBe('❌ Query failed (unreachable): the probestream API could not be reached');
+      expect(reply?.text).toBe(
+        `❌ Query failed (unreachable): the probestream API at ${url} could not be reached`,
+      );
     } finally {
       await bot.stop();
       await telegram.close();

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
+import { freePort } from '../../src/local/ports.js';
 
 describe('probestream CLI', () => {
   afterEach(() => {
@@ -54,6 +55,16 @@ describe('probestream CLI', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+
+  it('says which API address query tried when nothing answers there, and how to give another', async () => {
+    const port = await freePort();
+    const io = capture();
+    expect(await main(['query', 'Kitchen iPad', '--api', `http://127.0.0.1:${port}`])).toBe(1);
+    expect(io.err()).toBe(
+      `❌ Query failed (unreachable): the probestream API at http://127.0.0.1:${port} could not be reached\n` +
+        'Is `probestream start` running there? Give its address with --api or PROBESTREAM_API_URL.\n',
+    );
   });
 
   it("prints a command's options with their environment twins and defaults", async () => {

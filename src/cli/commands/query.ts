@@ -24,6 +24,11 @@ failed (the reason is printed).`,
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
       stderr.write(`${htmlToText(queryFailedReply(error))}\n`);
+      if (error.status === undefined) {
+        stderr.write(
+          'Is `probestream start` running there? Give its address with --api or PROBESTREAM_API_URL.\n',
+        );
+      }
       return 1;
     }
   },

@@ -68,9 +68,7 @@ export function toApiError(error: unknown, request: FastifyRequest, bodyLimit: n
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('INVALID_JSON', 'the body is not valid JSON', { cause: error });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('INVALID_JSON', 'the body is empty but its Content-Type is application/json', {
-        cause: error,
-      });
+      return new ApiError('INVALID_REQUEST', missingBodyMessage(request), { cause: error });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`, {
         cause: error,
@@ -108,7 +106,35 @@ function validationError(error: Partial<FastifyError>, request: FastifyRequest):
   const specific =
     config.invalid?.[field] ?? (missing === undefined ? undefined : config.invalid?.[`${field}/${missing}`]);
   if (specific) return new ApiError(specific.code, specific.message, { cause: error });
+  // Ajv's own words ("body must be object") do not tell a person that the body was simply left out.
+  if (field === 'body' && first?.keyword === 'type') {
+    const message =
+      request.body == null
+        ? missingBodyMessage(request)
+        : `the body must be a JSON object, such as ${bodyExample(request)}`;
+    return new ApiError('INVALID_REQUEST', message, { cause: error });
+  }
+  if (missing !== undefined) {
+    return new ApiError(
+      'INVALID_REQUEST',
+      `the ${field === 'body' ? 'body' : field} needs the field "${missing}"`,
+      {
+        cause: error,
+      },
+    );
+  }
   return new ApiError('INVALID_REQUEST', error.message ?? 'the request is invalid', { cause: error });
+}
+
+function missingBodyMessage(request: FastifyRequest): string {
+  return `this request needs a JSON body (Content-Type: application/json), such as ${bodyExample(request)}`;
+}
+
+/** `{"reason": "…"}`: the route's required body fields, from its schema. */
+function bodyExample(request: FastifyRequest): string {
+  const schema = request.routeOptions.schema?.body as { required?: readonly string[] } | undefined;
+  const fields = (schema?.required ?? []).map((name) => `"${name}": "…"`);
+  return `{${fields.join(', ')}}`;
 }
 
 /** Which methods each route pattern has, to tell 405 from 404. */

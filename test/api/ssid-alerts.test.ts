@@ -80,15 +80,31 @@ describe('PUT /ssid-alerts/:ssid', () => {
   });
 
   test.each([
-    [{}, "body must have required property 'reason'"],
+    [{}, 'the body needs the field "reason"'],
     [{ reason: '' }, 'body/reason must NOT have fewer than 1 characters'],
     [{ reason: 'r'.repeat(501) }, 'body/reason must NOT have more than 500 characters'],
-    [['reason'], 'body must be object'],
+    [['reason'], 'the body must be a JSON object, such as {"reason": "…"}'],
   ])('refuses the body %j with INVALID_REQUEST', async (payload, message) => {
     const api = await testApi();
     const response = await api.app.inject({ method: 'PUT', url: '/ssid-alerts/x', headers: json, payload });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error: { code: 'INVALID_REQUEST', message } });
+  });
+
+  test.each([
+    ['no body and no Content-Type', {}],
+    ['an empty body sent as JSON', json],
+  ])('answers %s with INVALID_REQUEST saying that the body is needed', async (_what, headers) => {
+    const api = await testApi();
+    const response = await api.app.inject({ method: 'PUT', url: '/ssid-alerts/X', headers });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: {
+        code: 'INVALID_REQUEST',
+        message: 'this request needs a JSON body (Content-Type: application/json), such as {"reason": "…"}',
+      },
+    });
+    expect(api.alertList.writes).toEqual([]);
   });
 
   test('refuses a body that is not JSON with INVALID_JSON', async () => {

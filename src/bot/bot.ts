@@ -6,6 +6,7 @@ import { ApiRequestError, describeError } from './errors.js';
 import {
   helpReply,
   internalErrorReply,
+  notWatchedReply,
   queryFailedReply,
   refusalReply,
   statsUsageReply,
@@ -112,6 +113,9 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
     const argument = parseSsidArgument(ctx.match);
     if (argument === undefined) return reply(ctx, unwatchUsageReply());
     return answer(ctx, async () => {
+      // The API's DELETE is idempotent and cannot say whether the SSID was there: the list can.
+      const watched = await api.watchedSsids();
+      if (!watched.some((entry) => entry.ssid === argument.ssid)) return notWatchedReply(argument.ssid);
       await api.unwatch(argument.ssid);
       return unwatchedReply(argument.ssid);
     });

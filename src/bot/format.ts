@@ -111,6 +111,10 @@ export function unwatchedReply(ssid: string): string {
   return `🔕 No longer watching SSID <b>${showSsid(ssid)}</b>`;
 }
 
+export function notWatchedReply(ssid: string): string {
+  return `🤷 SSID <b>${showSsid(ssid)}</b> is not watched, so nothing changed. /watched lists the watched SSIDs.`;
+}
+
 export function watchedListReply(entries: readonly WatchedSsid[]): string {
   if (entries.length === 0) return '👀 No SSID is watched. Add one with /watch &lt;ssid&gt; [reason].';
   return fitLines(

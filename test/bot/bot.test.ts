@@ -160,6 +160,17 @@ describe('the bot, by long polling, against a fake Telegram and a fake API', () 
     expect(writes.every((r) => r.authorization === `Bearer ${API_TOKEN}`)).toBe(true);
   });
 
+  it('shouldSaySoWhenAskedToUnwatchAnSsidThatIsNotWatched', async () => {
+    api.alerts.set('RNM0', 'watched in a test');
+    const before = api.requests.length;
+    expect(await ask(ALLOWED, '/unwatch nothere')).toBe(
+      '🤷 SSID <b>nothere</b> is not watched, so nothing changed. /watched lists the watched SSIDs.',
+    );
+    expect(api.requests.slice(before).map((r) => r.method)).toEqual(['GET']);
+    expect([...api.alerts.keys()]).toEqual(['RNM0']);
+    api.alerts.clear();
+  });
+
   it('shouldExplainUsageHelpAndUnknownCommands', async () => {
     expect(await ask(ALLOWED, '/watch')).toContain('Usage: /watch &lt;ssid&gt; [reason]');
     expect(await ask(ALLOWED, '/unwatch')).toContain('Usage: /unwatch');

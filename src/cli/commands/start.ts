@@ -9,6 +9,7 @@ import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
 import { log } from '../log.js';
 import { ensurePortFree } from '../port-check.js';
+import { logProcessingProgress } from '../processing-progress.js';
 import { showRestoreProgress } from '../restore-progress.js';
 import { describeError, retryWhileTransient, waitForKafka } from '../startup.js';
 
@@ -95,6 +96,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     const waiting = { deadline: Date.now() + settings.startupTimeout * 1000, signal: stop, log };
     let app: ProbeApplication | undefined;
     let bot: RunningBot | undefined;
+    let stopProcessingLog = () => {};
     try {
       // A service manager may start this before the broker: wait for it, and for the states it passes
       // through while topics are made and the group forms, rather than exit.
@@ -117,6 +119,11 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
       }
       if (app && !stop.aborted) {
         app.streams.setUncaughtExceptionHandler(fail);
+        const running = app;
+        stopProcessingLog = logProcessingProgress(
+          () => running.streams.metrics.registry.getMetricsAsJSON(),
+          log,
+        );
         bot = await startBotFromSettings(settings, {
           apiUrl: `http://127.0.0.1:${port}`,
           kafka,
@@ -130,6 +137,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
     } catch (error) {
       fail(error as Error);
     } finally {
+      stopProcessingLog();
       log('stopping');
       await bot?.stop();
       await app?.close();

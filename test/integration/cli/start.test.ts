@@ -85,6 +85,8 @@ describe('probestream start', () => {
         reason: 'watched in a test',
         deviceName: 'Kitchen iPad',
       });
+      // Every record read: the 10-second progress line says so once.
+      await app.waitForOutput(/\[probestream\] caught up: lag 0, \d+ records read/, 25_000);
     } finally {
       app.signal('SIGTERM');
       const code = await app.exited;

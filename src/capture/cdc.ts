@@ -161,7 +161,9 @@ export class DeviceCdc {
     this.#closing ??= (async () => {
       this.#abort.abort();
       await this.#starting?.catch(() => undefined);
-      if (this.#loop !== undefined) await Promise.race([this.#loop, sleep(CLOSE_WAIT_MS)]);
+      // Unreferenced: a pending 10-second timer would otherwise keep the process alive after a prompt stop.
+      if (this.#loop !== undefined)
+        await Promise.race([this.#loop, sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
       await this.#teardown();
     })();
     return this.#closing;

@@ -30,8 +30,8 @@ export const STORES = Object.freeze({
 /** A `devices` value, keyed by MAC (lower-case, colon-separated). A tombstone deletes the device. */
 export interface DeviceRecord {
   readonly mac: string;
-  /** Which `ace` collection it came from. */
-  readonly source: 'device' | 'user';
+  /** Where the name came from: the CDC's `ace` collection (`device`, `user`), or a person (`manual`). */
+  readonly source: 'device' | 'user' | 'manual';
   readonly name: string | null;
   readonly ip: string | null;
   readonly model: string | null;

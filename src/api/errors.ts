@@ -8,6 +8,7 @@ export const apiErrorCodes = [
   'INVALID_MAC',
   'INVALID_SSID',
   'INVALID_CURSOR',
+  'INVALID_NAME',
   'UNAUTHORIZED',
   'NOT_FOUND',
   'DEVICE_NOT_FOUND',
@@ -44,12 +45,21 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, ApiErrorDefinition>> = Ob
     status: 400,
     doc: 'The cursor is not one this API returned. Start again from the first page.',
   },
+  INVALID_NAME: {
+    status: 400,
+    doc: 'The device name is blank, longer than 256 characters, or holds control characters. Fix the request.',
+  },
   UNAUTHORIZED: {
     status: 401,
     doc: 'A write needs `Authorization: Bearer <API_TOKEN>`, and it was missing or wrong.',
   },
   NOT_FOUND: { status: 404, doc: 'No route has this path. See /docs/json for the routes.' },
-  DEVICE_NOT_FOUND: { status: 404, doc: 'No probe request from this device (MAC or name) has been counted.' },
+  DEVICE_NOT_FOUND: {
+    status: 404,
+    doc:
+      'No probe request from this device (MAC or name) has been counted. By name, `suggestions` lists up to 5 ' +
+      'known names close to the one asked for.',
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     doc: 'The path exists, but not with this method; the Allow header lists the methods it has.',
@@ -87,6 +97,8 @@ export interface ApiErrorOptions {
   readonly cause?: unknown;
   /** Extra response headers, e.g. `Allow` or `WWW-Authenticate`; never raw client input. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** More fields of the body's `error` object, e.g. `suggestions`; the route's schema must name them. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** An error answered to the client as `{"error": {"code", "message"}}` with the code's HTTP status. */
@@ -96,6 +108,7 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -104,14 +117,19 @@ export class ApiError extends Error {
     this.retryAfterSeconds =
       options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 }
 
 /** The JSON body of an error answer. */
 export interface ApiErrorBody {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+  readonly error: {
+    readonly code: ApiErrorCode;
+    readonly message: string;
+    readonly [detail: string]: unknown;
+  };
 }
 
 export function errorBody(error: ApiError): ApiErrorBody {
-  return { error: { code: error.code, message: error.message } };
+  return { error: { ...error.details, code: error.code, message: error.message } };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AlertListWriter } from './alert-list-writer.js';
+import { type DeviceNames, NO_DEVICE_NAMES } from './device-names.js';
 import { isHeaderSafe } from './headers.js';
 import type { MetricsSource } from './metrics.js';
 import type { PushSources } from './push.js';
@@ -14,6 +15,8 @@ export interface ApiServerOptions {
   readonly isReady: () => boolean;
   /** Registries served at /metrics beside the API's own (process and HTTP), e.g. `streams.metrics.registry`. */
   readonly metricsRegistries?: readonly (Registry | MetricsSource)[];
+  /** The devices table: names by MAC, the name index, manual names. Default: none, and writes refused. */
+  readonly deviceNames?: DeviceNames;
   /** Where the alert list's writes go (KafkaAlertListWriter). */
   readonly alertList: AlertListWriter;
   /** The push queries' events (createKafkaPushSources). */
@@ -77,6 +80,7 @@ export function resolveApiServerOptions(options: ApiServerOptions): Readonly<Res
     isReady: options.isReady,
     metricsRegistries: Object.freeze([...(options.metricsRegistries ?? [])]),
     alertList: options.alertList,
+    deviceNames: options.deviceNames ?? NO_DEVICE_NAMES,
     pushSources: options.pushSources,
     apiToken: options.apiToken,
     instanceName: options.instanceName,

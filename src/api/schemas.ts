@@ -1,3 +1,4 @@
+import { MAX_CURSOR_LENGTH } from './cursor.js';
 import { API_ERRORS, type ApiErrorCode, apiErrorCodes } from './errors.js';
 
 /**
@@ -24,6 +25,16 @@ export const ssidSchema = {
   description: 'An SSID, 1 to 32 bytes of UTF-8.',
 } as const;
 
+/** A known name and the MACs of the devices that carry it. */
+export const namedDevicesSchema = {
+  type: 'object',
+  required: ['name', 'macs'],
+  properties: {
+    name: { type: 'string', description: 'As the devices table has it.' },
+    macs: { type: 'array', items: { type: 'string' }, description: 'Lower case, colon-separated, sorted.' },
+  },
+} as const;
+
 const errorObject = {
   type: 'object',
   required: ['error'],
@@ -34,6 +45,12 @@ const errorObject = {
       properties: {
         code: { type: 'string', enum: [...apiErrorCodes] },
         message: { type: 'string' },
+        suggestions: {
+          type: 'array',
+          description:
+            'DEVICE_NOT_FOUND by name: up to 5 known names close to the one asked for, closest first.',
+          items: namedDevicesSchema,
+        },
       },
     },
   },
@@ -59,6 +76,49 @@ export function errorResponses(...codes: ApiErrorCode[]): Record<number, ReturnT
 
 /** Errors any route can answer with. */
 export const COMMON_ERRORS: readonly ApiErrorCode[] = ['RATE_LIMITED', 'INTERNAL'];
+
+/** The error responses of a route that writes a JSON body to Kafka, beside its own `codes`. */
+export function bodyWriteErrors(authenticated: boolean, ...codes: ApiErrorCode[]) {
+  return errorResponses(
+    ...codes,
+    'INVALID_REQUEST',
+    'INVALID_JSON',
+    ...(authenticated ? (['UNAUTHORIZED'] as const) : []),
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'SERVICE_UNAVAILABLE',
+    ...COMMON_ERRORS,
+  );
+}
+
+export const INVALID_MAC = {
+  code: 'INVALID_MAC',
+  message: "the MAC must be six hex pairs, separated by ':' or '-' or not at all",
+} as const;
+
+/** The route config that answers a cursor this API did not write with INVALID_CURSOR. */
+export const CURSOR_INVALID = {
+  'querystring/cursor': { code: 'INVALID_CURSOR', message: 'the cursor is not one this API returned' },
+} as const;
+
+/** `limit` and `cursor` of a paged listing of `noun`s. */
+export function pageQueryProperties(noun: string, defaultSize: number, maxSize: number) {
+  return {
+    limit: {
+      type: 'integer',
+      minimum: 1,
+      maximum: maxSize,
+      default: defaultSize,
+      description: `${noun} per page, 1 to ${maxSize}. Defaults to ${defaultSize}.`,
+    },
+    cursor: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_CURSOR_LENGTH,
+      description: "The previous page's nextCursor; omit it for the first page.",
+    },
+  } as const;
+}
 
 /** The figures of one device (by MAC or by name). */
 export const statsProperties = {
@@ -87,8 +147,16 @@ export const STATS_FIELDS = ['probeCount', 'firstProbe', 'lastProbe', 'uniqueSsi
 
 export const macStatsSchema = {
   type: 'object',
-  required: ['mac', ...STATS_FIELDS],
-  properties: { mac: { type: 'string', description: 'Lower case, colon-separated.' }, ...statsProperties },
+  required: ['mac', 'deviceName', ...STATS_FIELDS],
+  properties: {
+    mac: { type: 'string', description: 'Lower case, colon-separated.' },
+    deviceName: {
+      type: 'string',
+      nullable: true,
+      description: "The device's name in the devices table (CDC or manual); null when it has none.",
+    },
+    ...statsProperties,
+  },
 } as const;
 
 export const nameStatsSchema = {
@@ -96,6 +164,13 @@ export const nameStatsSchema = {
   required: ['name', ...STATS_FIELDS],
   properties: {
     name: { type: 'string', description: 'The device name, as the devices table has it.' },
+    matchedNames: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'Present when the name asked for was not written exactly so: the known names that read the same ' +
+        '(ignoring case, accents and repeated blanks), whose figures are added up here.',
+    },
     ...statsProperties,
   },
 } as const;

@@ -9,6 +9,7 @@ import { type ApiServerOptions, type ResolvedApiServerOptions, resolveApiServerO
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import type { ApiRouteConfig } from './route-config.js';
 import { registerDeviceRoutes } from './routes/devices.js';
+import { registerNameRoutes } from './routes/names.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSsidAlertRoutes } from './routes/ssid-alerts.js';
 import { registerStreamRoutes } from './routes/streams.js';
@@ -59,7 +60,11 @@ export async function createApiServer(input: ApiServerOptions): Promise<FastifyI
   const metrics = new ApiMetrics();
   installHooks(app, options, metrics);
 
-  registerDeviceRoutes(app, { router: options.router });
+  registerDeviceRoutes(app, { router: options.router, deviceNames: options.deviceNames });
+  registerNameRoutes(app, {
+    deviceNames: options.deviceNames,
+    authenticated: options.apiToken !== undefined,
+  });
   registerSsidAlertRoutes(app, {
     router: options.router,
     alertList: options.alertList,

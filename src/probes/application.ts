@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KafkaAlertListWriter } from '../api/alert-list-writer.js';
+import { KafkaDeviceNames } from '../api/device-names.js';
 import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sources.js';
 import type { RateLimitOptions } from '../api/rate-limit.js';
 import { StoreRouter } from '../api/router.js';
@@ -9,6 +10,8 @@ import { registerInternalRoutes } from '../api/routes/internal.js';
 import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
 import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
+import { DeviceDirectory } from './device-directory.js';
+import { DeviceWriter } from './device-writer.js';
 import { type ProbeTopics, STORES, TOPICS } from './schemas.js';
 import { ensureProbeTopics } from './topics.js';
 import { buildProbeTopology } from './topology.js';
@@ -58,6 +61,8 @@ export class ProbeApplication {
   #cdc: DeviceCdc | undefined;
   #api: FastifyInstance | undefined;
   #alertList: KafkaAlertListWriter | undefined;
+  #directory: DeviceDirectory | undefined;
+  #deviceWriter: DeviceWriter | undefined;
   #pushSources: KafkaPushSources | undefined;
   #closed: Promise<void> | undefined;
 
@@ -144,6 +149,14 @@ export class ProbeApplication {
       kafka: this.#options.kafka,
       topic: this.topics.ssidAlertList,
     });
+    // Every instance reads the whole devices table: names by MAC and by prefix are answered here.
+    this.#directory = new DeviceDirectory({
+      kafka: this.#options.kafka,
+      topic: this.topics.devices,
+      log: this.#options.log,
+    });
+    await this.#directory.start();
+    this.#deviceWriter = new DeviceWriter(this.#options.kafka, { topic: this.topics.devices });
     this.#pushSources = createKafkaPushSources({
       kafka: this.#options.kafka,
       groupIdPrefix: `${this.streams.config.applicationId}-${self.replace(/[^A-Za-z0-9._-]/g, '_')}`,
@@ -154,6 +167,7 @@ export class ProbeApplication {
       router,
       isReady,
       alertList: this.#alertList,
+      deviceNames: new KafkaDeviceNames(this.#directory, this.#deviceWriter),
       pushSources: this.#pushSources,
       apiToken: options.apiToken,
       instanceName: self,
@@ -181,10 +195,14 @@ export class ProbeApplication {
   /** Closes the parts started so far, each once. */
   async #closeParts(): Promise<void> {
     const [api, pushSources, alertList, cdc] = [this.#api, this.#pushSources, this.#alertList, this.#cdc];
+    const [directory, deviceWriter] = [this.#directory, this.#deviceWriter];
     this.#api = this.#pushSources = this.#alertList = this.#cdc = undefined;
+    this.#directory = this.#deviceWriter = undefined;
     await api?.close();
     await pushSources?.close();
     await alertList?.close();
+    await deviceWriter?.close();
+    await directory?.close();
     await cdc?.close();
   }
 }

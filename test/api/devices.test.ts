@@ -14,7 +14,7 @@ describe('GET /devices/:mac/stats', () => {
     expect(response.headers['content-type']).toBe(JSON_TYPE);
     expect(response.headers['x-probestream-served-by']).toBe('127.0.0.1:9001');
     expect(response.headers['x-probestream-stale-lag']).toBeUndefined();
-    expect(response.json()).toEqual({ mac: MAC, ...STATS_VIEW });
+    expect(response.json()).toEqual({ mac: MAC, deviceName: null, ...STATS_VIEW });
   });
 
   test.each(['A4:83:E7:4E:39:15', 'a4-83-e7-4e-39-15', 'A4-83-E7-4E-39-15', 'a483e74e3915'])(
@@ -149,7 +149,7 @@ describe('GET /devices', () => {
       expect(response.statusCode).toBe(200);
       const body = response.json();
       for (const device of body.devices) {
-        expect(device).toEqual({ mac: device.mac, ...STATS_VIEW });
+        expect(device).toEqual({ mac: device.mac, deviceName: null, ...STATS_VIEW });
         seen.push(device.mac);
       }
       cursor = body.nextCursor;

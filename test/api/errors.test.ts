@@ -8,6 +8,7 @@ test('the error catalogue keeps its codes and their statuses', () => {
     INVALID_MAC: 400,
     INVALID_SSID: 400,
     INVALID_CURSOR: 400,
+    INVALID_NAME: 400,
     UNAUTHORIZED: 401,
     NOT_FOUND: 404,
     DEVICE_NOT_FOUND: 404,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
+import type { DeviceNames } from '../../src/api/device-names.js';
 import {
   type AlertListWriter,
   type ApiServerOptions,
@@ -8,7 +9,9 @@ import {
 } from '../../src/api/index.js';
 import type { ProbeEvent } from '../../src/api/push.js';
 import type { KeyRouter, RoutedAnswer, RoutedPage } from '../../src/api/routing.js';
-import type { Alert } from '../../src/probes/schemas.js';
+import { manualDevice } from '../../src/probes/device-writer.js';
+import { NameIndex } from '../../src/probes/names.js';
+import type { Alert, DeviceRecord } from '../../src/probes/schemas.js';
 
 const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -69,10 +72,42 @@ export class FakeAlertList implements AlertListWriter {
   }
 }
 
+/** A devices table in a map; writes recorded. */
+export class FakeDeviceNames implements DeviceNames {
+  readonly devices = new Map<string, DeviceRecord>();
+  readonly writes: { op: 'set' | 'remove'; mac: string; name?: string; isGuest?: boolean }[] = [];
+
+  add(mac: string, name: string | null, source: DeviceRecord['source'] = 'user'): this {
+    this.devices.set(mac, { mac, source, name, ip: null, model: null, type: null, is_guest: false });
+    return this;
+  }
+
+  get(mac: string): DeviceRecord | undefined {
+    return this.devices.get(mac);
+  }
+
+  names(): NameIndex {
+    return new NameIndex(this.devices.values());
+  }
+
+  async setName(mac: string, name: string, isGuest?: boolean): Promise<DeviceRecord> {
+    this.writes.push({ op: 'set', mac, name, ...(isGuest === undefined ? {} : { isGuest }) });
+    const record = manualDevice(mac, name, this.devices.get(mac), isGuest);
+    this.devices.set(mac, record);
+    return record;
+  }
+
+  async remove(mac: string): Promise<void> {
+    this.writes.push({ op: 'remove', mac });
+    this.devices.delete(mac);
+  }
+}
+
 export interface TestApi {
   readonly app: FastifyInstance;
   readonly router: FakeRouter;
   readonly alertList: FakeAlertList;
+  readonly deviceNames: FakeDeviceNames;
   readonly alerts: PushHub<Alert>;
   readonly probes: PushHub<ProbeEvent>;
   ready: boolean;
@@ -87,14 +122,16 @@ afterEach(async () => {
 export async function testApi(options: Partial<ApiServerOptions> = {}): Promise<TestApi> {
   const router = new FakeRouter();
   const alertList = new FakeAlertList();
+  const deviceNames = new FakeDeviceNames();
   const alerts = new PushHub<Alert>();
   const probes = new PushHub<ProbeEvent>();
-  const api = { router, alertList, alerts, probes, ready: true } as Omit<TestApi, 'app'> & {
+  const api = { router, alertList, deviceNames, alerts, probes, ready: true } as Omit<TestApi, 'app'> & {
     app?: FastifyInstance;
   };
   api.app = await createApiServer({
     router,
     alertList,
+    deviceNames,
     pushSources: { alerts, probes },
     isReady: () => api.ready,
     instanceName: '127.0.0.1:9001',

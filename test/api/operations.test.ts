@@ -85,15 +85,19 @@ describe('GET /docs/json', () => {
       '/alerts/stream',
       '/devices',
       '/devices/by-name/{name}/stats',
+      '/devices/{mac}/name',
       '/devices/{mac}/stats',
       '/healthz',
       '/metrics',
+      '/names',
       '/probes/stream',
       '/readyz',
       '/ssid-alerts',
       '/ssid-alerts/{ssid}',
     ]);
     expect(document.paths['/ssid-alerts/{ssid}'].put.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/devices/{mac}/name'].put.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/devices/{mac}/name'].delete.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(document.paths['/ssid-alerts/{ssid}'].put.responses).sort()).toEqual(
       ['200', '400', '401', '413', '415', '429', '500', '503'].sort(),
     );

@@ -432,7 +432,7 @@ describe('GET /devices/:mac/stats across instances', { timeout: 20_000 }, () => 
     expect(response.status).toBe(200);
     expect(response.headers.get('x-probestream-served-by')).toBe(b.address);
     expect(response.headers.get('x-probestream-stale-lag')).toBeNull();
-    expect(await response.json()).toEqual({ mac: MAC, ...STATS_VIEW });
+    expect(await response.json()).toEqual({ mac: MAC, deviceName: null, ...STATS_VIEW });
     expect(b.requests).toEqual([keyPath(MAC)]);
   });
 
@@ -459,7 +459,7 @@ describe('GET /devices/:mac/stats across instances', { timeout: 20_000 }, () => 
     expect(response.headers.get('x-probestream-served-by')).toBe(a.address);
     expect(response.headers.get('x-probestream-stale-lag')).toBe('7');
     expect(response.headers.get('retry-after')).toBeNull();
-    expect(await response.json()).toEqual({ mac: MAC, ...STATS_VIEW });
+    expect(await response.json()).toEqual({ mac: MAC, deviceName: null, ...STATS_VIEW });
   });
 
   test('answers 503 with Retry-After and a JSON error when the owner is down and no copy is close enough', async () => {
@@ -490,7 +490,7 @@ describe('GET /devices/:mac/stats across instances', { timeout: 20_000 }, () => 
     expect(response.status).toBe(200);
     expect(response.headers.get('x-probestream-served-by')).toBe(c.address);
     expect(response.headers.get('x-probestream-stale-lag')).toBe('12');
-    expect(await response.json()).toEqual({ mac: MAC, ...STATS_VIEW });
+    expect(await response.json()).toEqual({ mac: MAC, deviceName: null, ...STATS_VIEW });
   });
 });
 

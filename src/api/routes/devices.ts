@@ -1,16 +1,21 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { normalizeMac } from '../../probes/pcap.js';
 import { type ProbeStats, STORES } from '../../probes/schemas.js';
-import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../cursor.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { DeviceNames } from '../device-names.js';
 import { ApiError } from '../errors.js';
 import { isHeaderSafe } from '../headers.js';
+import { statsByName } from '../name-lookup.js';
 import type { KeyRouter, RoutedAnswer } from '../routing.js';
 import {
   COMMON_ERRORS,
+  CURSOR_INVALID,
   errorResponses,
+  INVALID_MAC,
   macSchema,
   macStatsSchema,
   nameStatsSchema,
+  pageQueryProperties,
   storeAnswerHeaders,
 } from '../schemas.js';
 
@@ -40,17 +45,16 @@ export function setAnswerHeaders(reply: FastifyReply, answer: RoutedAnswer<unkno
     reply.header('X-Probestream-Stale-Lag', String(Math.trunc(answer.staleLag)));
 }
 
-const INVALID_MAC = {
-  code: 'INVALID_MAC',
-  message: "the MAC must be six hex pairs, separated by ':' or '-' or not at all",
-} as const;
-
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
 /** Pull queries on the device statistics stores. */
-export function registerDeviceRoutes(app: FastifyInstance, options: { readonly router: KeyRouter }): void {
-  const { router } = options;
+export function registerDeviceRoutes(
+  app: FastifyInstance,
+  options: { readonly router: KeyRouter; readonly deviceNames: DeviceNames },
+): void {
+  const { router, deviceNames } = options;
+  const deviceName = (mac: string) => deviceNames.get(mac)?.name ?? null;
 
   app.get<{ Params: { mac: string } }>(
     '/devices/:mac/stats',
@@ -81,7 +85,7 @@ export function registerDeviceRoutes(app: FastifyInstance, options: { readonly r
       if (answer.value === undefined) {
         throw new ApiError('DEVICE_NOT_FOUND', `no probe request from ${mac} has been counted`);
       }
-      return { mac, ...statsView(answer.value) };
+      return { mac, deviceName: deviceName(mac), ...statsView(answer.value) };
     },
   );
 
@@ -92,7 +96,10 @@ export function registerDeviceRoutes(app: FastifyInstance, options: { readonly r
         operationId: 'getDeviceStatsByName',
         tags: ['devices'],
         summary: 'The probe-request statistics of every device with this name, together',
-        description: 'Names come from the devices table (MongoDB CDC); a name is 1 to 256 characters.',
+        description:
+          'Names come from the devices table (MongoDB CDC, or set by hand); a name is 1 to 256 characters. ' +
+          'Case, accents and repeated blanks do not matter: the figures of every name that reads the same ' +
+          'are added up, and `matchedNames` lists those names. With no match, the 404 suggests close names.',
         params: {
           type: 'object',
           required: ['name'],
@@ -116,50 +123,37 @@ export function registerDeviceRoutes(app: FastifyInstance, options: { readonly r
     },
     async (request, reply) => {
       const { name } = request.params;
-      const answer = await router.get<ProbeStats>(STORES.statsByName, name);
-      setAnswerHeaders(reply, answer);
-      if (answer.value === undefined) {
+      const found = await statsByName(router, deviceNames.names(), name);
+      if (found.answer !== undefined) setAnswerHeaders(reply, found.answer);
+      if (found.stats === undefined) {
+        const suggestions = deviceNames.names().suggest(name, 5);
         throw new ApiError(
           'DEVICE_NOT_FOUND',
-          'no probe request from a device of this name has been counted',
+          suggestions.length === 0
+            ? 'no probe request from a device of this name has been counted'
+            : `no probe request from a device of this name has been counted; did you mean ${suggestions
+                .map((s) => JSON.stringify(s.name))
+                .join(', ')}?`,
+          { details: { suggestions } },
         );
       }
-      return { name, ...statsView(answer.value) };
+      const matched =
+        found.names.length === 1 && found.names[0] === name ? {} : { matchedNames: found.names };
+      return { name: found.names[0] ?? name, ...matched, ...statsView(found.stats) };
     },
   );
 
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/devices',
     {
-      config: {
-        invalid: {
-          'querystring/cursor': {
-            code: 'INVALID_CURSOR',
-            message: 'the cursor is not one this API returned',
-          },
-        },
-      },
+      config: { invalid: CURSOR_INVALID },
       schema: {
         operationId: 'listDevices',
         tags: ['devices'],
         summary: 'A page of devices with their statistics, from every instance, by MAC',
         querystring: {
           type: 'object',
-          properties: {
-            limit: {
-              type: 'integer',
-              minimum: 1,
-              maximum: MAX_PAGE_SIZE,
-              default: DEFAULT_PAGE_SIZE,
-              description: `Devices per page, 1 to ${MAX_PAGE_SIZE}. Defaults to ${DEFAULT_PAGE_SIZE}.`,
-            },
-            cursor: {
-              type: 'string',
-              minLength: 1,
-              maxLength: MAX_CURSOR_LENGTH,
-              description: "The previous page's nextCursor; omit it for the first page.",
-            },
-          },
+          properties: pageQueryProperties('Devices', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
         },
         response: {
           200: {
@@ -193,7 +187,11 @@ export function registerDeviceRoutes(app: FastifyInstance, options: { readonly r
         after === undefined ? { limit } : { limit, after },
       );
       return {
-        devices: page.entries.map(({ key, value }) => ({ mac: key, ...statsView(value) })),
+        devices: page.entries.map(({ key, value }) => ({
+          mac: key,
+          deviceName: deviceName(key),
+          ...statsView(value),
+        })),
         nextCursor: page.next === null ? null : encodeCursor(page.next),
       };
     },

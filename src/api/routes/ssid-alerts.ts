@@ -3,7 +3,7 @@ import { type SsidAlertEntry, STORES } from '../../probes/schemas.js';
 import type { AlertListWriter } from '../alert-list-writer.js';
 import { ApiError } from '../errors.js';
 import type { KeyRouter } from '../routing.js';
-import { COMMON_ERRORS, errorResponses, ssidSchema } from '../schemas.js';
+import { bodyWriteErrors, COMMON_ERRORS, errorResponses, ssidSchema } from '../schemas.js';
 
 /** The longest SSID 802.11 allows, in bytes. */
 export const MAX_SSID_BYTES = 32;
@@ -95,16 +95,7 @@ export function registerSsidAlertRoutes(
         },
         response: {
           200: { description: 'Written.', ...alertSchema },
-          ...errorResponses(
-            'INVALID_SSID',
-            'INVALID_REQUEST',
-            'INVALID_JSON',
-            ...authErrors,
-            'PAYLOAD_TOO_LARGE',
-            'UNSUPPORTED_MEDIA_TYPE',
-            'SERVICE_UNAVAILABLE',
-            ...COMMON_ERRORS,
-          ),
+          ...bodyWriteErrors(options.authenticated, 'INVALID_SSID'),
         },
       },
     },

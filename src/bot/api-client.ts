@@ -1,6 +1,12 @@
 import { ApiRequestError } from './errors.js';
 import type { DeviceStats, WatchedSsid } from './format.js';
 
+/** What a lookup by name found: the figures, or else the names the API suggests instead. */
+export interface NameAnswer {
+  readonly stats?: DeviceStats;
+  readonly suggestions: readonly string[];
+}
+
 export interface ProbestreamApiClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:8080`. */
   readonly apiUrl: string;
@@ -44,11 +50,20 @@ export class ProbestreamApiClient {
     return answer === undefined ? undefined : checkStats(answer);
   }
 
-  /** The figures of the devices of this name, together, or undefined when there are none. */
-  async statsByName(name: string): Promise<DeviceStats | undefined> {
+  /**
+   * The figures of the devices of this name (any case and accents), together; when there are none, the
+   * close names the API suggests (at most 5, perhaps none).
+   */
+  async statsByName(name: string): Promise<NameAnswer> {
     const path = `/devices/by-name/${encodeURIComponent(name)}/stats`;
-    const answer = await this.#request('GET', path, { notFound: true });
-    return answer === undefined ? undefined : checkStats(answer);
+    const suggestions: string[] = [];
+    const answer = await this.#request('GET', path, { notFound: true, suggestions });
+    return answer === undefined ? { suggestions } : { stats: checkStats(answer), suggestions: [] };
+  }
+
+  /** Names the device by hand (source `manual`); answers the name as written. */
+  async setName(mac: string, name: string): Promise<void> {
+    await this.#request('PUT', `/devices/${encodeURIComponent(mac)}/name`, { body: { name }, write: true });
   }
 
   /** The SSID alert list, sorted by SSID. */
@@ -77,7 +92,13 @@ export class ProbestreamApiClient {
   async #request(
     method: string,
     path: string,
-    options: { readonly notFound?: boolean; readonly body?: unknown; readonly write?: boolean } = {},
+    options: {
+      readonly notFound?: boolean;
+      /** Filled with the names a DEVICE_NOT_FOUND suggests. */
+      readonly suggestions?: string[];
+      readonly body?: unknown;
+      readonly write?: boolean;
+    } = {},
   ): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -117,9 +138,17 @@ export class ProbestreamApiClient {
       if (body === undefined) throw invalidResponse();
       return body;
     }
-    const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const error = (
+      body as { error?: { code?: unknown; message?: unknown; suggestions?: unknown } } | undefined
+    )?.error;
     const code = typeof error?.code === 'string' ? error.code : 'HTTP_ERROR';
-    if (options.notFound && response.status === 404 && code === 'DEVICE_NOT_FOUND') return undefined;
+    if (options.notFound && response.status === 404 && code === 'DEVICE_NOT_FOUND') {
+      const suggested = Array.isArray(error?.suggestions) ? error.suggestions : [];
+      for (const entry of suggested.slice(0, 5)) {
+        if (typeof entry?.name === 'string') options.suggestions?.push(entry.name);
+      }
+      return undefined;
+    }
     const message =
       typeof error?.message === 'string'
         ? error.message

@@ -1,4 +1,6 @@
 import { Bot, type Context } from 'grammy';
+import { nameProblem } from '../probes/names.js';
+import { normalizeMac } from '../probes/pcap.js';
 import type { ProbestreamApiClient } from './api-client.js';
 import { parseSsidArgument } from './command-arguments.js';
 import type { BotConfig } from './config.js';
@@ -6,6 +8,8 @@ import { ApiRequestError, describeError } from './errors.js';
 import {
   helpReply,
   internalErrorReply,
+  namedReply,
+  nameUsageReply,
   notWatchedReply,
   queryFailedReply,
   refusalReply,
@@ -17,7 +21,8 @@ import {
   watchingReply,
   watchUsageReply,
 } from './format.js';
-import { lookupReply } from './lookup.js';
+import { escapeHtml } from './html.js';
+import { type LookupAnswer, lookupReply } from './lookup.js';
 
 export interface ProbeBotOptions {
   readonly config: BotConfig;
@@ -28,6 +33,7 @@ export interface ProbeBotOptions {
 /** The commands as Telegram lists them (setMyCommands). */
 export const BOT_COMMANDS = Object.freeze([
   { command: 'stats', description: 'Probe statistics of a device: /stats <mac|name>' },
+  { command: 'name', description: 'Name a device: /name <mac> <name>' },
   { command: 'watch', description: 'Alert on an SSID: /watch <ssid> [reason]' },
   { command: 'unwatch', description: 'Stop alerting on an SSID: /unwatch <ssid>' },
   { command: 'watched', description: 'The SSIDs that raise alerts' },
@@ -50,7 +56,13 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   // Long polls last 30 s; a call that takes twice that is not coming back.
   const bot = new Bot(config.token, { client: { apiRoot: config.apiRoot, timeoutSeconds: 60 } });
   const allowed = new Set(config.allowedChatIds);
-  const reply = (ctx: Context, text: string) => ctx.reply(text, REPLY_OPTIONS);
+  const reply = (ctx: Context, text: string, suggestions: readonly string[] = []) => {
+    const keyboard = buttons(suggestions);
+    return ctx.reply(
+      text,
+      keyboard === undefined ? REPLY_OPTIONS : { ...REPLY_OPTIONS, reply_markup: keyboard },
+    );
+  };
 
   // Polling hands handler errors to bot.catch, webhooks throw them at the HTTP server: the boundary
   // answers both the same way.
@@ -75,17 +87,18 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
     await reply(ctx, refusalReply(chatId));
   });
 
-  /** Runs `query`, turning what the API said into the reply, and only that. */
-  async function answer(ctx: Context, query: () => Promise<string>): Promise<void> {
-    let text: string;
+  /** Runs `query`, turning what the API said into the reply (with buttons for suggested names), and only that. */
+  async function answer(ctx: Context, query: () => Promise<string | LookupAnswer>): Promise<void> {
+    let answered: LookupAnswer;
     try {
-      text = await query();
+      const result = await query();
+      answered = typeof result === 'string' ? { text: result, suggestions: [] } : result;
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
       log(`bot: a query for chat ${ctx.chat?.id} failed: ${describeError(error, config.token)}`);
-      text = queryFailedReply(error);
+      answered = { text: queryFailedReply(error), suggestions: [] };
     }
-    await reply(ctx, text);
+    await reply(ctx, answered.text, answered.suggestions);
   }
 
   function lookup(ctx: Context, text: string): Promise<unknown> {
@@ -97,6 +110,19 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   safe.command(['start', 'help'], (ctx) => reply(ctx, helpReply(config.timezone)));
 
   safe.command('stats', (ctx) => lookup(ctx, ctx.match));
+
+  safe.command('name', (ctx) => {
+    const match = /^(\S+)\s+([\s\S]+)$/.exec(ctx.match.trim());
+    const mac = match === null ? undefined : normalizeMac(match[1] as string);
+    const name = match?.[2]?.trim() ?? '';
+    if (mac === undefined) return reply(ctx, nameUsageReply());
+    const problem = nameProblem(name);
+    if (problem !== undefined) return reply(ctx, `${nameUsageReply()}\n(${escapeHtml(problem)})`);
+    return answer(ctx, async () => {
+      await api.setName(mac, name);
+      return namedReply(mac, name);
+    });
+  });
 
   safe.command('watch', (ctx) => {
     const argument = parseSsidArgument(ctx.match);
@@ -129,4 +155,18 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   });
 
   return bot;
+}
+
+/**
+ * A one-time keyboard with a button per suggested name: pressing one sends the name as a message, which is
+ * looked up like any text. Names that would not read back as a name lookup (a command, a MAC) get no button.
+ */
+function buttons(names: readonly string[]) {
+  const pressable = names.filter((name) => !name.startsWith('/') && normalizeMac(name.trim()) === undefined);
+  if (pressable.length === 0) return undefined;
+  return {
+    keyboard: pressable.map((name) => [{ text: name }]),
+    one_time_keyboard: true,
+    resize_keyboard: true,
+  };
 }

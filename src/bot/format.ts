@@ -10,6 +10,8 @@ import { formatTime } from './time.js';
 /** A device's figures as the API answers them (`GET /devices/:mac/stats` or `/devices/by-name/:name/stats`). */
 export interface DeviceStats {
   readonly mac?: string;
+  /** By MAC: the device's name in the devices table, or null. */
+  readonly deviceName?: string | null;
   readonly name?: string;
   readonly probeCount: number;
   readonly firstProbe: string;
@@ -44,10 +46,14 @@ function showTime(time: string, timeZone: string): string {
   return formatTime(time, timeZone) ?? show(time, 40);
 }
 
-/** `📡 Wi-Fi probe stats for <device>`, the figures, and the SSIDs (as many as fit). */
+/**
+ * `📡 Wi-Fi probe stats for <device>` (with the device's name after a MAC, when it has one), the figures,
+ * and the SSIDs (as many as fit).
+ */
 export function statsReply(device: string, stats: DeviceStats, timeZone: string): string {
+  const named = typeof stats.deviceName === 'string' ? ` (${show(stats.deviceName, 128)})` : '';
   const head = [
-    `📡 Wi-Fi probe stats for <b>${show(device)}</b>`,
+    `📡 Wi-Fi probe stats for <b>${show(device)}</b>${named}`,
     `Earliest probe: ${showTime(stats.firstProbe, timeZone)}`,
     `Latest probe: ${showTime(stats.lastProbe, timeZone)}`,
     `Probe count: ${stats.probeCount}`,
@@ -59,8 +65,23 @@ export function statsReply(device: string, stats: DeviceStats, timeZone: string)
   );
 }
 
-export function noResultReply(device: string): string {
-  return `🛎 No result found for device <b>${show(device)}</b>`;
+/** `🛎 No result found for device <device>`, and the close names when there are some. */
+export function noResultReply(device: string, suggestions: readonly string[] = []): string {
+  const head = `🛎 No result found for device <b>${show(device)}</b>`;
+  if (suggestions.length === 0) return head;
+  return fitLines(
+    [head, 'Did you mean:'],
+    suggestions.map((name) => `• ${show(name, 128)}`),
+  );
+}
+
+/** `🏷 <mac> is now named <name>`. */
+export function namedReply(mac: string, name: string): string {
+  return `🏷 <code>${show(mac, 40)}</code> is now named <b>${show(name, 256)}</b>`;
+}
+
+export function nameUsageReply(): string {
+  return 'Usage: /name &lt;mac&gt; &lt;name&gt;, e.g. /name a4:83:e7:4e:39:15 Kitchen iPad';
 }
 
 /** `❌ Query failed (<status> <code>): <message>`, or `(timeout)` / `(unreachable)` when no answer came. */
@@ -128,7 +149,8 @@ export function helpReply(timeZone: string): string {
     '📡 <b>probestream</b>: Wi-Fi probe statistics and SSID alerts.',
     '',
     'Send a MAC address (a4:83:e7:4e:39:15) or a device name to see what it probed for, or:',
-    '/stats &lt;mac|name&gt; — a device’s probe statistics',
+    '/stats &lt;mac|name&gt; — a device’s probe statistics (names in any case; close names are offered)',
+    '/name &lt;mac&gt; &lt;name&gt; — name a device',
     '/watch &lt;ssid&gt; [reason] — alert when a device probes for this SSID',
     '/unwatch &lt;ssid&gt; — stop alerting on this SSID',
     '/watched — the SSIDs that raise alerts',

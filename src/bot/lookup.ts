@@ -2,18 +2,33 @@ import { normalizeMac } from '../probes/pcap.js';
 import type { ProbestreamApiClient } from './api-client.js';
 import { noResultReply, statsReply } from './format.js';
 
+/** A lookup's answer: the text, and the names to offer instead when nothing matched (the bot's buttons). */
+export interface LookupAnswer {
+  readonly text: string;
+  readonly suggestions: readonly string[];
+}
+
 /**
  * The answer to a lookup, as the bot sends it and `probestream query` prints it: a MAC-looking text is looked
- * up by MAC, anything else by device name. Throws ApiRequestError when the API fails (queryFailedReply).
+ * up by MAC (and named when the devices table knows it), anything else by device name, whatever its case
+ * and accents. Throws ApiRequestError when the API fails (queryFailedReply).
  */
 export async function lookupReply(
   api: ProbestreamApiClient,
   text: string,
   timeZone: string,
-): Promise<string> {
+): Promise<LookupAnswer> {
   const query = text.trim();
   const mac = normalizeMac(query);
-  const stats = mac === undefined ? await api.statsByName(query) : await api.statsByMac(mac);
-  const device = mac ?? query;
-  return stats === undefined ? noResultReply(device) : statsReply(device, stats, timeZone);
+  if (mac !== undefined) {
+    const stats = await api.statsByMac(mac);
+    return {
+      text: stats === undefined ? noResultReply(mac) : statsReply(mac, stats, timeZone),
+      suggestions: [],
+    };
+  }
+  const { stats, suggestions } = await api.statsByName(query);
+  if (stats === undefined) return { text: noResultReply(query, suggestions), suggestions };
+  // The name as the devices table writes it, which may differ from the typed one in case or accents.
+  return { text: statsReply(stats.name ?? query, stats, timeZone), suggestions: [] };
 }

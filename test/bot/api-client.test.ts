@@ -57,8 +57,8 @@ describe('ProbestreamApiClient', () => {
     const client = new ProbestreamApiClient({ apiUrl: `${api.url}/` });
     expect(await client.statsByMac(stats.mac)).toEqual(stats);
     expect(await client.statsByName('Kitchen iPad/2')).toMatchObject({
-      name: 'Kitchen iPad/2',
-      probeCount: 3,
+      stats: { name: 'Kitchen iPad/2', probeCount: 3 },
+      suggestions: [],
     });
     expect(api.requests.map((r) => r.path)).toEqual([
       '/devices/a4%3A83%3Ae7%3A4e%3A39%3A15/stats',
@@ -70,7 +70,16 @@ describe('ProbestreamApiClient', () => {
     const api = await fakeApi();
     const client = new ProbestreamApiClient({ apiUrl: api.url });
     expect(await client.statsByMac('00:00:00:00:00:01')).toBeUndefined();
-    expect(await client.statsByName('nobody')).toBeUndefined();
+    expect(await client.statsByName('nobody')).toEqual({ suggestions: [] });
+    api.suggestions = ['Nobody’s phone', 'Noah'];
+    expect(await client.statsByName('nobody')).toEqual({ suggestions: ['Nobody’s phone', 'Noah'] });
+  });
+
+  it('shouldNameADeviceWithTheApiToken', async () => {
+    const api = await fakeApi('t0k3n');
+    await new ProbestreamApiClient({ apiUrl: api.url, apiToken: 't0k3n' }).setName(stats.mac, 'Kitchen iPad');
+    expect(api.names.get(stats.mac)).toBe('Kitchen iPad');
+    expect(api.requests.at(-1)).toMatchObject({ method: 'PUT', authorization: 'Bearer t0k3n' });
   });
 
   it('shouldFailWithTheStatusAndCodeOfAnApiError', async () => {

@@ -69,6 +69,7 @@ describe('the bot, by long polling, against a fake Telegram and a fake API', () 
     const commands = telegram.calls.find((call) => call.method === 'setMyCommands')?.params.commands;
     expect((commands as { command: string }[]).map((c) => c.command)).toEqual([
       'stats',
+      'name',
       'watch',
       'unwatch',
       'watched',
@@ -106,6 +107,60 @@ describe('the bot, by long polling, against a fake Telegram and a fake API', () 
     ]);
     expect(await ask(ALLOWED, 'Kitchen iPad')).toBe(reply);
     expect(api.requests.at(-1)?.path).toBe('/devices/by-name/Kitchen%20iPad/stats');
+  });
+
+  it('shouldNameTheDeviceOfAMacWhenTheTableKnowsIt', async () => {
+    api.byMac.set('02:00:00:00:00:02', { ...stats, mac: '02:00:00:00:00:02', deviceName: '<i>Hall</i> TV' });
+    const reply = await ask(ALLOWED, '02:00:00:00:00:02');
+    expect(reply.split('\n')[0]).toBe(
+      '📡 Wi-Fi probe stats for <b>02:00:00:00:00:02</b> (&lt;i&gt;Hall&lt;/i&gt; TV)',
+    );
+  });
+
+  it('shouldShowTheNameAsTheTableWritesItWhenTypedInAnotherCase', async () => {
+    api.byName.set('kitchen ipad', { ...stats, name: 'Kitchen iPad', probeCount: 7 });
+    expect((await ask(ALLOWED, 'kitchen ipad')).split('\n')[0]).toBe(
+      '📡 Wi-Fi probe stats for <b>Kitchen iPad</b>',
+    );
+    api.byName.delete('kitchen ipad');
+  });
+
+  it('shouldOfferCloseNamesAsButtonsWhenNothingMatches', async () => {
+    api.suggestions = ['Samsung A53 (Galaxy-A53)', 'Samsung <Tab>', '/start', 'a4:83:e7:4e:39:15'];
+    try {
+      expect(await ask(ALLOWED, 'Samsung A53')).toBe(
+        [
+          '🛎 No result found for device <b>Samsung A53</b>',
+          'Did you mean:',
+          '• Samsung A53 (Galaxy-A53)',
+          '• Samsung &lt;Tab&gt;',
+          '• /start',
+          '• a4:83:e7:4e:39:15',
+        ].join('\n'),
+      );
+      // Each button sends its name as a message; a name that would read as a command or a MAC gets none.
+      expect(telegram.calls.at(-1)?.params.reply_markup).toEqual({
+        keyboard: [[{ text: 'Samsung A53 (Galaxy-A53)' }], [{ text: 'Samsung <Tab>' }]],
+        one_time_keyboard: true,
+        resize_keyboard: true,
+      });
+    } finally {
+      api.suggestions = [];
+    }
+  });
+
+  it('shouldNameADeviceForAnAllowedChat', async () => {
+    expect(await ask(ALLOWED, '/name A4-83-E7-4E-39-15 Kitchen <iPad>')).toBe(
+      '🏷 <code>a4:83:e7:4e:39:15</code> is now named <b>Kitchen &lt;iPad&gt;</b>',
+    );
+    expect(api.names.get('a4:83:e7:4e:39:15')).toBe('Kitchen <iPad>');
+    expect(api.requests.at(-1)?.authorization).toBe(`Bearer ${API_TOKEN}`);
+    expect(await ask(ALLOWED, '/name Kitchen iPad')).toBe(
+      'Usage: /name &lt;mac&gt; &lt;name&gt;, e.g. /name a4:83:e7:4e:39:15 Kitchen iPad',
+    );
+    expect(await ask(ALLOWED, '/name a4:83:e7:4e:39:15')).toContain('Usage: /name');
+    expect(await ask(STRANGER, '/name a4:83:e7:4e:39:15 Mine')).toContain('🙅 Sorry');
+    expect(api.names.size).toBe(1);
   });
 
   it('shouldSayNoResultForAnUnknownDevice', async () => {

@@ -18,6 +18,10 @@ export class FakeProbestreamApi {
   readonly byMac = new Map<string, DeviceStats>();
   readonly byName = new Map<string, DeviceStats>();
   readonly alerts = new Map<string, string>();
+  /** Names set by PUT /devices/:mac/name, by MAC. */
+  readonly names = new Map<string, string>();
+  /** What a 404 by name suggests. */
+  suggestions: string[] = [];
   /** When set, every request gets this status and error code. */
   failure: { status: number; code: string; message: string } | undefined;
   /** Milliseconds before each answer. */
@@ -84,7 +88,19 @@ export class FakeProbestreamApi {
       segments[3] === 'stats'
     ) {
       const stats = this.byName.get(segments[2] as string);
-      return stats ? send(200, stats) : fail(404, 'DEVICE_NOT_FOUND', 'no probe request has been counted');
+      if (stats) return send(200, stats);
+      const suggestions = this.suggestions.map((name) => ({ name, macs: ['02:00:00:00:00:09'] }));
+      return send(404, {
+        error: { code: 'DEVICE_NOT_FOUND', message: 'no probe request has been counted', suggestions },
+      });
+    }
+    if (method === 'PUT' && segments[0] === 'devices' && segments[2] === 'name' && segments.length === 3) {
+      if (this.#token !== undefined && request.headers.authorization !== `Bearer ${this.#token}`) {
+        return fail(401, 'UNAUTHORIZED', 'the bearer token is wrong');
+      }
+      const { name } = JSON.parse(this.requests.at(-1)?.body ?? '{}') as { name: string };
+      this.names.set(segments[1] as string, name);
+      return send(200, { mac: segments[1], name, source: 'manual', isGuest: false });
     }
     if (segments[0] === 'ssid-alerts') {
       if (method === 'GET' && segments.length === 1) {

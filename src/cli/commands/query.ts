@@ -18,7 +18,7 @@ failed (the reason is printed).`,
   async run({ settings, positionals, stdout, stderr }) {
     const api = new ProbestreamApiClient({ apiUrl: settings.apiUrl });
     try {
-      const text = htmlToText(await lookupReply(api, positionals[0] as string, settings.timezone));
+      const text = htmlToText((await lookupReply(api, positionals[0] as string, settings.timezone)).text);
       stdout.write(`${text}\n`);
       return text.startsWith('🛎') ? 1 : 0;
     } catch (error) {

@@ -42,6 +42,8 @@ describe('the API of two instances of one application, on the real broker', () =
   };
   const statsOf = (i: number) => ({
     mac: macOf(i),
+    // Every instance reads the whole devices table, so either names a MAC that the other owns.
+    deviceName: `device ${i % 3}`,
     probeCount: 2,
     firstProbe: new Date(T0 + i).toISOString(),
     lastProbe: new Date(T0 + 1000 + i).toISOString(),

@@ -101,13 +101,54 @@ describe('the bot against a real probestream API and the real broker', () => {
       '• RNM0',
     ];
     expect(await ask('A4:83:E7:4E:39:15')).toBe(
-      ['📡 Wi-Fi probe stats for <b>a4:83:e7:4e:39:15</b>', ...figures].join('\n'),
+      ['📡 Wi-Fi probe stats for <b>a4:83:e7:4e:39:15</b> (Kitchen iPad)', ...figures].join('\n'),
     );
     expect(await ask('/stats Kitchen iPad')).toBe(
       ['📡 Wi-Fi probe stats for <b>Kitchen iPad</b>', ...figures].join('\n'),
     );
+    expect(await ask('kitchen IPAD')).toBe(
+      ['📡 Wi-Fi probe stats for <b>Kitchen iPad</b>', ...figures].join('\n'),
+    );
+    expect(await ask('Kitchn iPad')).toBe(
+      '🛎 No result found for device <b>Kitchn iPad</b>\nDid you mean:\n• Kitchen iPad',
+    );
+    expect(telegram.calls.at(-1)?.params.reply_markup).toMatchObject({
+      keyboard: [[{ text: 'Kitchen iPad' }]],
+    });
     expect(await ask('02:00:00:00:00:99')).toBe('🛎 No result found for device <b>02:00:00:00:00:99</b>');
     expect(await ask('Nobody')).toBe('🛎 No result found for device <b>Nobody</b>');
+
+    // A name given in the chat goes to the devices table, in the CDC's shape, and every probe after it counts.
+    expect(await ask('/name 02:00:00:00:00:77 Hall <TV>')).toBe(
+      '🏷 <code>02:00:00:00:00:77</code> is now named <b>Hall &lt;TV&gt;</b>',
+    );
+    await eventually(
+      async () => (await fetch(`${apiUrl}/names?prefix=hall`)).json(),
+      (body) =>
+        JSON.stringify(body) ===
+        JSON.stringify({ names: [{ name: 'Hall <TV>', macs: ['02:00:00:00:00:77'] }], nextCursor: null }),
+    );
+    await producer.send({
+      topic: topics.pcap,
+      messages: [
+        {
+          key: null,
+          value: JSON.stringify(
+            pcapValueOf({ mac: '02:00:00:00:00:77', ssid: 'RNM0', timestamp: T0, signalDbm: -60 }),
+          ),
+        },
+      ],
+    });
+    await eventually(
+      async () =>
+        (await (await fetch(`${apiUrl}/devices/by-name/HALL%20%3Ctv%3E/stats`)).json()) as {
+          name?: string;
+          probeCount?: number;
+        },
+      (body) => body.name === 'Hall <TV>' && body.probeCount === 1,
+    );
+    const byMac = await (await fetch(`${apiUrl}/devices/02:00:00:00:00:77/stats`)).json();
+    expect(byMac).toMatchObject({ mac: '02:00:00:00:00:77', deviceName: 'Hall <TV>', probeCount: 1 });
 
     expect(await ask(`/watch ${SSID} seen at the office`)).toBe(
       '👀 Watching SSID <b>&lt;b&gt;x&lt;/b&gt;&amp;</b> — tracked because: seen at the office',

@@ -1,5 +1,7 @@
 import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { ensureProbeTopics } from '../probes/topics.js';
 import { kafkaDebugLogging } from '../topology/index.js';
+import { log } from './log.js';
 import type { Settings } from './settings.js';
 
 export type KafkaSettings = Settings<
@@ -38,4 +40,15 @@ export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
     ...kafkaSecurity(settings),
     ...kafkaDebugLogging(),
   });
+}
+
+/** Creates the application topics that are missing (pcap, devices, ssid_alert_list, alerts), logging each. */
+export async function createMissingTopics(kafka: Kafka, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureProbeTopics(admin, { partitions, log });
+  } finally {
+    await admin.disconnect();
+  }
 }

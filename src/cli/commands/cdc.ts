@@ -2,9 +2,8 @@ import { once } from 'node:events';
 import { DeviceCdc } from '../../capture/cdc.js';
 import { redactCredentials } from '../../capture/cdc-events.js';
 import type { CaptureError } from '../../capture/errors.js';
-import { ensureProbeTopics } from '../../probes/topics.js';
 import { defineCommand, UsageError } from '../command.js';
-import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
+import { createKafka, createMissingTopics, KAFKA_SETTINGS } from '../kafka.js';
 import { log } from '../log.js';
 
 export const cdcCommand = defineCommand({
@@ -22,13 +21,7 @@ start\` runs the same CDC when MONGODB_URL is set.`,
       throw new UsageError('give the MongoDB to follow: --mongodb-url <url> (or MONGODB_URL)');
     }
     const kafka = createKafka(settings, `${settings.applicationId}-cdc`);
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureProbeTopics(admin, { partitions: settings.partitions, log });
-    } finally {
-      await admin.disconnect();
-    }
+    await createMissingTopics(kafka, settings.partitions);
     let failure: CaptureError | undefined;
     const failed = new AbortController();
     const cdc = new DeviceCdc({

@@ -3,6 +3,7 @@ import { botCommand } from './bot.js';
 import { captureCommand } from './capture.js';
 import { cdcCommand } from './cdc.js';
 import { demoCommand } from './demo.js';
+import { devicesCommand } from './devices.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { skipCommand } from './skip.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   captureCommand,
   cdcCommand,
+  devicesCommand,
   botCommand,
   queryCommand,
   skipCommand,

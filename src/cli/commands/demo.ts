@@ -63,6 +63,7 @@ Try:
   curl -s ${demo.url}/devices/${mac}/stats
   curl -s '${demo.url}/devices/by-name/${encodeURIComponent(name)}/stats'
   curl -s '${demo.url}/devices?limit=5'
+  curl -s '${demo.url}/names?limit=5'
   curl -sN ${demo.url}/alerts/stream
   curl -s -X PUT ${demo.url}/ssid-alerts/RNM0${auth} -H 'Content-Type: application/json' -d '{"reason":"watched"}'
   npm run --silent probestream -- query ${mac} --api ${demo.url}

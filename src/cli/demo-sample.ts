@@ -9,10 +9,15 @@ export function isReadableSsid(ssid: string): boolean {
   return ssid !== '' && !ssid.includes('\\x') && !/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\uFFFD]/u.test(ssid);
 }
 
+/** A name that can be typed into a shell command and a URL as it is: no quotes, `&`, `$` or the like. */
+function isPlainName(name: string): boolean {
+  return /^[\p{L}\p{N} ()._-]+$/u.test(name);
+}
+
 /**
- * The device the demo suggests trying: the first named device of the list that probes in the capture for
- * at least one network, every one of them readable. Falls back to the first device that probes at all,
- * then to the first of the list.
+ * The device the demo suggests trying: the first device of the list with a plain name that probes in the
+ * capture for at least one network, every one of them readable. Falls back to the first named device that
+ * probes at all, then to the first of the list.
  */
 export async function chooseDemoSample(
   devices: readonly DeviceRecord[],
@@ -32,6 +37,7 @@ export async function chooseDemoSample(
   }
   const named = devices.filter((device) => device.name !== null && ssidsByMac.has(device.mac));
   const readable = named.find((device) => {
+    if (!isPlainName(device.name as string)) return false;
     const named = [...(ssidsByMac.get(device.mac) ?? [])].filter((ssid) => ssid !== null && ssid !== '');
     return named.length > 0 && named.every((ssid) => isReadableSsid(ssid as string));
   });

@@ -61,7 +61,7 @@ probestream demo is running: the API is at ${demo.url} (Kafka on ${demo.brokers}
 Numbers move as the capture replays; an alert fires whenever a device probes for "${DEMO_WATCHED.ssid}".
 Try:
   curl -s ${demo.url}/devices/${mac}/stats
-  curl -s '${demo.url}/devices/by-name/${encodeURIComponent(name)}/stats'
+  curl -s '${demo.url}/devices/by-name/${encodeURIComponent(name).replaceAll("'", '%27')}/stats'
   curl -s '${demo.url}/devices?limit=5'
   curl -s '${demo.url}/names?limit=5'
   curl -sN ${demo.url}/alerts/stream

@@ -28,6 +28,16 @@ const body = fc.oneof(
   fc
     .record({ reason: fc.oneof(fc.string({ maxLength: 600 }), fc.integer(), fc.constant(null)) })
     .map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      name: fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.integer(),
+      ),
+      isGuest: fc.oneof(fc.boolean(), fc.string({ maxLength: 5 })),
+    })
+    .map((v) => JSON.stringify(v)),
 );
 
 /** Encodes a random segment as a client might: sometimes escaped, sometimes raw. */
@@ -41,6 +51,9 @@ const ROUTES = [
   ['GET', '/ssid-alerts'],
   ['PUT', '/ssid-alerts/:p'],
   ['DELETE', '/ssid-alerts/:p'],
+  ['GET', '/names'],
+  ['PUT', '/devices/:p/name'],
+  ['DELETE', '/devices/:p/name'],
   ['GET', '/internal/stores/:p/keys/a4%3A83'],
   ['GET', '/internal/stores/:p/entries'],
   ['GET', '/healthz'],

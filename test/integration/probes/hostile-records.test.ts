@@ -62,6 +62,7 @@ describe('hostile pcap records on the real broker', () => {
       );
       expect(answer.body).toEqual({
         mac: macOf(i),
+        deviceName: null,
         probeCount: 2,
         firstProbe: new Date(T0).toISOString(),
         lastProbe: new Date(T0 + 1000).toISOString(),

@@ -171,6 +171,9 @@ export async function commitAtLeastOnce(
   for (const task of prepared) await writeCheckpoints(task, ends, deps.changelogTopic);
   const all = prepared.flatMap((task) => task.offsets);
   if (all.length === 0) return true;
+  // The group is moving: kafkajs may have rejoined already, and Kafka would take these offsets under the
+  // new generation even for partitions now another member's, whose copy of the store may lack this commit.
+  if (deps.rebalancing()) return false;
   try {
     await deps.consumer.commitOffsets(all);
   } catch (error) {

@@ -111,6 +111,8 @@ export class KafkaStreams {
   readonly #fenced = new Set<ActiveTask>();
   #limits: ProduceLimits;
   #skips = new Set<string>();
+  /** Per `topic:partition`, the offset its task goes on from after the last assignment, until a batch starts there. */
+  readonly #resumeFrom = new Map<string, { offset: bigint; refused?: string }>();
   readonly #local: LocalQueries;
   #observer: ActiveTaskObserver | undefined;
 
@@ -324,7 +326,24 @@ export class KafkaStreams {
     const started = process.hrtime.bigint();
     const deadLetteredBefore = this.#deadLettered;
     let processed = 0;
-    // Fetched from before the committed offset (see #positionTasks): those records are done already.
+    // The first batch after an assignment must start where the task goes on from (see #positionTasks): one
+    // fetched from beyond it was fetched before the group moved, after records whose processing the
+    // assignment dropped, and processing it would lose them. kafkajs fetches them again. (Later gaps are
+    // transaction markers, which kafkajs passes over itself.)
+    // A stale batch is never fetched again, while a position kafkajs resets to (the committed offset was
+    // deleted by retention) comes back until taken: the second batch fetched from the same place is taken.
+    const slot = `${batch.topic}:${batch.partition}`;
+    const resume = this.#resumeFrom.get(slot);
+    if (resume !== undefined) {
+      // kafkajs's Batch keeps the offset it was fetched at; its typings do not declare it.
+      const fetchedAt = (batch as unknown as { fetchedOffset?: string }).fetchedOffset;
+      if (fetchedAt !== undefined && BigInt(fetchedAt) > resume.offset && resume.refused !== fetchedAt) {
+        resume.refused = fetchedAt;
+        return false;
+      }
+      this.#resumeFrom.delete(slot);
+    }
+    // Records before the task's position were processed already (kafkajs read an older committed offset).
     const from = task.position(batch.topic);
     const first = batch.messages[0]?.offset;
     const skipBelow = from !== undefined && first !== undefined && BigInt(first) < from ? from : undefined;
@@ -474,6 +493,7 @@ export class KafkaStreams {
       for (const topic of plan.subtopologies.find((s) => s.id === task.id.subtopology)?.topics ?? [])
         topics.add(topic);
     }
+    this.#resumeFrom.clear();
     if (topics.size === 0) return;
     const committed = await (this.#admin as Admin).fetchOffsets({
       groupId: this.config.applicationId,
@@ -483,7 +503,10 @@ export class KafkaStreams {
       for (const { partition, offset } of partitions) {
         const id = taskOf(topic, partition, plan.subtopologies);
         const task = id && this.#tasks.get(taskIdString(id))?.task;
-        if (task && BigInt(offset) >= 0n) task.resumeAt(topic, BigInt(offset));
+        if (task && BigInt(offset) >= 0n) {
+          task.resumeAt(topic, BigInt(offset));
+          this.#resumeFrom.set(`${topic}:${partition}`, { offset: BigInt(offset) });
+        }
       }
     }
   }

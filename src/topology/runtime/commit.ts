@@ -235,6 +235,22 @@ export async function commitTransaction(
   return 'committed';
 }
 
+/**
+ * exactly_once, every task of a commit: one transaction each, all at once. Settles only once every
+ * transaction has ended, so that a failure stops the instance with no transaction still running on a
+ * producer it closes, then rejects with the first failure; otherwise resolves with the tasks whose
+ * transaction committed (not the fenced ones).
+ */
+export async function commitTransactions<T extends PreparedTask>(
+  prepared: readonly T[],
+  commitOne: (task: T) => Promise<boolean>,
+): Promise<T[]> {
+  const results = await Promise.allSettled(prepared.map(commitOne));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return prepared.filter((_, i) => (results[i] as PromiseFulfilledResult<boolean>).value);
+}
+
 function groupByTopic(offsets: readonly TopicPartitionOffset[]) {
   const byTopic = new Map<string, { partition: number; offset: string }[]>();
   for (const { topic, partition, offset } of offsets) {

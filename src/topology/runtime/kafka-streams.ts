@@ -7,7 +7,13 @@ import type { TaskId } from '../record.js';
 import { parseTaskId, taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
 import { streamsAssignor, taskOf } from './assignor.js';
-import { commitAtLeastOnce, commitTransaction, type PreparedTask, prepareTask } from './commit.js';
+import {
+  commitAtLeastOnce,
+  commitTransaction,
+  commitTransactions,
+  type PreparedTask,
+  prepareTask,
+} from './commit.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
 import { nextTurn } from './event-loop-turns.js';
 import {
@@ -104,6 +110,10 @@ export class KafkaStreams {
   #error: Error | undefined;
   #deadLettered = 0;
   #inflightCommit: Promise<void> | undefined;
+  /** Set by any failure, a failed commit first of all: no commit may follow (see #commit). */
+  #commitsStopped = false;
+  /** The commit timer has a commit waiting for the lock: it queues no other meanwhile. */
+  #commitQueued = false;
   readonly #purger = new RepartitionPurger(
     () => this.#admin,
     (topic) => topic.startsWith(`${this.config.applicationId}-`) && topic.endsWith('-repartition'),
@@ -294,10 +304,18 @@ export class KafkaStreams {
         if (
           this.#closing ||
           this.#rebalancing ||
+          this.#commitQueued ||
           Date.now() - this.#lastCommit < this.config.commitIntervalMs
         )
           return;
-        void this.#lock.run(() => this.#commit()).catch((error) => this.#fail(error as Error));
+        // One at a time: while a commit waits for Kafka (a broker restarting), the lock is held for as long.
+        this.#commitQueued = true;
+        void this.#lock
+          .run(() => {
+            this.#commitQueued = false;
+            return this.#commit();
+          })
+          .catch((error) => this.#fail(error as Error));
       },
       Math.max(10, Math.floor(this.config.commitIntervalMs / 4)),
     );
@@ -625,6 +643,10 @@ export class KafkaStreams {
    */
   async #commit(): Promise<void> {
     await this.#settleCommit();
+    // A failed commit (or one whose preparation threw) drained its tasks' output and store writes, and left
+    // their offsets uncommitted: a later commit would commit those offsets without that output, losing it.
+    // The instance is stopping; whoever takes the tasks goes on from the last commit that succeeded.
+    if (this.#commitsStopped) return;
     await this.#closeFenced();
     if (this.#tasks.size === 0) return;
     const started = process.hrtime.bigint();
@@ -640,9 +662,7 @@ export class KafkaStreams {
     // offsets refused in a rebalance, are read again by whoever owns the partition next.
     const work: Promise<PreparedTask[]> =
       this.config.processingGuarantee === 'exactly_once'
-        ? Promise.all(prepared.map((p) => this.#commitTransaction(p, p.active))).then((done) =>
-            prepared.filter((_, i) => done[i]),
-          )
+        ? commitTransactions(prepared, (p) => this.#commitTransaction(p, p.active))
         : commitAtLeastOnce(prepared, {
             producer: this.#producer as Producer,
             consumer: this.#consumer as Consumer,
@@ -699,6 +719,8 @@ export class KafkaStreams {
   }
 
   async #fail(error: Error): Promise<void> {
+    // Even while closing: a commit queued behind the one that failed must not run (see #commit).
+    this.#commitsStopped = true;
     if (this.#error || this.#closing) return;
     this.#error = error;
     log(`stopping after an error: ${describeError(error)}`);

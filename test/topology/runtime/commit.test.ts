@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundedRequests } from '../../../src/topology/kafka/record-size.js';
-import { chunkSize } from '../../../src/topology/runtime/commit.js';
+import { chunkSize, commitTransactions, type PreparedTask } from '../../../src/topology/runtime/commit.js';
 import type { ResolvedRecord } from '../../../src/topology/runtime/record-collector.js';
 
 function records(count: number): ResolvedRecord[] {
@@ -45,5 +45,27 @@ describe('boundedRequests by count', () => {
         .flatMap(({ messages }) => messages.map((m) => String(m.value))),
     );
     expect(values).toEqual(Array.from({ length: 600 }, (_, i) => String(i)));
+  });
+});
+
+describe('commitTransactions', () => {
+  const tasks = ['0_0', '0_1', '0_2'].map((idString) => ({ idString }) as unknown as PreparedTask);
+
+  it('resolves with the tasks whose transaction committed, leaving out the fenced ones', async () => {
+    const committed = await commitTransactions(tasks, async (task) => task !== tasks[1]);
+    expect(committed).toEqual([tasks[0], tasks[2]]);
+  });
+
+  it('reports a failed transaction only once every other transaction of the commit has ended', async () => {
+    let slowEnded = false;
+    const failure = new Error('the broker went away');
+    const outcome = commitTransactions(tasks, async (task) => {
+      if (task === tasks[0]) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      slowEnded = true;
+      return true;
+    });
+    await expect(outcome).rejects.toBe(failure);
+    expect(slowEnded).toBe(true);
   });
 });

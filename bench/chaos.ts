@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { seededRandom } from '../src/capture/synthetic.js';
 import { freePort } from '../src/local/ports.js';
+import { checkChangelog } from './chaos/changelog-check.js';
 import { checkBuild, onInterrupt, selfExitReasons } from './chaos/harness.js';
 import { closeHttp, percentile } from './chaos/http.js';
 import { Instance, READY_TIMEOUT_MS, restartAfterSelfExit } from './chaos/instances.js';
@@ -224,6 +225,13 @@ async function run(context: SuiteContext): Promise<void> {
     const inputRead = async () => (await uncommittedPartitions(admin, applicationId, pcap, ends)) === 0;
     const comparison = await compareWhenSettled(instances, truth, hostileMacs, inputRead, SETTLE_TIMEOUT_MS);
     const dlq = await deadLetters(kafka, `${applicationId}-dlq`, pcap);
+    const changelog = await checkChangelog(
+      kafka,
+      `${applicationId}-pcap-stats-changelog`,
+      PARTITIONS,
+      truth.devices,
+      comparison.countMismatches,
+    );
     supervising = false;
 
     const statuses = Object.fromEntries(queries.statuses);
@@ -255,6 +263,13 @@ async function run(context: SuiteContext): Promise<void> {
       otherMismatches: comparison.otherMismatches,
       firstMismatch: comparison.firstMismatch,
       ...common,
+    });
+    report(BENCH, 'changelog-wrong', changelog.changelogWrong, 'devices', {
+      target: 0,
+      met: changelog.changelogWrong === 0 && changelog.apiOnlyWrong === 0,
+      apiOnlyWrong: changelog.apiOnlyWrong,
+      complete: changelog.complete,
+      mismatches: changelog.mismatches.slice(0, 60),
     });
     report(BENCH, 'double-counted', comparison.doubleCounted, 'records', {
       target: 0,

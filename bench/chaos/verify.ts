@@ -87,6 +87,8 @@ export interface Comparison {
   /** Lookups that never got a final answer (still 503 or unreachable after the retries). */
   readonly unanswered: number;
   readonly firstMismatch: string | undefined;
+  /** Every device whose count differs: the API's count and the truth's. */
+  readonly countMismatches: readonly { mac: string; answer: number; truth: number }[];
 }
 
 /** Lookups at once while comparing: bounded, so that the API's per-client rate limit is not hit. */
@@ -136,6 +138,7 @@ export async function compareAll(
   let doubleCounted = 0;
   let otherMismatches = 0;
   let firstMismatch: string | undefined;
+  const countMismatches: { mac: string; answer: number; truth: number }[] = [];
   for (const [mac, expected] of truth.devices) {
     if (!answers.has(mac)) continue;
     const answer = answers.get(mac) ?? null;
@@ -147,6 +150,7 @@ export async function compareAll(
     lost += Math.max(0, expected.probeCount - count);
     doubleCounted += Math.max(0, count - expected.probeCount);
     if (count === expected.probeCount) otherMismatches += 1;
+    else countMismatches.push({ mac, answer: count, truth: expected.probeCount });
     firstMismatch ??= JSON.stringify({
       mac,
       answer,
@@ -163,6 +167,7 @@ export async function compareAll(
     hostileCounted,
     unanswered,
     firstMismatch,
+    countMismatches,
   };
 }
 

@@ -277,7 +277,11 @@ describe('durable state on LevelDB, replicated to changelogs', () => {
       60_000,
     );
     expect(counts).toEqual(Object.fromEntries(truth));
-    expect(survivor.metadataForAllStreamsClients().map((c) => c.activeTasks.length)).toEqual([4]);
+    // The standby copies may answer before the new assignment's metadata is in: wait for it.
+    await eventually(
+      () => survivor.metadataForAllStreamsClients().map((c) => c.activeTasks.length),
+      (tasks) => JSON.stringify(tasks) === '[4]',
+    );
     // Taking over the two tasks read nothing from the changelogs: their standby copies were up to date.
     expect(await total(survivor.metrics.restoredRecords)).toBe(restoredBefore);
   });

@@ -101,7 +101,7 @@ export const SETTINGS = {
     env: 'SESSION_TIMEOUT_MS',
     flag: 'session-timeout-ms',
     kind: 'integer',
-    default: '30000',
+    default: '10000',
     min: 6000,
     max: 300_000,
     doc: "How long the group waits for a silent instance before its tasks move: a killed instance's partitions move after about this long.",

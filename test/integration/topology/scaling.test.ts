@@ -40,8 +40,14 @@ describe('several instances of one application', () => {
     const [input, output] = [uniqueName('scale-in'), uniqueName('scale-out')];
     const applicationId = uniqueName('scale-app');
     await createTopics(context.admin, { [input]: 6, [output]: 6 });
+    // Exact counts across rebalances are exactly-once's promise: under at-least-once kafkajs rejoins without
+    // waiting for the commit in flight, and a record may be counted twice (see the README's known limits).
     const start = (server: string) => {
-      const streams = testStreams(countTopology(input, output), { applicationId, applicationServer: server });
+      const streams = testStreams(countTopology(input, output), {
+        applicationId,
+        applicationServer: server,
+        processingGuarantee: 'exactly_once',
+      });
       context.running.push(streams);
       return streams;
     };

@@ -1,8 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { describeError } from '../topology/index.js';
 
-export { describeError };
-
 /**
  * What a broker says while it settles, at start or right after a topic is made, or while it restarts:
  * worth waiting out, not worth stopping for. Matched on the error's name and message along its cause

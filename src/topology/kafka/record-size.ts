@@ -112,6 +112,7 @@ export function* boundedRequests<R extends SizedRecord>(
   byTopic: Iterable<readonly [string, readonly R[]]>,
   limits: RequestLimits,
   partitionOf: (record: R) => number | undefined,
+  sizeOf: (record: R) => number = recordSizeBound,
 ): Generator<{ topic: string; messages: R[] }[]> {
   let request: { topic: string; messages: R[] }[] = [];
   let count = 0;
@@ -121,7 +122,7 @@ export function* boundedRequests<R extends SizedRecord>(
     const batchLimit = maxRecordBytes(limits.maxMessageBytes(topic));
     let current: R[] | undefined;
     for (const record of records) {
-      const size = recordSizeBound(record);
+      const size = sizeOf(record);
       const slot = `${topic}\u0000${partitionOf(record) ?? ''}`;
       const inPartition = perPartition.get(slot) ?? 0;
       const full =

@@ -1,6 +1,6 @@
 import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
 import { StreamsError } from '../errors.js';
-import { boundedRequests } from '../kafka/record-size.js';
+import { boundedRequests, recordSizeBound } from '../kafka/record-size.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { ProduceLimits } from './produce-limits.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
@@ -75,7 +75,13 @@ export async function sendAll(
   const ends = new Map<string, bigint>();
   const byTopic = [...records];
   const total = byTopic.reduce((sum, [, list]) => sum + list.length, 0);
-  const requests = boundedRequests(byTopic, limits.requests(chunkSize(total)), (r) => r.partition);
+  const requests = boundedRequests(
+    byTopic,
+    limits.requests(chunkSize(total)),
+    (r) => r.partition,
+    // Measured as the task wrote them (dead letters are not): each bound once per record.
+    (r) => r.bytes ?? recordSizeBound(r),
+  );
   for (const chunk of requests) {
     const counts = new Map<string, number>();
     for (const { topic, messages } of chunk) {

@@ -14,7 +14,8 @@ export interface OutgoingRecord {
 
 /** Where tasks put what they produce. Nothing leaves before the next commit. */
 export interface RecordCollector {
-  send(record: OutgoingRecord): void;
+  /** `bytes`: the record's size bound, when the caller has it already (see recordSizeBound). */
+  send(record: OutgoingRecord, bytes?: number): void;
 }
 
 export interface ResolvedRecord {
@@ -23,6 +24,8 @@ export interface ResolvedRecord {
   readonly value: Buffer | null;
   readonly timestamp: string;
   readonly headers?: RecordHeaders;
+  /** Its size bound, when known: splitting a commit into requests needs it. */
+  readonly bytes?: number | undefined;
 }
 
 /**
@@ -40,7 +43,7 @@ export class BufferingRecordCollector implements RecordCollector {
     this.#partitions = partitions;
   }
 
-  send(record: OutgoingRecord): void {
+  send(record: OutgoingRecord, bytes?: number): void {
     const partition =
       record.partition ??
       (record.key === null
@@ -57,6 +60,7 @@ export class BufferingRecordCollector implements RecordCollector {
       value: record.value,
       timestamp: String(record.timestamp),
       ...(record.headers ? { headers: record.headers } : {}),
+      bytes,
     });
     this.#count += 1;
   }

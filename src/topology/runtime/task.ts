@@ -224,18 +224,21 @@ export class StreamTask {
 
   /** Every record the task writes goes through here: checked against its topic's limit, then buffered. */
   #send(record: OutgoingRecord): void {
-    this.#checkSize(record);
-    this.#env.collector.send(record);
+    this.#env.collector.send(record, this.#checkSize(record));
   }
 
-  /** Throws RecordTooLargeError for a record its topic would refuse: a broker takes it whole or not at all. */
-  #checkSize(record: OutgoingRecord): void {
+  /**
+   * Throws RecordTooLargeError for a record its topic would refuse (a broker takes it whole or not at all);
+   * else answers its size bound, which the commit reuses to split its requests.
+   */
+  #checkSize(record: OutgoingRecord): number {
     const bytes = recordSizeBound(record);
     const limit = this.#env.maxRecordBytes(record.topic);
     if (bytes > limit) {
       const { topic, key, value, timestamp } = record;
       throw new RecordTooLargeError({ topic, key, value, timestamp, bytes, limit });
     }
+    return bytes;
   }
 
   /**

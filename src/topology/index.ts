@@ -47,6 +47,8 @@ export {
   type TaskId,
   type TimestampExtractor,
 } from './record.js';
+// Running a topology
+export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';
 export {
   type ExceptionHandling,
   type ProcessingGuarantee,
@@ -55,14 +57,7 @@ export {
   type StreamsConfigInput,
   streamsConfig,
 } from './runtime/config.js';
-// Running a topology
-export {
-  type ActiveTaskObserver,
-  KafkaStreams,
-  type ObservedTask,
-  type StateListener,
-  type StreamsState,
-} from './runtime/kafka-streams.js';
+export { KafkaStreams } from './runtime/kafka-streams.js';
 export type {
   LocalEntriesOptions,
   LocalQueryOptions,
@@ -74,6 +69,7 @@ export { StreamsMetrics } from './runtime/metrics.js';
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
 export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
+export type { StateListener, StreamsState } from './runtime/streams-state.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export {
   type WorkerMetricsRegistry,

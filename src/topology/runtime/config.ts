@@ -121,7 +121,8 @@ function isHostPort(value: unknown): value is string {
 }
 
 /** Checks every setting once, fills defaults, and freezes the result. Throws StreamsError INVALID_CONFIG. */
-export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
+export function streamsConfig(input: StreamsConfigInput | StreamsConfig): StreamsConfig {
+  if (validated.has(input as StreamsConfig)) return input as StreamsConfig;
   const raw = (input ?? {}) as unknown as Record<string, unknown>;
   const known = new Set([...Object.keys(STREAMS_CONFIG_DOCS), 'kafka']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw invalid(key, 'is not a setting');
@@ -157,7 +158,7 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
   if (typeof clientId !== 'string' || clientId === '')
     throw invalid('clientId', 'must be a non-empty string');
 
-  return Object.freeze({
+  const config: StreamsConfig = Object.freeze({
     applicationId,
     bootstrapServers: Object.freeze(bootstrapServers),
     applicationServer,
@@ -180,4 +181,9 @@ export function streamsConfig(input: StreamsConfigInput): StreamsConfig {
     clientId,
     kafka: Object.freeze({ ...((raw.kafka as object | undefined) ?? {}) }),
   });
+  validated.add(config);
+  return config;
 }
+
+/** Configs this module made: validated and frozen, so handing one back in costs nothing. */
+const validated = new WeakSet<StreamsConfig>();

@@ -4,11 +4,11 @@ import { taskIdString } from '../record.js';
 import type { StoreBuilder } from '../store-builder.js';
 import type { Topology } from '../topology.js';
 import { ChangelogLag } from './changelog-lag.js';
-import type { StreamsState } from './kafka-streams.js';
 import { partitionForKey } from './murmur2.js';
 import type { RestoreProgress } from './restorer.js';
 import type { StandbyTask } from './standby-task.js';
 import { storeOf } from './streams-metadata.js';
+import type { StreamsState } from './streams-state.js';
 import type { StreamTask } from './task.js';
 
 /**

@@ -3,10 +3,10 @@
 import { StoreError, type StoreErrorCode, storeErrorCodes } from '../../../stores/index.js';
 import { StreamsError, type StreamsErrorCode, streamsErrorCodes } from '../../errors.js';
 import type { RecordMetadata } from '../../record.js';
-import type { StreamsConfigInput } from '../config.js';
-import type { StreamsState } from '../kafka-streams.js';
+import type { StreamsConfig } from '../config.js';
 import type { StoreLag } from '../local-queries.js';
 import type { StreamsMetadata } from '../streams-metadata.js';
+import type { StreamsState } from '../streams-state.js';
 
 /**
  * Where the worker gets its topology: a module both threads import, and the function in it that builds the
@@ -23,7 +23,7 @@ export interface TopologySource {
 
 export interface WorkerData {
   readonly source: TopologySource;
-  readonly config: StreamsConfigInput;
+  readonly config: StreamsConfig;
   /** The parent's `topology.describe()`, to be matched. */
   readonly description: string;
   /** Added to the worker thread's nice value (Linux); 0 leaves it as it is. */

@@ -8,8 +8,9 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
+import type { ActiveTaskObserver, ObservedTask } from '../active-task-observer.js';
 import { nextTurn } from '../event-loop-turns.js';
-import { type ActiveTaskObserver, KafkaStreams, type ObservedTask } from '../kafka-streams.js';
+import { KafkaStreams } from '../kafka-streams.js';
 import { storeOf } from '../streams-metadata.js';
 import { MirrorWriter, mirrorStoreNames } from './mirror.js';
 import {

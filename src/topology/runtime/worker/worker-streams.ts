@@ -7,7 +7,6 @@ import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.js';
-import { type StateListener, type StreamsState, waitForState } from '../kafka-streams.js';
 import {
   type LocalEntriesOptions,
   type LocalQueryOptions,
@@ -23,6 +22,7 @@ import {
   type StreamsMetadata,
   storeOf,
 } from '../streams-metadata.js';
+import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
 import {
   deserializeError,
@@ -83,7 +83,6 @@ export class WorkerStreams {
   readonly metrics: { readonly registry: WorkerMetricsRegistry };
   readonly #topology: Topology;
   readonly #source: TopologySource;
-  readonly #input: StreamsConfigInput;
   readonly #niceness: number;
   readonly #mirrored: readonly string[];
   readonly #mirror: StoreMirror;
@@ -114,7 +113,6 @@ export class WorkerStreams {
     this.config = streamsConfig(config);
     this.#topology = topology;
     this.#source = source;
-    this.#input = config;
     this.#niceness = options.niceness ?? 10;
     if (!Number.isInteger(this.#niceness) || this.#niceness < 0 || this.#niceness > 19)
       throw new StreamsError(
@@ -193,7 +191,8 @@ export class WorkerStreams {
       throw new StreamsError('ILLEGAL_STATE', `start() needs state CREATED, not ${this.#state}`);
     const data: WorkerData = {
       source: this.#source,
-      config: this.#input,
+      // Validated once here: the worker checks the copy (functions do not cross) and keeps its clientId.
+      config: this.config,
       description: this.#topology.describe(),
       niceness: this.#niceness,
       mirrored: this.#mirrored,

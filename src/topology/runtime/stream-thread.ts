@@ -1,0 +1,306 @@
+import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import { streamsAssignor } from './assignor.js';
+import type { StreamsConfig } from './config.js';
+import { nextTurn } from './event-loop-turns.js';
+import type { StreamsMetrics } from './metrics.js';
+import { Mutex } from './mutex.js';
+import { RepartitionPurger } from './repartition-purger.js';
+import type { TaskManager } from './task-manager.js';
+import type { TopicPlan } from './topic-plan.js';
+
+/** What the thread tells the instance it belongs to. */
+export interface StreamThreadHooks {
+  /** The group began a rebalance. */
+  onRebalancing(): void;
+  /** An assignment took effect: the tasks are restored and positioned; processing resumes after this. */
+  onAssigned(memberId: string): Promise<void>;
+  /** Something failed that stops the instance (called at most once per failure; not awaited). */
+  fail(error: Error): void;
+}
+
+export interface StreamThreadDeps {
+  readonly config: StreamsConfig;
+  readonly kafka: Kafka;
+  readonly plan: TopicPlan;
+  readonly tasks: TaskManager;
+  readonly metrics: StreamsMetrics;
+  readonly admin: Admin;
+  /** at_least_once: the producer every task's output and changelog records go through. */
+  readonly producer: Producer | undefined;
+  readonly hooks: StreamThreadHooks;
+}
+
+/** How long a batch is processed before other work (queries, timers) gets a turn. */
+const PROCESS_SLICE_MS = 2;
+
+/**
+ * The loop of one group member (Kafka Streams' StreamThread): fetch a batch, run it through its task in
+ * time slices, and commit when `maybeCommit` says it is time. Processing, assignments and commits take
+ * turns under one lock; a commit's completion runs after the lock is released, and the next commit, an
+ * assignment and shutdown each wait for it first.
+ */
+export class StreamThread {
+  readonly #deps: StreamThreadDeps;
+  readonly #lock = new Mutex();
+  readonly #purger: RepartitionPurger;
+  #consumer: Consumer | undefined;
+  #heartbeat: (() => Promise<void>) | undefined;
+  #commitTimer: NodeJS.Timeout | undefined;
+  #lastCommit = Date.now();
+  #rebalancing = true;
+  #closing = false;
+  #inflightCommit: Promise<void> | undefined;
+  /** Set by any failure, a failed commit first of all: no commit may follow (see #commit). */
+  #commitsStopped = false;
+  /** The commit timer has a commit waiting for the lock: it queues no other meanwhile. */
+  #commitQueued = false;
+
+  constructor(deps: StreamThreadDeps) {
+    this.#deps = deps;
+    const prefix = `${deps.config.applicationId}-`;
+    this.#purger = new RepartitionPurger(
+      () => deps.admin,
+      (topic) => topic.startsWith(prefix) && topic.endsWith('-repartition'),
+    );
+  }
+
+  /** Between a rebalance's start and its assignment taking effect (and before the first). */
+  get rebalancing(): boolean {
+    return this.#rebalancing;
+  }
+
+  /** The group member's heartbeat, once the first batch came; for long restores. */
+  heartbeat(): Promise<void> | undefined {
+    return this.#heartbeat?.();
+  }
+
+  /** After a failure: no commit may follow, not even one already queued. */
+  stopCommits(): void {
+    this.#commitsStopped = true;
+  }
+
+  /** Joins the group and starts the loop and the commit timer. */
+  async start(): Promise<void> {
+    const { config, plan, tasks } = this.#deps;
+    const consumer = this.#deps.kafka.consumer({
+      groupId: config.applicationId,
+      partitionAssigners: [
+        streamsAssignor({
+          subtopologies: () => plan.subtopologies,
+          memberInfo: () => ({
+            server: config.applicationServer ?? null,
+            tasks: tasks.activeTaskIds(),
+            standbys: tasks.standbyTaskIds(),
+          }),
+          standbyReplicas: config.numStandbyReplicas,
+        }),
+      ],
+      sessionTimeout: config.sessionTimeoutMs,
+      rebalanceTimeout: Math.max(config.sessionTimeoutMs, 60_000),
+      heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: Math.min(500, config.commitIntervalMs),
+      // kafkajs decodes a whole fetch response in one synchronous run, holding up the API's queries: a
+      // commit's repartition records, fetched at once under a 16 MB limit, took up to 25 ms to decode, under
+      // 2 MB at most ~3.5 ms. Smaller fetches cost throughput (a task waits for each fetch): 512 KB, a third.
+      maxBytes: 2 * 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
+      allowAutoTopicCreation: false,
+      // exactly_once: a transaction's records are read only once it commits.
+      readUncommitted: false,
+    });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.#rebalancing = true;
+      this.#deps.hooks.onRebalancing();
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment as Record<string, number[]>;
+      const memberId = event.payload.memberId;
+      void this.#lock
+        .run(() => this.#onAssignment(assignment, memberId))
+        .catch((error) => this.#deps.hooks.fail(error as Error));
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.#deps.hooks.fail(event.payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: plan.subtopologies.flatMap((sub) => sub.topics),
+      fromBeginning: true,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        this.#heartbeat = heartbeat;
+        await this.#lock.run(async () => {
+          if (this.#closing || this.#rebalancing || !isRunning() || isStale()) return;
+          // Resolving moves kafkajs's fetch position only; offsets are committed by #commit.
+          // Checked again after: processing yields to the event loop, and the group may have moved on.
+          if ((await this.#processBatch(batch)) && !isStale() && !this.#rebalancing) {
+            resolveOffset(batch.lastOffset());
+          }
+        });
+      },
+    });
+    this.#commitTimer = setInterval(
+      () => this.#commitFromTimer(),
+      Math.max(10, Math.floor(config.commitIntervalMs / 4)),
+    );
+  }
+
+  /** Whether it is time to commit: the commit interval has passed, or the caches hold too much. */
+  #commitDue(): boolean {
+    const { config, tasks } = this.#deps;
+    return (
+      Date.now() - this.#lastCommit >= config.commitIntervalMs || tasks.bufferedBytes() > config.cacheMaxBytes
+    );
+  }
+
+  /** Commits when it is due (called holding the lock). */
+  async #maybeCommit(): Promise<void> {
+    if (this.#commitDue()) await this.#commit();
+  }
+
+  /** Between batches (an idle partition fetches none), the timer commits what is due. */
+  #commitFromTimer(): void {
+    if (this.#closing || this.#rebalancing || this.#commitQueued || !this.#commitDue()) return;
+    // One at a time: while a commit waits for Kafka (a broker restarting), the lock is held for as long.
+    this.#commitQueued = true;
+    void this.#lock
+      .run(() => {
+        this.#commitQueued = false;
+        return this.#maybeCommit();
+      })
+      .catch((error) => this.#deps.hooks.fail(error as Error));
+  }
+
+  /** Runs a fetched batch through its task; false when it was not processed (not ours, or a failure). */
+  async #processBatch(batch: Batch): Promise<boolean> {
+    const { tasks, metrics } = this.#deps;
+    const task = tasks.taskFor(batch.topic, batch.partition);
+    if (!task || !tasks.admits(batch)) return false;
+    const started = process.hrtime.bigint();
+    const deadLetteredBefore = tasks.deadLettered;
+    let processed = 0;
+    // Records before the task's position were processed already (kafkajs read an older committed offset).
+    const from = task.position(batch.topic);
+    const first = batch.messages[0]?.offset;
+    const skipBelow = from !== undefined && first !== undefined && BigInt(first) < from ? from : undefined;
+    try {
+      let sliceStart = performance.now();
+      for (const message of batch.messages) {
+        if (skipBelow !== undefined && BigInt(message.offset) < skipBelow) {
+          processed += 1;
+          continue;
+        }
+        task.process(batch.topic, batch.partition, message);
+        processed += 1;
+        // Give the event loop a turn every couple of ms: the API's queries may run in this process, and a
+        // fetched batch of thousands of records would otherwise hold them up for tens of milliseconds. The
+        // clock is read every 16 records: a record can take 50 µs, and 64 of them overran the slice by as much.
+        if ((processed & 15) === 0 && performance.now() - sliceStart > PROCESS_SLICE_MS) {
+          await nextTurn();
+          // A rebalance began meanwhile: drop the rest of the batch, unmarked. What it processed is dropped
+          // with everything else uncommitted when the assignment comes, and the records are fetched again.
+          if (this.#rebalancing || this.#closing) return false;
+          sliceStart = performance.now();
+        }
+      }
+    } catch (error) {
+      metrics.recordsConsumed.inc({ topic: batch.topic }, processed + 1);
+      // Not awaited: the shutdown it starts needs the lock this batch holds.
+      this.#deps.hooks.fail(error as Error);
+      return false;
+    }
+    task.markProcessedUpTo(batch.topic, BigInt(batch.lastOffset()) + 1n);
+    const count = batch.messages.length;
+    if (count > 0) {
+      metrics.recordsConsumed.inc({ topic: batch.topic }, count);
+      metrics.recordsProcessed.inc({ topic: batch.topic }, count - (tasks.deadLettered - deadLetteredBefore));
+      metrics.processLatency.observe(Number(process.hrtime.bigint() - started) / 1e9 / count);
+    }
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
+    metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+    await this.#maybeCommit();
+    return true;
+  }
+
+  /** An assignment takes effect: the commit under way settles, then the task manager applies it. */
+  async #onAssignment(assignment: Record<string, number[]>, memberId: string): Promise<void> {
+    if (this.#closing) return;
+    await this.#settleCommit();
+    await this.#closeFenced();
+    this.#deps.metrics.rebalances.inc();
+    this.#consumer?.resume(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
+    await this.#deps.tasks.handleAssignment(assignment);
+    this.#lastCommit = Date.now();
+    this.#rebalancing = false;
+    await this.#deps.hooks.onAssigned(memberId);
+  }
+
+  async #closeFenced(): Promise<void> {
+    const paused = await this.#deps.tasks.closeFenced();
+    if (paused.length > 0) this.#consumer?.pause(paused);
+  }
+
+  /** Takes every task's state for a commit and completes it after the lock is released (see TaskManager.commit). */
+  async #commit(): Promise<void> {
+    await this.#settleCommit();
+    // A failed commit (or one whose preparation threw) drained its tasks' output and store writes, and left
+    // their offsets uncommitted: a later commit would commit those offsets without that output, losing it.
+    // The instance is stopping; whoever takes the tasks goes on from the last commit that succeeded.
+    if (this.#commitsStopped) return;
+    await this.#closeFenced();
+    const { tasks, metrics, producer } = this.#deps;
+    if (tasks.size === 0) return;
+    const started = process.hrtime.bigint();
+    this.#lastCommit = Date.now();
+    const { work } = await tasks.commit({
+      producer,
+      consumer: this.#consumer as Consumer,
+      rebalancing: () => this.#rebalancing,
+    });
+    this.#inflightCommit = work.then(
+      (committed) => {
+        this.#purger.committed(committed.flatMap((p) => p.offsets));
+        metrics.commits.inc();
+        metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      },
+      (error) => this.#deps.hooks.fail(error as Error),
+    );
+  }
+
+  /** Waits for the commit under way, if any. */
+  async #settleCommit(): Promise<void> {
+    const inflight = this.#inflightCommit;
+    this.#inflightCommit = undefined;
+    await inflight;
+  }
+
+  /**
+   * Stops the loop: with `commit`, commits what was processed (still a group member), then leaves the group.
+   * The tasks stay open (the task manager closes them).
+   */
+  async shutdown(commit: boolean): Promise<void> {
+    this.#closing = true;
+    if (this.#commitTimer) clearInterval(this.#commitTimer);
+    await this.#lock.run(async () => {
+      if (commit && !this.#rebalancing) {
+        try {
+          await this.#commit();
+        } catch {
+          // Closing anyway: what was not committed is processed again by whoever takes the tasks.
+        }
+      }
+      await this.#settleCommit();
+    });
+    await this.#consumer?.disconnect().catch(() => undefined);
+  }
+
+  /** Waits for the repartition purges under way (after shutdown). */
+  settlePurges(): Promise<void> {
+    return this.#purger.settle();
+  }
+}

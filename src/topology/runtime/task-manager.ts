@@ -1,0 +1,402 @@
+import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import { StreamsError } from '../errors.js';
+import type { PartitionReader } from '../kafka/partition-reader.js';
+import { parseTaskId, type TaskId, taskIdString } from '../record.js';
+import type { Topology } from '../topology.js';
+import { type ActiveTaskObserver, observedTask } from './active-task-observer.js';
+import { taskOf } from './assignor.js';
+import {
+  commitAtLeastOnce,
+  commitTransaction,
+  commitTransactions,
+  type PreparedTask,
+  prepareTask,
+} from './commit.js';
+import type { StreamsConfig } from './config.js';
+import { engineLog as log } from './engine-log.js';
+import { nextTurn } from './event-loop-turns.js';
+import type { LocalQueries } from './local-queries.js';
+import type { StreamsMetrics } from './metrics.js';
+import type { ProduceLimits } from './produce-limits.js';
+import { BufferingRecordCollector } from './record-collector.js';
+import { type RestoreProgress, restoreTask } from './restorer.js';
+import { readSkipList, recordName, skipsTopic } from './skip-list.js';
+import { StandbyTask } from './standby-task.js';
+import type { StateDirectory } from './state-directory.js';
+import { StreamTask, type TaskEnvironment } from './task.js';
+import type { TopicPlan } from './topic-plan.js';
+
+/** A task running here, with what it produces into and, under exactly-once, its own producer. */
+interface ActiveTask {
+  readonly task: StreamTask;
+  readonly collector: BufferingRecordCollector;
+  /** exactly_once: a transactional producer with transactional.id `<application.id>-<task>`. */
+  readonly producer?: Producer;
+}
+
+/** What the task manager works with, all of it ready (the instance has planned its topics and connected). */
+export interface TaskManagerDeps {
+  readonly config: StreamsConfig;
+  readonly topology: Topology;
+  readonly plan: TopicPlan;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly reader: PartitionReader;
+  readonly metrics: StreamsMetrics;
+  readonly limits: ProduceLimits;
+  readonly stateDirectory: StateDirectory;
+  readonly local: LocalQueries;
+  readonly observer: ActiveTaskObserver | undefined;
+  topicName(topic: string, internal: boolean): string;
+  changelogTopic(store: string): string;
+  /** The group member's heartbeat, for long restores; undefined before the first batch. */
+  heartbeat(): Promise<void> | undefined;
+}
+
+/** A commit under way: resolves to the prepared tasks whose offsets Kafka took. */
+export interface CommitWork {
+  readonly work: Promise<PreparedTask[]>;
+}
+
+/**
+ * The tasks of one instance (Kafka Streams' TaskManager with its ActiveTaskCreator): creates, restores and
+ * closes active tasks as assignments come, keeps standbys, positions tasks at their committed offsets,
+ * closes tasks whose producer was fenced, and commits them all.
+ */
+export class TaskManager {
+  readonly #deps: TaskManagerDeps;
+  readonly #tasks = new Map<string, ActiveTask>();
+  readonly #standbys = new Map<string, StandbyTask>();
+  readonly #fenced = new Set<ActiveTask>();
+  /** Per `topic:partition`, the offset its task goes on from after the last assignment, until a batch starts there. */
+  readonly #resumeFrom = new Map<string, { offset: bigint; refused?: string }>();
+  #skips = new Set<string>();
+  #deadLettered = 0;
+
+  constructor(deps: TaskManagerDeps) {
+    this.#deps = deps;
+  }
+
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** Records dead-lettered so far (every task). */
+  get deadLettered(): number {
+    return this.#deadLettered;
+  }
+
+  activeTasks(): StreamTask[] {
+    return [...this.#tasks.values()].map((active) => active.task);
+  }
+
+  activeTaskIds(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
+  standbyTasks(): Iterable<StandbyTask> {
+    return this.#standbys.values();
+  }
+
+  standbyTaskIds(): string[] {
+    return [...this.#standbys.keys()];
+  }
+
+  /** The active task that reads the partition, if it runs here. */
+  taskFor(topic: string, partition: number): StreamTask | undefined {
+    const id = taskOf(topic, partition, this.#deps.plan.subtopologies);
+    return id ? this.#tasks.get(taskIdString(id))?.task : undefined;
+  }
+
+  bufferedBytes(): number {
+    let total = 0;
+    for (const { task } of this.#tasks.values()) total += task.bufferedBytes;
+    return total;
+  }
+
+  /**
+   * Whether a fetched batch may be processed. The first batch after an assignment must start where the
+   * task goes on from (see positionTasks): one fetched from beyond it was fetched before the group moved,
+   * after records whose processing the assignment dropped, and processing it would lose them. kafkajs
+   * fetches them again. (Later gaps are transaction markers, which kafkajs passes over itself.) A stale
+   * batch is never fetched again, while a position kafkajs resets to (the committed offset was deleted by
+   * retention) comes back until taken: the second batch fetched from the same place is taken.
+   */
+  admits(batch: Batch): boolean {
+    const slot = `${batch.topic}:${batch.partition}`;
+    const resume = this.#resumeFrom.get(slot);
+    if (resume === undefined) return true;
+    // kafkajs's Batch keeps the offset it was fetched at; its typings do not declare it.
+    const fetchedAt = (batch as unknown as { fetchedOffset?: string }).fetchedOffset;
+    if (fetchedAt !== undefined && BigInt(fetchedAt) > resume.offset && resume.refused !== fetchedAt) {
+      resume.refused = fetchedAt;
+      return false;
+    }
+    this.#resumeFrom.delete(slot);
+    return true;
+  }
+
+  /** Reads the records an operator told the application to skip (`probestream skip`). */
+  async readSkips(): Promise<void> {
+    const before = this.#skips;
+    this.#skips = await readSkipList(this.#deps.reader, skipsTopic(this.#deps.config.applicationId));
+    const added = [...this.#skips].filter((name) => !before.has(name));
+    if (added.length > 0) log(`an operator asked to skip ${added.join(', ')}: to the DLQ, unprocessed`);
+  }
+
+  /**
+   * A new assignment: everything not committed is dropped (kafkajs goes back to the committed offsets for
+   * every partition, kept or new), tasks that moved away are closed (their files stay, for a possible
+   * return), and new tasks restore their stores before they process anything.
+   */
+  async handleAssignment(assignment: Record<string, number[]>): Promise<void> {
+    const { plan, stateDirectory, observer, metrics } = this.#deps;
+    observer?.reset();
+    // A task that stopped another instance may come here: skip what the operator has said since we started.
+    await this.readSkips();
+    const wanted = new Map<string, TaskId>();
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const id = taskOf(topic, partition, plan.subtopologies);
+        if (id) wanted.set(taskIdString(id), id);
+      }
+    }
+    for (const [key, active] of this.#tasks) {
+      active.collector.clear();
+      active.task.discard();
+      if (!wanted.has(key)) await this.#closeTask(key);
+    }
+    stateDirectory.owned(wanted.keys());
+    // A standby that became active hands its store files over: it must close them first.
+    for (const key of wanted.keys()) await this.#stopStandby(key);
+    for (const [key, id] of wanted) {
+      if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
+    }
+    await this.#positionTasks();
+    metrics.activeTasks.set(this.#tasks.size);
+    for (const { task } of this.#tasks.values()) observer?.ready(observedTask(task));
+  }
+
+  /**
+   * Where each task goes on from: its partitions' committed offsets, read now, after the commit under way
+   * settled and, under exactly-once, after each new task's producer fenced the previous owner (as Kafka
+   * Streams reads them after initialising transactions). kafkajs read its own when the group formed, before
+   * either: a commit that finished meanwhile leaves it behind, and the records it fetches again below the
+   * committed offset are passed over (StreamThread) rather than counted twice.
+   */
+  async #positionTasks(): Promise<void> {
+    const { plan, admin, config } = this.#deps;
+    const topics = new Set<string>();
+    for (const { task } of this.#tasks.values()) {
+      for (const topic of plan.subtopologies.find((s) => s.id === task.id.subtopology)?.topics ?? [])
+        topics.add(topic);
+    }
+    this.#resumeFrom.clear();
+    if (topics.size === 0) return;
+    const committed = await admin.fetchOffsets({ groupId: config.applicationId, topics: [...topics] });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const task = this.taskFor(topic, partition);
+        if (task && BigInt(offset) >= 0n) {
+          task.resumeAt(topic, BigInt(offset));
+          this.#resumeFrom.set(`${topic}:${partition}`, { offset: BigInt(offset) });
+        }
+      }
+    }
+  }
+
+  /** Keeps standby copies of exactly these tasks (those active here excepted). */
+  async reconcileStandbys(wanted: ReadonlySet<string>): Promise<void> {
+    const { topology, stateDirectory, reader, metrics, changelogTopic } = this.#deps;
+    for (const key of [...this.#standbys.keys()]) if (!wanted.has(key)) await this.#stopStandby(key);
+    stateDirectory.owned(wanted);
+    for (const key of wanted) {
+      if (this.#standbys.has(key) || this.#tasks.has(key)) continue;
+      const id = parseTaskId(key);
+      const sub = topology.subtopologies().find((s) => s.id === id.subtopology);
+      if (!sub) continue;
+      const stores = StandbyTask.storesOf(
+        sub,
+        (store) => stateDirectory.storeDir(key, store),
+        changelogTopic,
+      );
+      if (stores.length === 0) continue;
+      await stateDirectory.ensureTaskDir(key);
+      const standby = new StandbyTask(id, stores, reader, (store, count) =>
+        metrics.standbyRecords.inc({ store }, count),
+      );
+      standby.start();
+      this.#standbys.set(key, standby);
+    }
+  }
+
+  async #stopStandby(key: string): Promise<void> {
+    const standby = this.#standbys.get(key);
+    this.#standbys.delete(key);
+    await standby?.stop();
+  }
+
+  async #closeTask(key: string): Promise<void> {
+    const active = this.#tasks.get(key);
+    this.#tasks.delete(key);
+    if (!active) return;
+    this.#deps.observer?.closed(active.task.id);
+    await active.task.close();
+    await active.producer?.disconnect().catch(() => undefined);
+  }
+
+  /** Closes every task and standby (their files stay). */
+  async closeAll(): Promise<void> {
+    for (const key of [...this.#tasks.keys()]) await this.#closeTask(key);
+    for (const key of [...this.#standbys.keys()]) await this.#stopStandby(key);
+  }
+
+  /**
+   * Closes tasks whose producer was fenced, dropping what they had not committed. Returns their partitions:
+   * they stay assigned here until the group rebalances, and must not be fetched meanwhile.
+   */
+  async closeFenced(): Promise<{ topic: string; partitions: number[] }[]> {
+    const paused = [];
+    for (const active of this.#fenced) {
+      const key = active.task.idString;
+      if (this.#tasks.get(key) !== active) continue;
+      await this.#closeTask(key);
+      const topics =
+        this.#deps.plan.subtopologies.find((s) => s.id === active.task.id.subtopology)?.topics ?? [];
+      paused.push(...topics.map((topic) => ({ topic, partitions: [active.task.id.partition] })));
+    }
+    this.#fenced.clear();
+    return paused;
+  }
+
+  /**
+   * Opens a task's stores (LevelDB under the state directory for persistent ones; a store that cannot be
+   * opened is deleted and rebuilt), and under exactly-once its transactional producer, whose first
+   * initialisation fences any older producer of the same task and aborts its open transaction. Then
+   * restores every store before the task processes a record.
+   */
+  async #createTask(id: TaskId): Promise<ActiveTask> {
+    const { topology, plan, config, kafka, stateDirectory, local } = this.#deps;
+    const key = taskIdString(id);
+    const sub = topology.subtopologies().find((s) => s.id === id.subtopology);
+    if (!sub) throw new Error(`no sub-topology ${id.subtopology}: a bug`);
+    const collector = new BufferingRecordCollector((topic) => {
+      const count = plan.partitions.get(topic);
+      if (count === undefined)
+        throw new StreamsError('MISSING_TOPIC', `no partition count known for topic ${topic}`);
+      return count;
+    });
+    let producer: Producer | undefined;
+    if (config.processingGuarantee === 'exactly_once') {
+      producer = kafka.producer({
+        transactionalId: `${config.applicationId}-${key}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        transactionTimeout: Math.max(60_000, config.commitIntervalMs * 10),
+      });
+      await producer.connect();
+      await (await producer.transaction()).abort();
+    }
+    const inner = await stateDirectory.openStores(key, sub.stores, log);
+    const task = new StreamTask(id, sub, topology, this.#environment(collector), inner);
+    try {
+      await local.whileRestoring(task, (onProgress) => this.#restore(task, onProgress));
+    } catch (error) {
+      await task.close();
+      await producer?.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return { task, collector, ...(producer ? { producer } : {}) };
+  }
+
+  #environment(collector: BufferingRecordCollector): TaskEnvironment {
+    const { config, metrics, limits, plan, observer } = this.#deps;
+    return {
+      applicationId: config.applicationId,
+      collector,
+      topicName: this.#deps.topicName,
+      changelogTopic: this.#deps.changelogTopic,
+      partitions: (topic) => plan.partitions.get(topic) ?? 1,
+      deserializationExceptionHandler: config.deserializationExceptionHandler,
+      processingExceptionHandler: config.processingExceptionHandler,
+      productionExceptionHandler: config.productionExceptionHandler,
+      maxRecordBytes: (topic) => limits.maxRecordBytes(topic),
+      onProductionError: (topic, reason) => metrics.productionErrors.inc({ topic, reason }),
+      isSkipped: (record) => this.#skips.size > 0 && this.#skips.has(recordName(record)),
+      onDeadLetter: (code, source) => {
+        this.#deadLettered += 1;
+        metrics.dlqRecords.inc({ topic: source.topic, code });
+      },
+      onSkip: (node, reason) => metrics.skippedRecords.inc({ node, reason }),
+      ...(observer ? { onStoreWrite: observer.write.bind(observer) } : {}),
+    };
+  }
+
+  /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */
+  #restore(task: StreamTask, onProgress: (progress: RestoreProgress) => void): Promise<void> {
+    return restoreTask(task, {
+      reader: this.#deps.reader,
+      metrics: this.#deps.metrics,
+      changelogTopic: this.#deps.changelogTopic,
+      heartbeat: () => this.#deps.heartbeat(),
+      log,
+      onProgress,
+    });
+  }
+
+  /**
+   * Takes every task's state for a commit (caches flushed, output drained, offsets and pending store writes
+   * captured) and starts completing it; the tasks may go on processing as soon as this resolves.
+   *
+   * at_least_once: produce everything and wait for the acknowledgements, write each persistent store's data
+   * with its changelog offset, then commit the input offsets.
+   * exactly_once: per task, one transaction holds its changelog records, its output and its input offsets
+   * (sendOffsets); the store's data and offset are written after the transaction commits.
+   */
+  async commit(atLeastOnce: {
+    producer: Producer | undefined;
+    consumer: Consumer;
+    rebalancing: () => boolean;
+  }): Promise<CommitWork> {
+    const { config, limits, changelogTopic } = this.#deps;
+    // Task by task, with the event loop getting a turn in between: flushing every cache at once would hold
+    // up the API's queries for the whole flush. The caller's lock keeps records from being processed.
+    const prepared: (PreparedTask & { active: ActiveTask })[] = [];
+    for (const active of [...this.#tasks.values()]) {
+      prepared.push({ active, ...prepareTask(active.task, active.collector) });
+      await nextTurn();
+    }
+    // The tasks whose offsets Kafka took: only their repartition records may be purged. A fenced task's, or
+    // offsets refused in a rebalance, are read again by whoever owns the partition next.
+    const work: Promise<PreparedTask[]> =
+      config.processingGuarantee === 'exactly_once'
+        ? commitTransactions(prepared, (p) => this.#commitTransaction(p, p.active))
+        : commitAtLeastOnce(prepared, {
+            producer: atLeastOnce.producer as Producer,
+            consumer: atLeastOnce.consumer,
+            changelogTopic,
+            rebalancing: atLeastOnce.rebalancing,
+            limits,
+          }).then((done) => (done ? prepared : []));
+    return { work };
+  }
+
+  /**
+   * One task's exactly-once commit. A producer fenced by a newer one (the task now runs elsewhere: this
+   * instance is a zombie) closes the task; the group's next rebalance settles who owns what.
+   */
+  async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<boolean> {
+    const outcome = await commitTransaction(prepared, active.producer as Producer, {
+      groupId: this.#deps.config.applicationId,
+      changelogTopic: this.#deps.changelogTopic,
+      limits: this.#deps.limits,
+    });
+    if (outcome === 'committed') return true;
+    log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
+    this.#deps.metrics.fencedCommits.inc();
+    // Closed by the next section that holds the lock: this commit may be awaited by one that does.
+    this.#fenced.add(active);
+    return false;
+  }
+}

@@ -1,26 +1,12 @@
-import type {
-  KafkaStreams,
-  KeyQueryMetadata,
-  LocalQueryOptions,
-  LocalQueryResult,
-} from '../topology/index.js';
+import type { KeyQueryMetadata, LocalQueryResult, StreamsEngine } from '../topology/index.js';
 import { ApiError } from './errors.js';
 import type { KeyRouter, RoutedAnswer, RoutedPage } from './routing.js';
 
-/**
- * What the router needs of a running engine (its interactive-query surface): a KafkaStreams, or a
- * WorkerStreams, whose local lookups may answer later.
- */
-export interface QueryableStreams {
-  queryLocal<K, V>(
-    storeName: string,
-    key: K,
-    options?: LocalQueryOptions,
-  ): LocalQueryResult<V> | Promise<LocalQueryResult<V>>;
-  queryMetadataForKey: KafkaStreams['queryMetadataForKey'];
-  metadataForAllStreamsClients: KafkaStreams['metadataForAllStreamsClients'];
-  localEntries: KafkaStreams['localEntries'];
-}
+/** What the router needs of a running engine: its interactive-query surface. */
+export type QueryableStreams = Pick<
+  StreamsEngine,
+  'queryLocal' | 'queryMetadataForKey' | 'metadataForAllStreamsClients' | 'localEntries'
+>;
 
 export interface StoreRouterOptions {
   readonly streams: QueryableStreams;

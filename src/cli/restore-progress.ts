@@ -1,4 +1,4 @@
-import type { KafkaStreams } from '../topology/index.js';
+import type { StreamsEngine } from '../topology/index.js';
 import { count } from './progress.js';
 
 const BAR_WIDTH = 24;
@@ -9,7 +9,7 @@ const BAR_WIDTH = 24;
  * engine's log lines say the same. Returns a function that stops it.
  */
 export function showRestoreProgress(
-  streams: Pick<KafkaStreams, 'localStoreLags' | 'state'>,
+  streams: Pick<StreamsEngine, 'localStoreLags' | 'state'>,
   stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
   everyMs = 250,
 ): () => void {

@@ -68,6 +68,7 @@ export { StreamsMetrics } from './runtime/metrics.js';
 // Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
 export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
+export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-engine.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
 export type { TopologySource } from './runtime/worker/protocol.js';

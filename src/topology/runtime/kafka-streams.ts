@@ -19,6 +19,7 @@ import { ProduceLimits } from './produce-limits.js';
 import { skipsTopic } from './skip-list.js';
 import { StateDirectory } from './state-directory.js';
 import { StreamThread } from './stream-thread.js';
+import type { StreamsEngine } from './streams-engine.js';
 import {
   describeClients,
   type KeyQueryMetadata,
@@ -45,7 +46,7 @@ import {
  * (exactly-once). On a rebalance it drops whatever it has not committed, so kept and moved tasks alike go
  * on from the last commit.
  */
-export class KafkaStreams {
+export class KafkaStreams implements StreamsEngine {
   readonly config: StreamsConfig;
   readonly metrics: StreamsMetrics;
   readonly #topology: Topology;

@@ -16,6 +16,7 @@ import {
 } from '../local-queries.js';
 import { StreamsMetrics } from '../metrics.js';
 import { partitionForKey } from '../murmur2.js';
+import type { StreamsEngine } from '../streams-engine.js';
 import {
   type KeyQueryMetadata,
   keyQueryMetadata,
@@ -78,7 +79,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * The topology is built twice, from one source: here (`topology`, for serdes and partitioning) and in the
  * worker (`source`, since functions do not cross threads). The config must survive structured cloning.
  */
-export class WorkerStreams {
+export class WorkerStreams implements StreamsEngine {
   readonly config: StreamsConfig;
   readonly metrics: { readonly registry: WorkerMetricsRegistry };
   readonly #topology: Topology;

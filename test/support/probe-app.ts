@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { inject } from 'vitest';
+import { ProbeApplication } from '../../src/app/probe-application.js';
 import { freePort } from '../../src/local/ports.js';
-import { ProbeApplication } from '../../src/probes/application.js';
 import type { ProbeTopics } from '../../src/probes/schemas.js';
 import type { StreamsConfigInput } from '../../src/topology/index.js';
 import { uniqueName } from './kafka.js';

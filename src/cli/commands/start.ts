@@ -1,8 +1,8 @@
 import { once } from 'node:events';
+import { ProbeApplication } from '../../app/probe-application.js';
 import type { RunningBot } from '../../bot/index.js';
 import { redactCredentials } from '../../capture/cdc-events.js';
 import { freePort } from '../../local/ports.js';
-import { ProbeApplication } from '../../probes/application.js';
 import { describeError, type RecordMetadata, recordName } from '../../topology/index.js';
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';

@@ -9,12 +9,12 @@ import { StoreRouter } from '../api/router.js';
 import { registerInternalRoutes } from '../api/routes/internal.js';
 import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
+import { DeviceDirectory } from '../probes/device-directory.js';
+import { DeviceWriter } from '../probes/device-writer.js';
+import { type ProbeTopics, STORES, TOPICS } from '../probes/schemas.js';
+import { ensureProbeTopics } from '../probes/topics.js';
+import { buildProbeTopology } from '../probes/topology.js';
 import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
-import { DeviceDirectory } from './device-directory.js';
-import { DeviceWriter } from './device-writer.js';
-import { type ProbeTopics, STORES, TOPICS } from './schemas.js';
-import { ensureProbeTopics } from './topics.js';
-import { buildProbeTopology } from './topology.js';
 
 export interface ProbeApiOptions {
   /** The port to listen on; the instance advertises it as application.server (which must agree). */

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/index.js';
 /**
  * Errors of the API. One catalogue: every error body is `{"error": {"code", "message"}}` with one of these
  * codes and its HTTP status. Codes are stable; messages may change.
@@ -102,17 +103,15 @@ export interface ApiErrorOptions {
 }
 
 /** An error answered to the client as `{"error": {"code", "message"}}` with the code's HTTP status. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly code: ApiErrorCode;
+export class ApiError extends CodedError<ApiErrorCode> {
+  override readonly name: string = 'ApiError';
   readonly statusCode: number;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ApiErrorCode, message: string, options: ApiErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = API_ERRORS[code].status;
     this.retryAfterSeconds =
       options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/index.js';
 /**
  * Errors of the bot, one catalogue with stable codes (messages may change). Failures are classified by
  * where they happened: the bot's own settings, the probestream API (over HTTP), Telegram.
@@ -20,14 +21,8 @@ export const botErrorCodes = [
 export type BotErrorCode = (typeof botErrorCodes)[number];
 
 /** An error of the bot. `code` says what to do next; `cause` holds the underlying error, token-free. */
-export class ProbeBotError extends Error {
+export class ProbeBotError extends CodedError<BotErrorCode> {
   override readonly name: string = 'ProbeBotError';
-  readonly code: BotErrorCode;
-
-  constructor(code: BotErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** What the API said, or that it said nothing: `status` is undefined when no HTTP answer came. */

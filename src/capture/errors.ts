@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/index.js';
 /**
  * Errors of the capture layer (file readers, tshark, the producer into Kafka, MongoDB CDC). One catalogue:
  * add a code here with a doc saying what the caller should do next. Codes are stable; messages may change.
@@ -29,12 +30,6 @@ export const captureErrorCodes = [
 
 export type CaptureErrorCode = (typeof captureErrorCodes)[number];
 
-export class CaptureError extends Error {
-  override readonly name = 'CaptureError';
-  readonly code: CaptureErrorCode;
-
-  constructor(code: CaptureErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class CaptureError extends CodedError<CaptureErrorCode> {
+  override readonly name: string = 'CaptureError';
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/index.js';
 /**
  * Errors of the local services (the Kafka broker and Mongo-wire server that probestream runs on loopback
  * for its tests and demo). Codes are stable; messages may change.
@@ -17,12 +18,6 @@ export const localServiceErrorCodes = [
 
 export type LocalServiceErrorCode = (typeof localServiceErrorCodes)[number];
 
-export class LocalServiceError extends Error {
-  override readonly name = 'LocalServiceError';
-  readonly code: LocalServiceErrorCode;
-
-  constructor(code: LocalServiceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class LocalServiceError extends CodedError<LocalServiceErrorCode> {
+  override readonly name: string = 'LocalServiceError';
 }

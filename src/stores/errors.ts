@@ -1,3 +1,4 @@
+import { CodedError } from '../errors/index.js';
 /**
  * Errors of the stores layer. Codes are stable; messages may change. Bad arguments from a programmer (a key
  * that is not a Buffer, a missing value) throw TypeError instead: they are bugs, not conditions to handle.
@@ -22,12 +23,6 @@ export const storeErrorCodes = [
 
 export type StoreErrorCode = (typeof storeErrorCodes)[number];
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class StoreError extends CodedError<StoreErrorCode> {
+  override readonly name: string = 'StoreError';
 }

@@ -1,4 +1,4 @@
-import type { Serde } from '../topology/serdes.js';
+import type { Serde } from '../serdes/index.js';
 import type { BytesStore, KeyValue, KeyValueStore } from './key-value-store.js';
 import { WrappedStore } from './wrapped-store.js';
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/index.js';
+import { serdeErrorCodes } from '../serdes/index.js';
 import type { RecordMetadata } from './record.js';
 
 /**
@@ -5,16 +7,8 @@ import type { RecordMetadata } from './record.js';
  * Codes are stable; messages may change.
  */
 export const streamsErrorCodes = [
-  /**
-   * A serde could not turn a value into bytes (wrong type, not in the Avro schema, a bigint or cycle in
-   * JSON). A bug in the processor that produced the value: fix it, retrying will fail the same way.
-   */
-  'SERDE_SERIALIZATION_FAILED',
-  /**
-   * A serde could not read a record's bytes (invalid UTF-8 or JSON, truncated Avro, wrong length). The
-   * record is poison, not the consumer: send it to the dead-letter queue and go on with the next one.
-   */
-  'SERDE_DESERIALIZATION_FAILED',
+  // A serde's codes (src/serdes) are the engine's too: a record it cannot read goes to the DLQ.
+  ...serdeErrorCodes,
   /** A timestamp extractor returned something other than a finite number >= 0. The record goes to the DLQ. */
   'INVALID_TIMESTAMP',
   /**
@@ -73,43 +67,19 @@ export const streamsErrorCodes = [
 
 export type StreamsErrorCode = (typeof streamsErrorCodes)[number];
 
-export class StreamsError extends Error {
+export class StreamsError extends CodedError<StreamsErrorCode> {
   override readonly name: string = 'StreamsError';
-  readonly code: StreamsErrorCode;
-  /** The record that was being processed, when this error stopped a task: where to look, or what to skip. */
-  #record: RecordMetadata | undefined;
 
   constructor(
     code: StreamsErrorCode,
     message: string,
     options?: { cause?: unknown; record?: RecordMetadata | undefined },
   ) {
-    super(message, options);
-    this.code = code;
-    this.#record = options?.record;
-  }
-
-  get record(): RecordMetadata | undefined {
-    return this.#record;
-  }
-
-  /** Names the record being processed when this error was thrown, unless one is named already. */
-  at(record: RecordMetadata): this {
-    this.#record ??= record;
-    return this;
-  }
-}
-
-export type SerdeErrorCode = Extract<StreamsErrorCode, `SERDE_${string}`>;
-
-/** A serde failed on a value or on bytes; `cause` holds the underlying error when there is one. */
-export class SerdeError extends StreamsError {
-  override readonly name = 'SerdeError';
-
-  constructor(code: SerdeErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }
+
+export { SerdeError, type SerdeErrorCode } from '../serdes/index.js';
 
 /** What was written when a record turned out too large: where it was going and its bytes. */
 export interface TooLargeRecord {

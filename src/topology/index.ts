@@ -4,6 +4,8 @@
  * nothing of Wi-Fi, HTTP or Telegram.
  */
 
+// Serdes and errors
+export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
 export { KTable } from './dsl/ktable.js';
@@ -77,8 +79,6 @@ export {
   WorkerStreams,
   type WorkerStreamsOptions,
 } from './runtime/worker/worker-streams.js';
-// Serdes and errors
-export { type AvroSchema, type AvroSerde, type Serde, Serdes } from './serdes.js';
 export { type StoreBuilder, Stores } from './store-builder.js';
 // Testing
 export {

@@ -1,4 +1,4 @@
-import type { Serde } from './serdes.js';
+import type { Serde } from '../serdes/index.js';
 
 /**
  * How to make a key-value store for each task. The engine builds the stack itself (metered → caching →

@@ -1,10 +1,10 @@
+import type { Serde } from '../serdes/index.js';
+import { Serdes } from '../serdes/index.js';
 import type { KeyValueStore } from '../stores/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.js';
 import type { RecordHeaders } from './record.js';
 import type { OutgoingRecord, RecordCollector } from './runtime/record-collector.js';
 import { StreamTask } from './runtime/task.js';
-import type { Serde } from './serdes.js';
-import { Serdes } from './serdes.js';
 import type { Topology } from './topology.js';
 
 export interface TestDriverConfig {

@@ -1,8 +1,8 @@
+import type { Serde } from '../serdes/index.js';
+import { Serdes } from '../serdes/index.js';
 import type { ProcessorSupplier } from './processor.js';
 import type { RecordHeaders, TimestampExtractor } from './record.js';
 import { recordTimestamp } from './record.js';
-import type { Serde } from './serdes.js';
-import { Serdes } from './serdes.js';
 import type { StoreBuilder } from './store-builder.js';
 import { describeTopology } from './topology-description.js';
 

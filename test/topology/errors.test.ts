@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CodedError } from '../../src/errors/index.js';
 import { SerdeError, StreamsError, streamsErrorCodes } from '../../src/topology/errors.js';
 
 describe('streamsErrorCodes', () => {
@@ -53,10 +54,11 @@ describe('StreamsError', () => {
 });
 
 describe('SerdeError', () => {
-  it('is a StreamsError named SerdeError that carries its code and cause', () => {
+  it('is a CodedError named SerdeError that carries its code and cause (serdes sit below the engine)', () => {
     const cause = new SyntaxError('bad json');
     const error = new SerdeError('SERDE_DESERIALIZATION_FAILED', 'could not read', { cause });
-    expect(error).toBeInstanceOf(StreamsError);
+    expect(error).toBeInstanceOf(CodedError);
+    expect(error).not.toBeInstanceOf(StreamsError);
     expect(error).toMatchObject({ name: 'SerdeError', code: 'SERDE_DESERIALIZATION_FAILED' });
     expect(error.cause).toBe(cause);
   });

@@ -1,5 +1,5 @@
-import type { Serde } from '../serdes.js';
-import { Serdes } from '../serdes.js';
+import type { Serde } from '../../serdes/index.js';
+import { Serdes } from '../../serdes/index.js';
 import { Stores } from '../store-builder.js';
 import type { KStream } from './kstream.js';
 import { KTable } from './ktable.js';

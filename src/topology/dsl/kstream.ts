@@ -1,6 +1,6 @@
+import type { Serde } from '../../serdes/index.js';
+import { Serdes } from '../../serdes/index.js';
 import type { ProcessorSupplier } from '../processor.js';
-import type { Serde } from '../serdes.js';
-import { Serdes } from '../serdes.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import {

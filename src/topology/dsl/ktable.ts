@@ -1,4 +1,4 @@
-import type { Serde } from '../serdes.js';
+import type { Serde } from '../../serdes/index.js';
 import { KStream } from './kstream.js';
 import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';

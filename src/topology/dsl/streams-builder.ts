@@ -1,6 +1,6 @@
+import type { Serde } from '../../serdes/index.js';
+import { Serdes } from '../../serdes/index.js';
 import type { TimestampExtractor } from '../record.js';
-import type { Serde } from '../serdes.js';
-import { Serdes } from '../serdes.js';
 import { Stores } from '../store-builder.js';
 import { Topology } from '../topology.js';
 import { KStream } from './kstream.js';

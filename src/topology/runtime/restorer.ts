@@ -1,7 +1,7 @@
+import type { Serde } from '../../serdes/index.js';
 import type { BytesStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { PartitionReaderError } from '../kafka/partition-reader.js';
-import type { Serde } from '../serdes.js';
 import type { StreamsMetrics } from './metrics.js';
 import type { StreamTask } from './task.js';
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../../errors/index.js';
 import { type BytesStore, InMemoryKeyValueStore, type StateStore } from '../../stores/index.js';
 import { RecordTooLargeError, StreamsError } from '../errors.js';
 import { recordSizeBound } from '../kafka/record-size.js';
@@ -277,7 +278,7 @@ export class StreamTask {
       }
     } catch (error) {
       // What stops the task names its record, for the operator who may skip it.
-      throw error instanceof StreamsError ? error.at(metadata) : error;
+      throw error instanceof CodedError ? error.at(metadata) : error;
     } finally {
       this.#current = undefined;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Serdes } from '../../../src/serdes/index.js';
 import { StreamsBuilder } from '../../../src/topology/dsl/streams-builder.js';
-import { Serdes } from '../../../src/topology/serdes.js';
 import { TopologyTestDriver } from '../../../src/topology/test-driver.js';
 
 function wordCount() {

@@ -1,3 +1,4 @@
+import { CodedError } from '../../../errors/index.js';
 /** Messages between WorkerStreams (the parent thread) and the engine's worker thread. */
 
 import { StoreError, type StoreErrorCode, storeErrorCodes } from '../../../stores/index.js';
@@ -122,7 +123,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     message: error.message,
     ...(typeof code === 'string' ? { code } : {}),
     ...(error.stack ? { stack: error.stack } : {}),
-    ...(error instanceof StreamsError && error.record ? { record: { ...error.record } } : {}),
+    ...(error instanceof CodedError && error.record ? { record: { ...error.record } } : {}),
     ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
   };
 }

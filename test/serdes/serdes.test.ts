@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { Serdes } from '../../src/serdes/index.js';
 import { SerdeError } from '../../src/topology/errors.js';
-import { Serdes } from '../../src/topology/serdes.js';
 
 /** Runs fn and answers what it threw, so that tests can assert on code, message and cause together. */
 function thrown(fn: () => unknown): unknown {

@@ -1,6 +1,6 @@
 import type { Type } from 'avsc';
 import avro from 'avsc';
-import { SerdeError } from './errors.js';
+import { SerdeError } from './serde-error.js';
 
 /**
  * Turns values of one type into bytes and back. The engine never passes null/undefined to a serde: a null

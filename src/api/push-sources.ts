@@ -8,7 +8,7 @@ export interface KafkaPushSourcesOptions {
   readonly kafka: Kafka;
   /** Names this instance's consumer groups (`<application.id>-<host:port>` reads well). */
   readonly groupIdPrefix: string;
-  /** The `alerts` and `pcap` topic names, when they differ from DESIGN.md's. */
+  /** The `alerts` and `pcap` topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"). */
   readonly topics?: Partial<Pick<ProbeTopics, 'alerts' | 'pcap'>>;
   /** See KafkaPushSourceOptions.idleStopMs. */
   readonly idleStopMs?: number;

@@ -37,7 +37,7 @@ export interface ProbeApplicationOptions {
   readonly mongodbUrl?: string | undefined;
   /** When set, the interactive-query API runs on this port. */
   readonly api?: ProbeApiOptions | undefined;
-  /** Topic names, when they differ from DESIGN.md's (tests give each run its own). */
+  /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"; tests give each run its own). */
   readonly topics?: Partial<ProbeTopics>;
   readonly log: (line: string) => void;
   /** Called if the CDC stops for good after it started (MongoDB or Kafka refusing it). */

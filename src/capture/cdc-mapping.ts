@@ -1,5 +1,5 @@
 /**
- * How a UniFi controller's `ace.device` and `ace.user` documents become `devices` records (DESIGN.md, "Topic
+ * How a UniFi controller's `ace.device` and `ace.user` documents become `devices` records (docs/architecture.md, "Topic
  * contracts"). Pure functions, without I/O, so that every naming rule can be tested on its own.
  */
 import { normalizeMac } from '../probes/pcap.js';

@@ -1,7 +1,7 @@
 import { type AvroSchema, type AvroSerde, Serdes } from '../topology/index.js';
 
 /**
- * The probe application's topics and the shapes of their values (DESIGN.md, "Topic contracts").
+ * The probe application's topics and the shapes of their values (docs/architecture.md, "Topic contracts").
  */
 
 /** The application's topic names; tests and deployments may use others. */

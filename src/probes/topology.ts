@@ -16,7 +16,7 @@ import { type EnrichedProbe, pcapSerde, probeSerde } from './serdes.js';
 import { addProbe, emptyStats } from './stats.js';
 
 export interface ProbeTopologyOptions {
-  /** Topic names, when they differ from DESIGN.md's. */
+  /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"). */
   readonly topics?: Partial<ProbeTopics>;
   /** Keep the aggregates in LevelDB (default) or in memory (tests, benchmarks). */
   readonly persistent?: boolean;
@@ -32,7 +32,7 @@ export const REPARTITIONS = Object.freeze({
 });
 
 /**
- * The seed's topology (DESIGN.md, "Data flow"):
+ * The seed's topology (docs/architecture.md, "One record's way"):
  * - `pcap` → probe requests only (other frames filtered; unreadable records, records over 64 KiB and SSIDs over
  *   32 bytes to the DLQ), keyed by source MAC
  *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;

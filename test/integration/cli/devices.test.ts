@@ -7,7 +7,7 @@ import { ensureProbeTopics } from '../../../src/probes/topics.js';
 import { runCli } from '../../support/cli.js';
 import { testKafka } from '../../support/kafka.js';
 
-/** MACs of this run only: `devices` is DESIGN.md's shared topic, which other tests write too. */
+/** MACs of this run only: `devices` is the default, shared topic, which other tests write too. */
 const prefix = `02:${Math.floor(Math.random() * 256)
   .toString(16)
   .padStart(2, '0')}:${Math.floor(Math.random() * 256)

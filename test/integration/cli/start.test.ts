@@ -32,7 +32,7 @@ describe('probestream start', () => {
   });
 
   it('names devices from MongoDB by CDC, alerts on a watched SSID, and stops cleanly on SIGTERM', async () => {
-    // `start` uses DESIGN.md's topic names, so this test owns them (and the `ace` database) on this broker.
+    // `start` uses the default topic names, so this test owns them (and the `ace` database) on this broker.
     await mongo
       .db('ace')
       .collection('user')

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { LocalServiceError } from './errors.js';
@@ -41,9 +42,10 @@ export interface LocalKafka {
   readonly process: JavaProcess;
   /**
    * Stops the broker (cleanly, or with SIGKILL when `kill`, as a crash would) and starts it again on the same
-   * data folder, ports and settings; resolves once it answers again. Clients keep their address.
+   * data folder, ports and settings, `downForMs` later (default at once); resolves once it answers again.
+   * Clients keep their address.
    */
-  restart(options?: { readonly kill?: boolean }): Promise<void>;
+  restart(options?: { readonly kill?: boolean; readonly downForMs?: number }): Promise<void>;
   /** Stops the broker cleanly (SIGKILL after a grace period) and removes a temporary data folder. */
   stop(): Promise<void>;
 }
@@ -241,11 +243,12 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     })();
     return stopped;
   };
-  const restart = async ({ kill = false } = {}) => {
+  const restart = async ({ kill = false, downForMs = 0 } = {}) => {
     if (stopped) throw new LocalServiceError('LOCAL_SERVICE_START_FAILED', `${brokers} was stopped for good`);
     if (kill) await broker.kill();
     // stop() after kill() only closes the old process's log, which the new process appends to.
     await broker.stop();
+    if (downForMs > 0) await sleep(downForMs);
     broker = await launch();
   };
   return {

@@ -39,6 +39,13 @@ export {
   type SizedRecord,
   topicMaxMessageBytes,
 } from './kafka/record-size.js';
+// Expert internals
+export {
+  isTransient,
+  pause,
+  retryWhileTransient,
+  type WaitOptions,
+} from './kafka/transient.js';
 // The processor API
 export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 export {
@@ -67,7 +74,6 @@ export type {
   StoreLag,
 } from './runtime/local-queries.js';
 export { StreamsMetrics } from './runtime/metrics.js';
-// Expert internals
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
 export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
 export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-engine.js';

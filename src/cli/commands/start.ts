@@ -3,7 +3,7 @@ import { ProbeApplication } from '../../app/probe-application.js';
 import type { RunningBot } from '../../bot/index.js';
 import { redactCredentials } from '../../capture/cdc-events.js';
 import { freePort } from '../../local/ports.js';
-import { describeError, type RecordMetadata, recordName } from '../../topology/index.js';
+import { describeError, type RecordMetadata, recordName, retryWhileTransient } from '../../topology/index.js';
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
@@ -11,7 +11,7 @@ import { log } from '../log.js';
 import { ensurePortFree } from '../port-check.js';
 import { logProcessingProgress } from '../processing-progress.js';
 import { showRestoreProgress } from '../restore-progress.js';
-import { retryWhileTransient, waitForKafka } from '../startup.js';
+import { waitForKafka } from '../startup.js';
 
 /** Where the API listens: every interface, since other instances forward queries to it. */
 const API_HOST = '0.0.0.0';

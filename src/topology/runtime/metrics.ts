@@ -19,6 +19,7 @@ export class StreamsMetrics {
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restoredRecords: Counter<'store'>;
   readonly fencedCommits: Counter;
+  readonly kafkaUnavailable: Counter<'during'>;
   readonly standbyRecords: Counter<'store'>;
   readonly restoreRemaining: Gauge<'store' | 'task'>;
 
@@ -110,6 +111,12 @@ export class StreamsMetrics {
     this.fencedCommits = new Counter({
       name: 'probestream_fenced_commits_total',
       help: 'exactly_once commits refused because a newer producer of the same task fenced this one',
+      registers,
+    });
+    this.kafkaUnavailable = new Counter({
+      name: 'probestream_kafka_unavailable_total',
+      help: 'Times a commit or an assignment failed while Kafka was unavailable, and the tasks went back to their last commit once it answered',
+      labelNames: ['during'],
       registers,
     });
   }

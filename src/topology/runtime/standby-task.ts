@@ -1,5 +1,6 @@
 import { LevelDbKeyValueStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
+import { isTransient, pause } from '../kafka/transient.js';
 import type { TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { Subtopology } from '../topology.js';
@@ -83,7 +84,10 @@ export class StandbyTask {
     return this.#lags.get(storeName);
   }
 
-  /** Opens the stores and follows the changelogs until stop(). Failures end the standby, quietly: it is a cache. */
+  /**
+   * Opens the stores and follows the changelogs until stop(). A broker that is down or moving leaders is
+   * waited out; other failures end the standby, quietly: it is a cache.
+   */
   start(pollMs = 250): void {
     this.#running = (async () => {
       const signal = this.#abort.signal;
@@ -91,23 +95,16 @@ export class StandbyTask {
         for (const store of this.#stores)
           this.#open.push(await LevelDbKeyValueStore.open(store.location, store.name));
         while (!signal.aborted) {
-          for (const [i, store] of this.#stores.entries()) {
-            let counted = 0;
-            await restoreStore({
-              reader: this.#reader,
-              store: this.#open[i] as LevelDbKeyValueStore,
-              storeName: store.name,
-              topic: store.changelog,
-              partition: this.id.partition,
-              signal,
-              onProgress: (progress) => {
-                this.#lags.get(store.name)?.observe(progress);
-                this.#onRecords(store.name, progress.restored - counted);
-                counted = progress.restored;
-              },
-            });
+          try {
+            await this.#follow(signal);
+          } catch (error) {
+            // A broker restarting or moving leaders: follow again once it answers. Anything else ends it.
+            if (signal.aborted || !isTransient(error)) throw error;
+            for (const lag of this.#lags.values()) lag.forget();
+            await pause(1_000, signal);
+            continue;
           }
-          await new Promise((resolve) => setTimeout(resolve, pollMs));
+          await pause(pollMs, signal);
         }
       } catch {
         // Stopped, or the changelog could not be read: the active task restores whatever is missing.
@@ -116,6 +113,26 @@ export class StandbyTask {
         for (const lag of this.#lags.values()) lag.forget();
       }
     })();
+  }
+
+  /** Brings every kept store up to its changelog's end once. */
+  async #follow(signal: AbortSignal): Promise<void> {
+    for (const [i, store] of this.#stores.entries()) {
+      let counted = 0;
+      await restoreStore({
+        reader: this.#reader,
+        store: this.#open[i] as LevelDbKeyValueStore,
+        storeName: store.name,
+        topic: store.changelog,
+        partition: this.id.partition,
+        signal,
+        onProgress: (progress) => {
+          this.#lags.get(store.name)?.observe(progress);
+          this.#onRecords(store.name, progress.restored - counted);
+          counted = progress.restored;
+        },
+      });
+    }
   }
 
   /** Stops following and closes the stores (their files stay, for the active task to open). */

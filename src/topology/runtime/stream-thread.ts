@@ -1,6 +1,9 @@
 import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import { describeError } from '../errors.js';
+import { isTransient, pause } from '../kafka/transient.js';
 import { streamsAssignor } from './assignor.js';
 import type { StreamsConfig } from './config.js';
+import { engineLog as log } from './engine-log.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
@@ -54,6 +57,15 @@ export class StreamThread {
   #commitsStopped = false;
   /** The commit timer has a commit waiting for the lock: it queues no other meanwhile. */
   #commitQueued = false;
+  /** The last assignment that took effect, and this member's id then. */
+  #assignment: { readonly partitions: Record<string, number[]>; readonly memberId: string } | undefined;
+  /**
+   * A commit or an assignment failed while Kafka was unavailable: the tasks go back to their last commit
+   * (see #recover). Until then nothing is processed or committed.
+   */
+  #recovering = false;
+  /** Stops the waits of a recovery when the thread shuts down. */
+  readonly #stopped = new AbortController();
 
   constructor(deps: StreamThreadDeps) {
     this.#deps = deps;
@@ -118,7 +130,7 @@ export class StreamThread {
       const memberId = event.payload.memberId;
       void this.#lock
         .run(() => this.#onAssignment(assignment, memberId))
-        .catch((error) => this.#deps.hooks.fail(error as Error));
+        .catch((error) => this.#onFailure(error as Error, 'assignment'));
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) this.#deps.hooks.fail(event.payload.error);
@@ -232,17 +244,87 @@ export class StreamThread {
     if (this.#closing) return;
     await this.#settleCommit();
     await this.#closeFenced();
+    // After a failed commit, the tasks kept here must not go on with their producers and caches as they were.
+    if (this.#recovering) await this.#deps.tasks.closeActive();
+    this.#assignment = { partitions: assignment, memberId };
     this.#deps.metrics.rebalances.inc();
-    this.#consumer?.resume(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
+    this.#resume(assignment);
     await this.#deps.tasks.handleAssignment(assignment);
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
+    if (this.#recovering) log('Kafka answers again: every task went on from its last commit');
+    this.#recovering = false;
     await this.#deps.hooks.onAssigned(memberId);
+  }
+
+  /**
+   * A commit or an assignment failed. A broker that is down, restarting or moving leaders is waited out, as
+   * a service under a supervisor is expected to: every task goes back to its last commit (uncommitted work
+   * is dropped and done again, as after a rebalance) once Kafka answers. Anything else stops the instance.
+   */
+  #onFailure(error: Error, during: 'commit' | 'assignment'): void {
+    if (this.#closing || this.#assignment === undefined || !isTransient(error)) {
+      this.#deps.hooks.fail(error);
+      return;
+    }
+    if (this.#recovering) return;
+    this.#deps.metrics.kafkaUnavailable.inc({ during });
+    // The failed commit drained its tasks' output and store writes: a later commit of their offsets would
+    // lose them. Nothing is processed or committed until the tasks are back at their last commit.
+    this.#recovering = true;
+    this.#rebalancing = true;
+    this.#deps.hooks.onRebalancing();
+    log(
+      `Kafka is unavailable (${describeError(error)}): waiting for it; the tasks go on from their last commit`,
+    );
+    void this.#recover();
+  }
+
+  /** Reopens the assigned tasks from their last commit, retrying with backoff while Kafka stays unavailable. */
+  async #recover(): Promise<void> {
+    let backoff = 250;
+    let lastLog = Date.now();
+    while (this.#recovering && !this.#closing) {
+      try {
+        await this.#lock.run(async () => {
+          const assignment = this.#assignment;
+          if (!this.#recovering || this.#closing || !assignment) return;
+          await this.#onAssignment(assignment.partitions, assignment.memberId);
+        });
+      } catch (error) {
+        if (!isTransient(error)) {
+          this.#deps.hooks.fail(error as Error);
+          return;
+        }
+        if (Date.now() - lastLog >= 10_000) {
+          lastLog = Date.now();
+          log(`still waiting for Kafka: ${describeError(error)}`);
+        }
+        await pause(backoff, this.#stopped.signal);
+        backoff = Math.min(5_000, backoff * 2);
+      }
+    }
   }
 
   async #closeFenced(): Promise<void> {
     const paused = await this.#deps.tasks.closeFenced();
-    if (paused.length > 0) this.#consumer?.pause(paused);
+    if (paused.length === 0) return;
+    try {
+      this.#consumer?.pause(paused);
+    } catch {
+      // kafkajs is restarting the consumer (it lost Kafka): it rejoins, and a new assignment settles them.
+    }
+  }
+
+  /** Fetches the assigned partitions again, fenced ones included: the assignment makes new tasks for them. */
+  #resume(assignment: Record<string, number[]>): void {
+    try {
+      this.#consumer?.resume(
+        Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })),
+      );
+    } catch {
+      // kafkajs is restarting the consumer (it lost Kafka): nothing is paused in the group it rejoins with.
+    }
   }
 
   /** Takes every task's state for a commit and completes it after the lock is released (see TaskManager.commit). */
@@ -251,7 +333,7 @@ export class StreamThread {
     // A failed commit (or one whose preparation threw) drained its tasks' output and store writes, and left
     // their offsets uncommitted: a later commit would commit those offsets without that output, losing it.
     // The instance is stopping; whoever takes the tasks goes on from the last commit that succeeded.
-    if (this.#commitsStopped) return;
+    if (this.#commitsStopped || this.#recovering) return;
     await this.#closeFenced();
     const { tasks, metrics, producer } = this.#deps;
     if (tasks.size === 0) return;
@@ -268,7 +350,7 @@ export class StreamThread {
         metrics.commits.inc();
         metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       },
-      (error) => this.#deps.hooks.fail(error as Error),
+      (error) => this.#onFailure(error as Error, 'commit'),
     );
   }
 
@@ -285,6 +367,7 @@ export class StreamThread {
    */
   async shutdown(commit: boolean): Promise<void> {
     this.#closing = true;
+    this.#stopped.abort();
     if (this.#commitTimer) clearInterval(this.#commitTimer);
     await this.#lock.run(async () => {
       if (commit && !this.#rebalancing) {

@@ -247,8 +247,17 @@ export class TaskManager {
 
   /** Closes every task and standby (their files stay). */
   async closeAll(): Promise<void> {
-    for (const key of [...this.#tasks.keys()]) await this.#closeTask(key);
+    await this.closeActive();
     for (const key of [...this.#standbys.keys()]) await this.#stopStandby(key);
+  }
+
+  /**
+   * Closes every active task, dropping what it had not committed (their files stay): after a commit that
+   * failed, handleAssignment then opens them again from their last commit, with new producers.
+   */
+  async closeActive(): Promise<void> {
+    for (const key of [...this.#tasks.keys()]) await this.#closeTask(key);
+    this.#fenced.clear();
   }
 
   /**

@@ -110,6 +110,12 @@ export class StoreRouter implements KeyRouter {
       const answer = await this.#forward(host, store, key, true);
       if (answer) return toRouted<V>(answer, host);
     }
+    if (meta?.activeHost && meta.activeHost !== this.self) {
+      // Last, the owner's copy while it restores the task it just took over, if within the staleness bound:
+      // a standby that became the owner is only a tail behind.
+      const answer = await this.#forward(meta.activeHost, store, key, true);
+      if (answer) return toRouted<V>(answer, meta.activeHost);
+    }
     throw this.#unavailable(
       meta?.activeHost === null || meta === undefined
         ? `partition ${local.partition} of ${store} is being reassigned`

@@ -350,16 +350,29 @@ describe('StoreRouter.get', { timeout: 20_000 }, () => {
     expect(a.requests).toEqual([]);
   });
 
-  test('refuses with SERVICE_UNAVAILABLE when the owner is restoring and the standby is too far behind', async () => {
+  test('answers last from the owner restoring a task it took over, when its copy is within the bound', async () => {
     const [a, b, c] = await startCluster(3, { maxStaleLag: 100 });
     a.streams.own(MAC, b.address, [c.address], 1);
     b.streams.putStale(MAC, STATS, 50, 1);
+    c.streams.putStale(MAC, STATS, 101, 1);
+
+    expect(await a.router.get(STORE, MAC)).toStrictEqual({ value: STATS, servedBy: b.address, staleLag: 50 });
+    // Up to date from the owner first, then the standby, then the owner's restoring copy.
+    expect(b.requests).toEqual([keyPath(MAC), `${keyPath(MAC)}?stale=1`]);
+    expect(c.requests).toEqual([`${keyPath(MAC)}?stale=1`]);
+  });
+
+  test('refuses with SERVICE_UNAVAILABLE when the owner is restoring and no copy is within the bound', async () => {
+    const [a, b, c] = await startCluster(3, { maxStaleLag: 100 });
+    a.streams.own(MAC, b.address, [c.address], 1);
+    b.streams.putStale(MAC, STATS, 150, 1);
     c.streams.putStale(MAC, STATS, 101, 1);
 
     const error = await rejection(a.router.get(STORE, MAC));
     expect(error.code).toBe('SERVICE_UNAVAILABLE');
     expect(error.retryAfterSeconds).toBe(1);
     expect(c.requests).toEqual([`${keyPath(MAC)}?stale=1`]);
+    expect(b.requests).toEqual([keyPath(MAC), `${keyPath(MAC)}?stale=1`]);
   });
 
   test('answers from the copy here at lag 0 while the group rebalances, asking nobody', async () => {

@@ -323,9 +323,10 @@ export class KafkaStreams implements StreamsEngine {
     return keyQueryMetadata(
       this.#topology,
       (sub) => plan.subtopologies.find((s) => s.id === sub)?.partitions,
-      this.#rebalancing ? [] : this.#clients,
+      this.#clients,
       storeName,
       key,
+      this.#rebalancing,
     );
   }
 

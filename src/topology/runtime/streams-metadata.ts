@@ -12,7 +12,11 @@ import type { TopicPlan } from './topic-plan.js';
 export interface KeyQueryMetadata {
   /** host:port of the instance running the key's task; null while the group is rebalancing. */
   readonly activeHost: string | null;
-  /** host:port of the instances keeping a standby copy of the key's task (num.standby.replicas). */
+  /**
+   * host:port of the instances keeping a standby copy of the key's task (num.standby.replicas). While the
+   * group is rebalancing: the instances that held the task, active or standby, as the last assignment had
+   * them (the former owner first), which may answer with a stale copy.
+   */
   readonly standbyHosts: readonly string[];
   readonly partition: number;
 }
@@ -81,6 +85,7 @@ export function keyQueryMetadata<K>(
   clients: readonly StreamsMetadata[],
   storeName: string,
   key: K,
+  rebalancing = false,
 ): KeyQueryMetadata {
   const { sub, builder } = storeOf(topology, storeName);
   const partitions = partitionsOf(sub.id) ?? 1;
@@ -93,6 +98,12 @@ export function keyQueryMetadata<K>(
   const standbyHosts = clients
     .filter((client) => client.standbyTasks.includes(task) && client.hostInfo !== null)
     .map((client) => client.hostInfo as string);
+  if (rebalancing) {
+    // Nobody owns the task until the assignment lands, but its last owner keeps what it processed and its
+    // standbys stay warm: either may answer within the staleness bound.
+    const former = owner?.hostInfo ? [owner.hostInfo] : [];
+    return { activeHost: null, standbyHosts: [...former, ...standbyHosts], partition };
+  }
   return { activeHost: owner?.hostInfo ?? null, standbyHosts, partition };
 }
 

@@ -482,8 +482,14 @@ export class WorkerStreams implements StreamsEngine {
   queryMetadataForKey<K>(storeName: string, key: K): KeyQueryMetadata {
     if (this.#partitions.size === 0)
       throw new StreamsError('INVALID_STATE_STORE', `the instance has not started`);
-    const clients = this.#state === 'RUNNING' ? this.#status.clients : [];
-    return keyQueryMetadata(this.#topology, (sub) => this.#partitions.get(sub), clients, storeName, key);
+    return keyQueryMetadata(
+      this.#topology,
+      (sub) => this.#partitions.get(sub),
+      this.#status.clients,
+      storeName,
+      key,
+      this.#state !== 'RUNNING',
+    );
   }
 
   /** Every instance of the application, as the last completed rebalance assigned them. */

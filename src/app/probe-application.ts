@@ -75,7 +75,7 @@ export class ProbeApplication {
     };
     // The same module as buildProbeTopology's: .ts when run from the sources, .js when built.
     const module = new URL(
-      `./topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+      `../probes/topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
       import.meta.url,
     );
     this.streams = new WorkerStreams(

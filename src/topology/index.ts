@@ -6,6 +6,7 @@
 
 // Serdes and errors
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
+export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
 export { KTable } from './dsl/ktable.js';
@@ -26,6 +27,7 @@ export {
   streamsErrorCodes,
   type TooLargeRecord,
 } from './errors.js';
+export type { GlobalStoreSpec } from './global-store.js';
 export { kafkaDebugLogging } from './kafka/debug-log.js';
 export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
 export {

@@ -1,6 +1,7 @@
 import type { Serde } from '../serdes/index.js';
 import { Serdes } from '../serdes/index.js';
 import type { KeyValueStore } from '../stores/index.js';
+import { GlobalStore } from './global-store.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.js';
 import type { RecordHeaders } from './record.js';
 import type { OutgoingRecord, RecordCollector } from './runtime/record-collector.js';
@@ -39,6 +40,8 @@ export class TopologyTestDriver {
   readonly #offsets = new Map<string, bigint>();
   readonly #pending: OutgoingRecord[] = [];
   readonly #internalTopics = new Set<string>();
+  /** Global stores by their topic: a record piped there updates the store every task reads. */
+  readonly #globals = new Map<string, GlobalStore>();
   #closed = false;
 
   constructor(topology: Topology, config: TestDriverConfig = {}) {
@@ -60,7 +63,10 @@ export class TopologyTestDriver {
       processingExceptionHandler: config.processingExceptionHandler ?? 'dlq',
       productionExceptionHandler: config.productionExceptionHandler ?? 'dlq',
       maxRecordBytes: () => maxRecordBytes(config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+      globalStore: (name: string) =>
+        [...this.#globals.values()].find((store) => store.spec.name === name)?.view,
     };
+    for (const spec of topology.globalStores()) this.#globals.set(spec.topic, new GlobalStore(spec));
     for (const sub of topology.subtopologies()) {
       for (const source of sub.sources) {
         if (source.internal)
@@ -99,6 +105,11 @@ export class TopologyTestDriver {
     headers: RecordHeaders = {},
   ): Promise<void> {
     if (this.#closed) throw new TypeError('the test driver is closed');
+    const global = this.#globals.get(topic);
+    if (global) {
+      global.apply(key, value);
+      return;
+    }
     this.#deliver(topic, key, value, timestamp, headers);
     while (this.#pending.length > 0) {
       const next = this.#pending.shift() as OutgoingRecord;
@@ -130,7 +141,7 @@ export class TopologyTestDriver {
     keySerde: Serde<K> = Serdes.String() as unknown as Serde<K>,
     valueSerde: Serde<V> = Serdes.Json<V>(),
   ): TestInputTopic<K, V> {
-    this.#taskReading(topic);
+    if (!this.#globals.has(topic)) this.#taskReading(topic);
     return new TestInputTopic(this, topic, keySerde, valueSerde);
   }
 

@@ -1,9 +1,11 @@
+import type { GlobalStoreSpec } from './global-store.js';
 import type { Subtopology, TopologyNode } from './topology.js';
 
 /** Prints sub-topologies the way Kafka Streams' TopologyDescription does, so the output reads familiar. */
 export function describeTopology(
   subtopologies: readonly Subtopology[],
   children: (name: string) => readonly TopologyNode[],
+  globalStores: readonly GlobalStoreSpec[] = [],
 ): string {
   const lines = ['Topologies:'];
   for (const sub of subtopologies) {
@@ -20,6 +22,11 @@ export function describeTopology(
       if (node.kind !== 'sink') lines.push(`      --> ${next.length ? next.join(', ') : 'none'}`);
       if (node.kind !== 'source') lines.push(`      <-- ${node.parents.join(', ')}`);
     }
+  }
+  for (const store of globalStores) {
+    lines.push(
+      `   Global store: ${store.name} (topic: ${store.topic}; held whole by every instance, no tasks)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

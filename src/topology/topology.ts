@@ -1,5 +1,6 @@
 import type { Serde } from '../serdes/index.js';
 import { Serdes } from '../serdes/index.js';
+import type { GlobalStoreSpec } from './global-store.js';
 import type { ProcessorSupplier } from './processor.js';
 import type { RecordHeaders, TimestampExtractor } from './record.js';
 import { recordTimestamp } from './record.js';
@@ -77,6 +78,7 @@ export class Topology {
   readonly #nodes = new Map<string, TopologyNode>();
   readonly #stores = new Map<string, StoreBuilder>();
   readonly #storeUsers = new Map<string, Set<string>>();
+  readonly #globalStores = new Map<string, GlobalStoreSpec>();
   #sealed = false;
   #subtopologies: Subtopology[] | undefined;
 
@@ -94,6 +96,10 @@ export class Topology {
         if (node.kind === 'source' && node.topics.includes(topic)) {
           throw new TypeError(`topic ${topic} is already read by source ${node.name}`);
         }
+      }
+      for (const global of this.#globalStores.values()) {
+        if (global.topic === topic)
+          throw new TypeError(`topic ${topic} is already read by global store ${global.name}`);
       }
     }
     return this.#add({
@@ -151,6 +157,29 @@ export class Topology {
     this.#stores.set(builder.name, builder as StoreBuilder);
     this.#storeUsers.set(builder.name, new Set());
     return this.connectProcessorAndStateStores(processorNames, builder.name);
+  }
+
+  /**
+   * Adds a global store: every instance holds the whole of `topic` in it, and every processor may read it
+   * (getStateStore) without being connected to it. Its topic is read by no task.
+   */
+  addGlobalStore<K, V>(spec: GlobalStoreSpec<K, V>): this {
+    this.#assertOpen();
+    if (!isTopicName(spec.topic))
+      throw new TypeError(`global store ${spec.name}: not a valid topic name: ${JSON.stringify(spec.topic)}`);
+    if (this.#stores.has(spec.name) || this.#globalStores.has(spec.name))
+      throw new TypeError(`store ${spec.name} is already added`);
+    for (const node of this.#nodes.values()) {
+      if (node.kind === 'source' && node.topics.includes(spec.topic))
+        throw new TypeError(`topic ${spec.topic} is already read by source ${node.name}`);
+    }
+    this.#globalStores.set(spec.name, spec as GlobalStoreSpec);
+    return this;
+  }
+
+  /** The global stores, in the order added. */
+  globalStores(): readonly GlobalStoreSpec[] {
+    return [...this.#globalStores.values()];
   }
 
   connectProcessorAndStateStores(processorNames: string | readonly string[], ...storeNames: string[]): this {
@@ -251,7 +280,7 @@ export class Topology {
 
   /** A text picture of the sub-topologies, sources, processors, stores and sinks, as Kafka Streams prints. */
   describe(): string {
-    return describeTopology(this.subtopologies(), (name) => this.children(name));
+    return describeTopology(this.subtopologies(), (name) => this.children(name), this.globalStores());
   }
 
   toString(): string {

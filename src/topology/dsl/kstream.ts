@@ -1,6 +1,7 @@
 import type { Serde } from '../../serdes/index.js';
 import { Serdes } from '../../serdes/index.js';
 import type { ProcessorSupplier } from '../processor.js';
+import { GlobalKTable } from './global-ktable.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import {
@@ -10,6 +11,7 @@ import {
   mapValuesProcessor,
   peekProcessor,
   selectKeyProcessor,
+  streamGlobalTableJoinProcessor,
   streamTableJoinProcessor,
 } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
@@ -173,23 +175,69 @@ export class KStream<K, V> {
   join<VT, VR>(
     table: KTable<K, VT>,
     joiner: (value: V, tableValue: VT, key: K) => VR,
-    produced: Pick<Produced<K, VR>, 'valueSerde'> = {},
-  ): KStream<K, VR> {
-    return this.#join(
-      table,
-      joiner as (value: V, tableValue: VT | undefined, key: K) => VR,
-      false,
-      produced.valueSerde,
-    );
+    produced?: Pick<Produced<K, VR>, 'valueSerde'>,
+  ): KStream<K, VR>;
+  /**
+   * Inner join with a global table on a key derived from each record (`keySelector`): no repartition, since
+   * every instance holds the whole table. Records whose derived key is not in the table produce nothing.
+   */
+  join<GK, GV, VR>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV, key: K) => VR,
+    produced?: Pick<Produced<K, VR>, 'valueSerde'>,
+  ): KStream<K, VR>;
+  join(table: unknown, ...rest: unknown[]): KStream<K, unknown> {
+    return this.#joinEither(table, rest, false);
   }
 
   /** Left join with a table on the key: every record produces one, with undefined for a missing table value. */
   leftJoin<VT, VR>(
     table: KTable<K, VT>,
     joiner: (value: V, tableValue: VT | undefined, key: K) => VR,
-    produced: Pick<Produced<K, VR>, 'valueSerde'> = {},
+    produced?: Pick<Produced<K, VR>, 'valueSerde'>,
+  ): KStream<K, VR>;
+  /** Left join with a global table on a derived key: every record produces one, undefined when absent. */
+  leftJoin<GK, GV, VR>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV | undefined, key: K) => VR,
+    produced?: Pick<Produced<K, VR>, 'valueSerde'>,
+  ): KStream<K, VR>;
+  leftJoin(table: unknown, ...rest: unknown[]): KStream<K, unknown> {
+    return this.#joinEither(table, rest, true);
+  }
+
+  // The overloads' arguments, told apart by the table's kind.
+  #joinEither(table: unknown, rest: unknown[], left: boolean): KStream<K, unknown> {
+    type Joiner = (value: V, tableValue: unknown, key: K) => unknown;
+    type Options = Pick<Produced<K, unknown>, 'valueSerde'> | undefined;
+    if (table instanceof GlobalKTable) {
+      const [keySelector, joiner, produced] = rest as [(key: K, value: V) => unknown, Joiner, Options];
+      return this.#globalJoin(table, keySelector, joiner, left, produced?.valueSerde);
+    }
+    const [joiner, produced] = rest as [Joiner, Options];
+    return this.#join(table as KTable<K, unknown>, joiner, left, produced?.valueSerde);
+  }
+
+  #globalJoin<GK, GV, VR>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV | undefined, key: K) => VR,
+    left: boolean,
+    valueSerde?: Serde<VR>,
   ): KStream<K, VR> {
-    return this.#join(table, joiner, true, produced.valueSerde);
+    const name = this.#context.names.next(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN');
+    const supplier = streamGlobalTableJoinProcessor(table.valueGetter, keySelector, joiner, left);
+    this.#context.topology.addProcessor(name, supplier, this.nodeName);
+    // The key is unchanged: a later grouping repartitions only if this stream had to.
+    return new KStream(
+      this.#context,
+      name,
+      this.keySerde,
+      valueSerde ?? (this.valueSerde as unknown as Serde<VR>),
+      this.repartitionRequired,
+    );
   }
 
   #join<VT, VR>(

@@ -131,6 +131,26 @@ export function tableMapValuesProcessor<K, V, V2>(mapper: (value: V, key: K) => 
  * forwards only matches; a left join forwards every record, with undefined for a missing table value.
  * Stream records with a null key or value cannot join and are skipped (and counted), as Kafka Streams does.
  */
+/** A stream joined with a global table on a key derived from each record. */
+export function streamGlobalTableJoinProcessor<K, V, GK, GV, VR>(
+  table: ValueGetterSupplier<GK, GV>,
+  keySelector: (key: K, value: V) => GK,
+  joiner: (value: V, tableValue: GV | undefined, key: K) => VR,
+  left: boolean,
+) {
+  return processorOf<K, V, K, VR>((context) => {
+    const lookup: ValueGetter<GK, GV> = table.get(context as ProcessorContext<unknown, unknown>);
+    return (record) => {
+      if (record.value === null || record.value === undefined) return skip(context, 'null value');
+      const tableKey = keySelector(record.key as K, record.value);
+      // As Kafka Streams: a record whose derived key is null joins nothing (a left join keeps it).
+      const tableValue = tableKey === null || tableKey === undefined ? undefined : lookup(tableKey);
+      if (tableValue === undefined && !left) return;
+      context.forward({ ...record, value: joiner(record.value, tableValue, record.key as K) });
+    };
+  });
+}
+
 export function streamTableJoinProcessor<K, V, VT, VR>(
   table: ValueGetterSupplier<K, VT>,
   joiner: (value: V, tableValue: VT | undefined, key: K) => VR,

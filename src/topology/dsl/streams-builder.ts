@@ -3,6 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { TimestampExtractor } from '../record.js';
 import { Stores } from '../store-builder.js';
 import { Topology } from '../topology.js';
+import { GlobalKTable } from './global-ktable.js';
 import { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
 import { NodeNamer } from './naming.js';
@@ -68,6 +69,23 @@ export class StreamsBuilder {
         return (key) => tableStore.get(key);
       },
     });
+  }
+
+  /**
+   * A table that every instance holds whole, read from all partitions of `topic` (Kafka Streams'
+   * GlobalKTable): streams join it on a key they derive, with no co-partitioning and no repartition.
+   * Unreadable values are passed over; a null value deletes the key.
+   */
+  globalTable<K = string, V = unknown>(
+    topic: string,
+    options: Omit<TableOptions<K, V>, 'timestampExtractor'> = {},
+  ): GlobalKTable<K, V> {
+    const storeName =
+      options.materialized ?? `${topic}-STATE-STORE-${this.#context.names.next('GLOBALKTABLE').slice(-10)}`;
+    const keySerde = options.keySerde ?? (Serdes.String() as unknown as Serde<K>);
+    const valueSerde = options.valueSerde ?? (Serdes.Json() as Serde<V>);
+    this.#context.topology.addGlobalStore({ name: storeName, topic, keySerde, valueSerde });
+    return new GlobalKTable(topic, storeName, keySerde, valueSerde);
   }
 
   /** The topology built so far. Call once, after the last operation. */

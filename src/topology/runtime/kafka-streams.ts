@@ -7,6 +7,7 @@ import type { Topology } from '../topology.js';
 import type { ActiveTaskObserver } from './active-task-observer.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
 import { engineLog as log } from './engine-log.js';
+import { GlobalStateManager } from './global-state.js';
 import {
   type LocalEntriesOptions,
   LocalQueries,
@@ -60,6 +61,7 @@ export class KafkaStreams implements StreamsEngine {
   #admin: Admin | undefined;
   #producer: Producer | undefined;
   #reader: PartitionReader | undefined;
+  #globalState: GlobalStateManager | undefined;
   #tasks: TaskManager | undefined;
   #thread: StreamThread | undefined;
   #errorHandler: ((error: Error) => void) | undefined;
@@ -184,6 +186,15 @@ export class KafkaStreams implements StreamsEngine {
     const reader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
     this.#reader = reader;
     await reader.connect();
+    // Global tables are whole before any task reads them, then kept current.
+    const globalState = new GlobalStateManager(
+      this.#topology.globalStores(),
+      (topic) => plan.partitions.get(topic) ?? 1,
+      reader,
+    );
+    this.#globalState = globalState;
+    await globalState.bootstrap();
+    globalState.start();
     const tasks = new TaskManager({
       config: this.config,
       topology: this.#topology,
@@ -196,6 +207,7 @@ export class KafkaStreams implements StreamsEngine {
       stateDirectory: this.#stateDirectory,
       local: this.#local,
       observer: this.#observer,
+      globalState,
       topicName: this.#topicName,
       changelogTopic: this.#changelogTopic,
       heartbeat: () => this.#thread?.heartbeat(),
@@ -272,6 +284,7 @@ export class KafkaStreams implements StreamsEngine {
       if (this.#cleanupTimer) clearInterval(this.#cleanupTimer);
       await this.#thread?.shutdown(commit && !wasError);
       await this.#tasks?.closeAll();
+      await this.#globalState?.stop();
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
       await this.#thread?.settlePurges();

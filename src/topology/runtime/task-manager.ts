@@ -15,6 +15,7 @@ import {
 import type { StreamsConfig } from './config.js';
 import { engineLog as log } from './engine-log.js';
 import { nextTurn } from './event-loop-turns.js';
+import type { GlobalStateManager } from './global-state.js';
 import type { LocalQueries } from './local-queries.js';
 import type { StreamsMetrics } from './metrics.js';
 import type { ProduceLimits } from './produce-limits.js';
@@ -47,6 +48,8 @@ export interface TaskManagerDeps {
   readonly stateDirectory: StateDirectory;
   readonly local: LocalQueries;
   readonly observer: ActiveTaskObserver | undefined;
+  /** The instance's global stores, which every task may read. */
+  readonly globalState: GlobalStateManager;
   topicName(topic: string, internal: boolean): string;
   changelogTopic(store: string): string;
   /** The group member's heartbeat, for long restores; undefined before the first batch. */
@@ -339,6 +342,7 @@ export class TaskManager {
       },
       onSkip: (node, reason) => metrics.skippedRecords.inc({ node, reason }),
       ...(observer ? { onStoreWrite: observer.write.bind(observer) } : {}),
+      globalStore: (name) => this.#deps.globalState.store(name),
     };
   }
 

@@ -1,5 +1,10 @@
 import { CodedError } from '../../errors/index.js';
-import { type BytesStore, InMemoryKeyValueStore, type StateStore } from '../../stores/index.js';
+import {
+  type BytesStore,
+  InMemoryKeyValueStore,
+  type ReadOnlyKeyValueStore,
+  type StateStore,
+} from '../../stores/index.js';
 import { RecordTooLargeError, StreamsError } from '../errors.js';
 import { recordSizeBound } from '../kafka/record-size.js';
 import type { Processor, ProcessorContext } from '../processor.js';
@@ -40,6 +45,8 @@ export interface TaskEnvironment {
   onSkip?(nodeName: string, reason: string): void;
   /** When set, told of every write to the task's stores (serialized; value undefined for a delete). */
   onStoreWrite?(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
+  /** A global store (read by any processor, unconnected), if the topology has one of that name. */
+  globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
 }
 
 interface RuntimeNode {
@@ -154,6 +161,8 @@ export class StreamTask {
       getStateStore: <S extends StateStore>(storeName: string): S => {
         const store = this.stores.get(storeName);
         if (!store || !storeNames.includes(storeName)) {
+          const global = this.#env.globalStore?.(storeName);
+          if (global) return global as unknown as S;
           throw new StreamsError(
             'STORE_NOT_CONNECTED',
             `processor ${name} is not connected to a store named ${storeName}`,

@@ -118,6 +118,7 @@ export function userTopics(topology: Topology): string[] {
     if (node.kind === 'source' && !node.internal) for (const topic of node.topics) topics.add(topic);
     if (node.kind === 'sink' && !node.internal) topics.add(node.topic);
   }
+  for (const store of topology.globalStores()) topics.add(store.topic);
   return [...topics];
 }
 

@@ -1,0 +1,88 @@
+import type { ReadOnlyKeyValueStore } from '../../stores/index.js';
+import { GlobalStore, type GlobalStoreSpec } from '../global-store.js';
+import type { PartitionReader } from '../kafka/partition-reader.js';
+import { isTransient, pause } from '../kafka/transient.js';
+
+/**
+ * The global stores of one instance (Kafka Streams' GlobalStreamThread): `bootstrap` reads every partition
+ * of each global topic to its end before the instance takes tasks, so a task never looks up a table still
+ * loading; `start` then follows the topics until `stop`. A broker that is down is waited out.
+ */
+export class GlobalStateManager {
+  readonly #stores: { readonly store: GlobalStore; readonly positions: bigint[] }[];
+  readonly #reader: PartitionReader;
+  readonly #abort = new AbortController();
+  #running: Promise<void> | undefined;
+
+  constructor(
+    specs: readonly GlobalStoreSpec[],
+    partitions: (topic: string) => number,
+    reader: PartitionReader,
+  ) {
+    this.#reader = reader;
+    this.#stores = specs.map((spec) => ({
+      store: new GlobalStore(spec),
+      positions: new Array<bigint>(partitions(spec.topic)).fill(0n),
+    }));
+  }
+
+  get size(): number {
+    return this.#stores.length;
+  }
+
+  /** A global store as processors read it; undefined when there is none of that name. */
+  store(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined {
+    return this.#stores.find(({ store }) => store.spec.name === name)?.store.view;
+  }
+
+  /** Reads every global topic to the end it has now. */
+  async bootstrap(): Promise<void> {
+    await this.#catchUp(this.#abort.signal);
+  }
+
+  /** Follows the global topics, every `pollMs`, until stop(). */
+  start(pollMs = 250): void {
+    if (this.#stores.length === 0 || this.#running) return;
+    const signal = this.#abort.signal;
+    this.#running = (async () => {
+      while (!signal.aborted) {
+        try {
+          await this.#catchUp(signal);
+          await pause(pollMs, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          // Kafka unavailable: read on once it answers. Anything else is a bug, and lookups go stale: stop.
+          if (!isTransient(error)) throw error;
+          await pause(1_000, signal);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#running?.catch(() => undefined);
+    for (const { store } of this.#stores) await store.close();
+  }
+
+  async #catchUp(signal: AbortSignal): Promise<void> {
+    for (const { store, positions } of this.#stores) {
+      const { topic } = store.spec;
+      for (const [partition, from] of positions.entries()) {
+        const end = await this.#reader.endOffset(topic, partition);
+        // The topic was deleted and made again: read it anew (what the store held is rewritten as it comes).
+        const start = from > end ? 0n : from;
+        positions[partition] = await this.#reader.read(
+          topic,
+          partition,
+          start,
+          end,
+          (records) => {
+            for (const record of records) store.apply(record.key, record.value);
+          },
+          { signal },
+        );
+      }
+    }
+  }
+}

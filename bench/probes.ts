@@ -425,7 +425,7 @@ async function probePipeline(
       `${applicationId}-${REPARTITIONS.byMac}-repartition`,
       timeoutMs,
     );
-    for (const name of [REPARTITIONS.byName, REPARTITIONS.bySsid]) {
+    for (const name of [REPARTITIONS.byName]) {
       await waitCommitted(admin, applicationId, `${applicationId}-${name}-repartition`, timeoutMs);
     }
     const committedMs = performance.now() - started;

@@ -6,7 +6,8 @@ import type { KeyRouter, RoutedAnswer, RoutedPage } from './routing.js';
 export type QueryableStreams = Pick<
   StreamsEngine,
   'queryLocal' | 'queryMetadataForKey' | 'metadataForAllStreamsClients' | 'localEntries'
->;
+> &
+  Partial<Pick<StreamsEngine, 'isGlobalStore'>>;
 
 export interface StoreRouterOptions {
   readonly streams: QueryableStreams;
@@ -168,22 +169,33 @@ export class StoreRouter implements KeyRouter {
     store: string,
     options: { readonly limit: number; readonly after?: string },
   ): Promise<RoutedPage<V>> {
+    // A global store is whole here: the page is this instance's alone.
+    const parts = this.#streams.isGlobalStore?.(store)
+      ? [await this.localPage(store, options.limit, options.after)]
+      : await this.#pagesOfAll(store, options);
+    const merged = parts.flatMap((part) => part.entries).sort((a, b) => utf8Order(a.key, b.key));
+    const more = merged.length > options.limit || parts.some((part) => part.more);
+    const entries = merged.slice(0, options.limit) as { key: string; value: V }[];
+    return { entries, next: more && entries.length > 0 ? (entries.at(-1) as { key: string }).key : null };
+  }
+
+  /** Each instance's part of a page, from every instance the last assignment names. */
+  async #pagesOfAll(
+    store: string,
+    options: { readonly limit: number; readonly after?: string },
+  ): Promise<InternalEntries[]> {
     const clients = this.#streams.metadataForAllStreamsClients();
     const hosts = clients.map((c) => c.hostInfo);
     if (hosts.length === 0 || hosts.some((host) => host === null)) {
       throw this.#unavailable('the instances are being reassigned');
     }
-    const parts = await Promise.all(
+    return Promise.all(
       (hosts as string[]).map((host) =>
         host === this.self
           ? this.#ownPage(store, options.limit, options.after)
           : this.#forwardPage(host, store, options.limit, options.after),
       ),
     );
-    const merged = parts.flatMap((part) => part.entries).sort((a, b) => utf8Order(a.key, b.key));
-    const more = merged.length > options.limit || parts.some((part) => part.more);
-    const entries = merged.slice(0, options.limit) as { key: string; value: V }[];
-    return { entries, next: more && entries.length > 0 ? (entries.at(-1) as { key: string }).key : null };
   }
 
   // async, so that a refusal rejects inside Promise.all: thrown from map() it would leave the requests

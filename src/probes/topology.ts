@@ -28,7 +28,6 @@ export interface ProbeTopologyOptions {
 export const REPARTITIONS = Object.freeze({
   byMac: 'probes-by-mac',
   byName: 'probes-by-name',
-  bySsid: 'probes-by-ssid',
 });
 
 /**
@@ -39,7 +38,8 @@ export const REPARTITIONS = Object.freeze({
  * - per MAC: `pcap-stats`;
  * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
  *   `pcap-stats-by-name` (the seed's INNER JOIN then GROUP BY name);
- * - keyed by SSID, INNER JOIN `ssid_alert_list` → `alerts`, keyed by MAC, with the device name when known.
+ * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → `alerts`, keyed by
+ *   MAC, with the device name when known.
  */
 export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology {
   const topics = { ...TOPICS, ...options.topics };
@@ -88,16 +88,17 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
       persistent,
     });
 
-  const alertList = builder.table<string, SsidAlertEntry>(topics.ssidAlertList, {
+  // The watch list is small and read whole by every instance: probes join it on their SSID where they are,
+  // with no repartition by SSID.
+  const alertList = builder.globalTable<string, SsidAlertEntry>(topics.ssidAlertList, {
     valueSerde: ssidAlertSerde(),
     materialized: STORES.ssidAlertList,
   });
   enriched
     .filter((_mac, probe) => probe.ssid !== null && probe.ssid !== '')
-    .selectKey((_mac, probe) => probe.ssid as string)
-    .repartition(REPARTITIONS.bySsid)
     .join(
       alertList,
+      (_mac, probe) => probe.ssid as string,
       (probe, entry): Alert => ({
         ts: new Date(probe.timestamp).toISOString(),
         mac: probe.mac,
@@ -107,7 +108,6 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
       }),
       { valueSerde: Serdes.Json<Alert>() },
     )
-    .selectKey((_ssid, alert) => alert.mac)
     .to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
 
   return builder.build();

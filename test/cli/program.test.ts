@@ -97,6 +97,7 @@ describe('probestream CLI', () => {
     const io = capture();
     expect(await main(['topology'])).toBe(0);
     expect(io.out()).toContain('pcap-stats-by-name');
-    expect(io.out()).toContain('probes-by-ssid-repartition');
+    expect(io.out()).toContain('Global store: ssid-alert-list (topic: ssid_alert_list;');
+    expect(io.out()).not.toContain('probes-by-ssid-repartition');
   });
 });

@@ -81,6 +81,7 @@ export class KafkaStreams implements StreamsEngine {
       partitions: (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions,
       activeTasks: () => this.#tasks?.activeTasks() ?? [],
       standbyTasks: () => this.#tasks?.standbyTasks() ?? [],
+      globalStore: (name) => this.#globalState?.store(name),
     });
     this.metrics = new StreamsMetrics(this.config.applicationId);
     this.#limits = new ProduceLimits(this.config.maxRequestBytes);
@@ -317,6 +318,11 @@ export class KafkaStreams implements StreamsEngine {
   /** The entries of a store in the active tasks here, merged in serialized-key order from `from` inclusive. */
   localEntries<K, V>(storeName: string, options?: LocalEntriesOptions<K>): AsyncIterable<KeyValue<K, V>> {
     return this.#local.localEntries<K, V>(storeName, options);
+  }
+
+  /** Whether the store is a global one: whole on every instance, so never routed nor listed elsewhere. */
+  isGlobalStore(storeName: string): boolean {
+    return this.#topology.globalStores().some((store) => store.name === storeName);
   }
 
   /** RUNNING, with no active task restoring (a readiness probe). */

@@ -1,4 +1,4 @@
-import { type KeyValue, mergeSortedByKey } from '../../stores/index.js';
+import { type KeyValue, mergeSortedByKey, type ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { taskIdString } from '../record.js';
 import type { StoreBuilder } from '../store-builder.js';
@@ -73,6 +73,8 @@ export interface LocalQueryHost {
   /** The active tasks here, restored. */
   activeTasks(): Iterable<StreamTask>;
   standbyTasks(): Iterable<StandbyTask>;
+  /** A global store, whole on every instance, if the topology has one of that name. */
+  globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
 }
 
 interface RestoringTask {
@@ -125,6 +127,12 @@ export class LocalQueries {
    * (the key's partition cannot be known yet).
    */
   queryLocal<K, V>(storeName: string, key: K, options: LocalQueryOptions = {}): LocalQueryResult<V> {
+    const global = this.#host.globalStore?.(storeName);
+    if (global) {
+      // Every instance holds all of it: the answer is here, as current as the topic it follows.
+      if (!queryable(this.#host.state())) return { kind: 'unavailable', partition: 0, reason: 'not-running' };
+      return { kind: 'active', partition: 0, value: global.get(key) as V | undefined };
+    }
     const { sub, builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
       this.#host.partitions(id),
     );
@@ -168,10 +176,12 @@ export class LocalQueries {
    * REBALANCING.
    */
   localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
-    const { sub, builder } = storeOf(this.#topology, storeName);
+    const global = this.#host.globalStore?.(storeName);
     const state = this.#host.state();
     if (!queryable(state))
       throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
+    if (global) return global.range(options.from) as AsyncIterable<KeyValue<K, V>>;
+    const { sub, builder } = storeOf(this.#topology, storeName);
     const from = options.from === undefined ? undefined : builder.keySerde.serialize(options.from);
     const ranges = [...this.#host.activeTasks()]
       .filter((task) => task.id.subtopology === sub.id)

@@ -34,6 +34,8 @@ export interface StreamsEngine extends StateSource {
   ): LocalQueryResult<V> | Promise<LocalQueryResult<V>>;
   localEntries<K, V>(storeName: string, options?: LocalEntriesOptions<K>): AsyncIterable<KeyValue<K, V>>;
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V>;
+  /** Whether the store is a global one: whole on every instance, so never routed nor listed elsewhere. */
+  isGlobalStore(storeName: string): boolean;
   isReady(): boolean;
   localStoreLags(): readonly StoreLag[];
   queryMetadataForKey<K>(storeName: string, key: K): KeyQueryMetadata;

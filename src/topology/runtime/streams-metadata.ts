@@ -1,4 +1,5 @@
 import { type Admin, AssignerProtocol } from 'kafkajs';
+import type { Serde } from '../../serdes/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { taskIdString } from '../record.js';
@@ -38,6 +39,17 @@ export function storeOf(topology: Topology, storeName: string) {
   if (!sub || !builder)
     throw new StreamsError('INVALID_STATE_STORE', `the topology has no store named ${storeName}`);
   return { sub, builder };
+}
+
+/** A store's serdes, a task store's or a global store's; throws INVALID_STATE_STORE for an unknown name. */
+export function storeSerdes(
+  topology: Topology,
+  storeName: string,
+): { readonly keySerde: Serde<unknown>; readonly valueSerde: Serde<unknown>; readonly global: boolean } {
+  const global = topology.globalStores().find((store) => store.name === storeName);
+  if (global) return { keySerde: global.keySerde, valueSerde: global.valueSerde, global: true };
+  const { builder } = storeOf(topology, storeName);
+  return { keySerde: builder.keySerde, valueSerde: builder.valueSerde, global: false };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Topology } from '../../topology.js';
 import type { ActiveTaskObserver, ObservedTask } from '../active-task-observer.js';
 import { nextTurn } from '../event-loop-turns.js';
 import { KafkaStreams } from '../kafka-streams.js';
-import { storeOf } from '../streams-metadata.js';
+import { storeSerdes } from '../streams-metadata.js';
 import { MirrorWriter, mirrorStoreNames } from './mirror.js';
 import {
   type EntriesReply,
@@ -195,7 +195,7 @@ async function answer(request: Request): Promise<unknown> {
       postStatus();
       return undefined;
     case 'query': {
-      const { builder } = storeOf(topology, request.store);
+      const builder = storeSerdes(topology, request.store);
       const key = builder.keySerde.deserialize(Buffer.from(request.key));
       const result = streams.queryLocal<unknown, unknown>(request.store, key, {
         includeStale: request.includeStale,
@@ -205,7 +205,7 @@ async function answer(request: Request): Promise<unknown> {
       return { ...result, value } satisfies QueryReply;
     }
     case 'entries': {
-      const { builder } = storeOf(topology, request.store);
+      const builder = storeSerdes(topology, request.store);
       const entries: [Uint8Array, Uint8Array][] = [];
       const at = generation;
       const options =

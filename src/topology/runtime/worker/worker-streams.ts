@@ -22,6 +22,7 @@ import {
   keyQueryMetadata,
   type StreamsMetadata,
   storeOf,
+  storeSerdes,
 } from '../streams-metadata.js';
 import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
@@ -349,10 +350,12 @@ export class WorkerStreams implements StreamsEngine {
     key: K,
     options: LocalQueryOptions = {},
   ): Promise<LocalQueryResult<V>> {
-    const { builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
-      this.#partitions.get(id),
-    );
-    if (this.#state === 'RUNNING' && this.#workerAlive()) {
+    // A global store is whole in the worker: one copy, not partitioned, not mirrored.
+    const global = this.isGlobalStore(storeName);
+    const { builder, keyBytes, partition } = global
+      ? globalKey(this.#topology, storeName, key)
+      : locateKey(this.#topology, storeName, key, (id) => this.#partitions.get(id));
+    if (!global && this.#state === 'RUNNING' && this.#workerAlive()) {
       const found = this.#mirror.get(storeName, partition, keyBytes);
       if (found.here) {
         const value =
@@ -363,7 +366,7 @@ export class WorkerStreams implements StreamsEngine {
     if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING')
       return { kind: 'unavailable', partition, reason: 'not-running' };
     // No copy of the partition here: no need to ask the worker (a query for another instance's key).
-    if (!this.#copies.has(`${storeName}/${partition}`))
+    if (!global && !this.#copies.has(`${storeName}/${partition}`))
       return { kind: 'unavailable', partition, reason: 'not-local' };
     let reply: QueryReply;
     try {
@@ -396,7 +399,7 @@ export class WorkerStreams implements StreamsEngine {
    * while the entries are read (the listing would miss or repeat some).
    */
   localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
-    const { builder } = storeOf(this.#topology, storeName);
+    const builder = storeSerdes(this.#topology, storeName);
     const state = this.#state;
     if (state !== 'RUNNING' && state !== 'REBALANCING')
       throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
@@ -469,6 +472,10 @@ export class WorkerStreams implements StreamsEngine {
   }
 
   /** RUNNING, with no active task restoring (a readiness probe). */
+  isGlobalStore(storeName: string): boolean {
+    return this.#topology.globalStores().some((store) => store.name === storeName);
+  }
+
   isReady(): boolean {
     return this.#state === 'RUNNING' && this.#status.ready;
   }
@@ -496,6 +503,12 @@ export class WorkerStreams implements StreamsEngine {
   metadataForAllStreamsClients(): readonly StreamsMetadata[] {
     return this.#status.clients;
   }
+}
+
+/** A global store's key, as the worker's store holds it: one partition, numbered 0. */
+function globalKey<K>(topology: Topology, storeName: string, key: K) {
+  const builder = storeSerdes(topology, storeName);
+  return { builder, keyBytes: builder.keySerde.serialize(key), partition: 0 };
 }
 
 function bytes(array: Uint8Array): Buffer {

@@ -6,7 +6,7 @@ import { describeError } from '../errors.js';
  * chain, since errors from the engine's worker thread arrive as copies without kafkajs's `type`.
  */
 const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection error|Connection timeout|Closed connection|does not host this topic-partition|no leader for this topic-partition|leader is not available|not the leader|coordinator is loading|coordinator is not available|not the correct coordinator|group is rebalancing|rebalance in progress|KafkaJSConnectionError|KafkaJSConnectionClosedError|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSLockTimeout|Consumer group was not initialized|UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER|COORDINATOR_/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection error|Connection timeout|Closed connection|does not host this topic-partition|no leader for this topic-partition|leader is not available|not the leader|coordinator is loading|coordinator is not available|not the correct coordinator|group is rebalancing|rebalance in progress|KafkaJSConnectionError|KafkaJSConnectionClosedError|KafkaJSBrokerNotFound|KafkaJSRequestTimeoutError|KafkaJSLockTimeout|Consumer group was not initialized|Failed to find group coordinator|KafkaJSGroupCoordinatorNotFound|broker is not available|BROKER_NOT_AVAILABLE|NETWORK_EXCEPTION|concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER|COORDINATOR_/i;
 
 /** Whether an error (or one of its causes) is a broker state that passes. */
 export function isTransient(error: unknown): boolean {

@@ -250,6 +250,8 @@ export class StreamThread {
     this.#deps.metrics.rebalances.inc();
     this.#resume(assignment);
     await this.#deps.tasks.handleAssignment(assignment);
+    // Without a rejoin, kafkajs fetches on from where it was, past records the dropped work had processed.
+    if (this.#recovering) this.#seek(this.#deps.tasks.resumePositions());
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
     if (this.#recovering) log('Kafka answers again: every task went on from its last commit');
@@ -313,6 +315,15 @@ export class StreamThread {
       this.#consumer?.pause(paused);
     } catch {
       // kafkajs is restarting the consumer (it lost Kafka): it rejoins, and a new assignment settles them.
+    }
+  }
+
+  /** Moves kafkajs's fetch positions back to where the tasks go on from. */
+  #seek(positions: readonly { topic: string; partition: number; offset: string }[]): void {
+    try {
+      for (const position of positions) this.#consumer?.seek(position);
+    } catch {
+      // kafkajs is restarting the consumer (it lost Kafka): it rejoins, and starts from the committed offsets.
     }
   }
 

@@ -208,6 +208,14 @@ export class TaskManager {
     }
   }
 
+  /** Where each active task's partitions go on from (their committed offsets), as positionTasks read them. */
+  resumePositions(): { topic: string; partition: number; offset: string }[] {
+    return [...this.#resumeFrom].map(([slot, { offset }]) => {
+      const cut = slot.lastIndexOf(':');
+      return { topic: slot.slice(0, cut), partition: Number(slot.slice(cut + 1)), offset: String(offset) };
+    });
+  }
+
   /** Keeps standby copies of exactly these tasks (those active here excepted). */
   async reconcileStandbys(wanted: ReadonlySet<string>): Promise<void> {
     const { topology, stateDirectory, reader, metrics, changelogTopic } = this.#deps;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AlertListWriter } from './alert-list-writer.js';
 import { type DeviceNames, NO_DEVICE_NAMES } from './device-names.js';
+import type { EngineSource } from './engine-view.js';
 import { isHeaderSafe } from './headers.js';
 import type { MetricsSource } from './metrics.js';
 import type { PushSources } from './push.js';
@@ -40,15 +41,22 @@ export interface ApiServerOptions {
   readonly heartbeatMs?: number;
   /** Seconds a 503 from /readyz asks to wait, 1 to 3,600. Defaults to 5. */
   readonly readyRetryAfterSeconds?: number;
+  /** The running engine, for GET /engine (the console's engine page). Default: no such route. */
+  readonly engine?: EngineSource | undefined;
+  /** Whether to serve the web console at `/`. Defaults to true. */
+  readonly console?: boolean;
   /** Adds routes of other parts (the router's internal routes), with this server's hooks and errors. */
   readonly registerRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export interface ResolvedApiServerOptions
-  extends Required<Omit<ApiServerOptions, 'apiToken' | 'logger' | 'trustProxy' | 'registerRoutes'>> {
+  extends Required<
+    Omit<ApiServerOptions, 'apiToken' | 'logger' | 'trustProxy' | 'registerRoutes' | 'engine'>
+  > {
   readonly apiToken: string | undefined;
   readonly logger: FastifyServerOptions['logger'];
   readonly trustProxy: FastifyServerOptions['trustProxy'];
+  readonly engine: EngineSource | undefined;
   readonly registerRoutes: ((app: FastifyInstance) => void | Promise<void>) | undefined;
 }
 
@@ -90,6 +98,8 @@ export function resolveApiServerOptions(options: ApiServerOptions): Readonly<Res
     trustProxy: options.trustProxy ?? false,
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs ?? 15_000, 10, 3_600_000),
     readyRetryAfterSeconds: integer('readyRetryAfterSeconds', options.readyRetryAfterSeconds ?? 5, 1, 3600),
+    engine: options.engine,
+    console: options.console ?? true,
     registerRoutes: options.registerRoutes,
   });
 }

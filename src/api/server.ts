@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BearerAuth } from './auth.js';
+import { registerConsole } from './console.js';
+import { registerDocsUi } from './docs-ui.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { ApiError } from './errors.js';
 import { ApiMetrics, MergedMetrics } from './metrics.js';
@@ -9,6 +11,7 @@ import { type ApiServerOptions, type ResolvedApiServerOptions, resolveApiServerO
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import type { ApiRouteConfig } from './route-config.js';
 import { registerDeviceRoutes } from './routes/devices.js';
+import { registerEngineRoutes } from './routes/engine.js';
 import { registerNameRoutes } from './routes/names.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSsidAlertRoutes } from './routes/ssid-alerts.js';
@@ -18,7 +21,8 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 /**
  * The interactive-query API of one instance: pull queries on the stores (through the KeyRouter), push
- * queries as server-sent events, the alert list, metrics, health and the OpenAPI document at /docs/json.
+ * queries as server-sent events, the alert list, metrics, health, the OpenAPI document at /docs/json with
+ * Swagger UI at /docs, and the web console at /.
  * Resolves with the server ready to `listen({port, host})`; `close()` ends open event streams too, but
  * leaves the router, alert list and push sources to their owner.
  */
@@ -81,6 +85,11 @@ export async function createApiServer(input: ApiServerOptions): Promise<FastifyI
     metrics: new MergedMetrics([...options.metricsRegistries, metrics.registry]),
     readyRetryAfterSeconds: options.readyRetryAfterSeconds,
   });
+  if (options.engine !== undefined) {
+    registerEngineRoutes(app, { engine: options.engine, self: options.instanceName });
+  }
+  await registerDocsUi(app);
+  if (options.console) registerConsole(app);
   await options.registerRoutes?.(app);
   await app.ready();
   return app;

@@ -172,6 +172,7 @@ export class ProbeApplication {
       apiToken: options.apiToken,
       instanceName: self,
       metricsRegistries: [this.streams.metrics.registry, this.extraMetrics],
+      engine: this.streams,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
     });

@@ -18,7 +18,7 @@ const statusSchema = (status: string, description: string) =>
     properties: { status: { type: 'string', enum: [status] } },
   }) as const;
 
-/** Health, readiness, Prometheus metrics and the OpenAPI document: none of them rate-limited. */
+/** Health, readiness and Prometheus metrics: none of them rate-limited. */
 export function registerOperationRoutes(app: FastifyInstance, options: OperationRouteOptions): void {
   app.get(
     '/healthz',
@@ -79,6 +79,4 @@ export function registerOperationRoutes(app: FastifyInstance, options: Operation
       return reply.type(options.metrics.contentType).send(text);
     },
   );
-
-  app.get('/docs/json', { config: { rateLimit: false }, schema: { hide: true } }, async () => app.swagger());
 }

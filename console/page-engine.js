@@ -136,7 +136,12 @@ export function renderEngine(main) {
       for (const i of answer.instances) if (i.status) previous.set(i.host, i.status);
       instances.replaceChildren(...answer.instances.map((i, n) => instanceRow(i, rates[n])));
       stores.replaceChildren(...storeRows(answer.instances));
-      deadLetters.replaceChildren(...deadLetterRows(answer.instances));
+      const dead = deadLetterRows(answer.instances);
+      deadLetters.replaceChildren(
+        ...(dead.length > 0
+          ? dead
+          : [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'None: every record was read.'))]),
+      );
       const total = sum(rates, (r) => r ?? 0);
       const lag = sum(answer.instances, (i) => sum(i.status?.consumerLag ?? [], (p) => p.lag));
       summary.textContent = `${answer.instances.length} instance${answer.instances.length === 1 ? '' : 's'} · ${number(Math.round(total))} records/s · input lag ${number(lag)} · updated every ${POLL_MS / 1000} s`;

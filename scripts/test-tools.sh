@@ -7,23 +7,37 @@ cd "$(dirname "$0")/.."
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 
-# tshark and jq: the capture tests check probestream's readers against the original tshark | jq pipeline.
-capture_tools=()
-command -v tshark >/dev/null 2>&1 || capture_tools+=(tshark)
-command -v jq >/dev/null 2>&1 || capture_tools+=(jq)
-if [ ${#capture_tools[@]} -gt 0 ] && ! can_apt; then
-  echo "missing: ${capture_tools[*]} (Debian: apt-get install ${capture_tools[*]}); the tshark parity tests will fail"
-elif [ ${#capture_tools[@]} -gt 0 ]; then
-  echo "installing: ${capture_tools[*]}"
-  # wireshark-common would otherwise stop to ask whether non-root users may capture.
-  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  # The package lists may be missing or stale on a fresh machine: refresh them only when needed.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${capture_tools[@]}"; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${capture_tools[@]}"
+# Debian packages, installed when missing: `apt_install <what they are for> <command>:<package>…`.
+apt_install() {
+  local purpose=$1 missing=() pair
+  shift
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! can_apt; then
+    echo "missing: ${missing[*]} (Debian: apt-get install ${missing[*]}); ${purpose} will fail"
+    return 0
   fi
+  echo "installing: ${missing[*]}"
+  # The package lists may be missing or stale on a fresh machine: refresh them only when needed.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# tshark and jq: the capture tests check probestream's readers against the original tshark | jq pipeline.
+# wireshark-common would otherwise stop to ask whether non-root users may capture.
+if can_apt; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 fi
+apt_install "the tshark parity tests" tshark:tshark jq:jq
+# chromium: the console's browser test drives it headless (playwright-core, no downloaded browser);
+# prometheus: the dashboard test scrapes a running instance and runs every panel's query through it.
+apt_install "the console's browser test" chromium:chromium
+apt_install "the Prometheus dashboard test" prometheus:prometheus
 tshark --version 2>/dev/null | sed -n 1p || true
+chromium --version 2>/dev/null || true
+prometheus --version 2>&1 | sed -n 1p || true
 
 # The Docker Compose plugin: test/compose.test.ts runs `docker compose config` (no engine needed). This
 # machine kind has the Docker client but not the plugin, and no route to GitHub's release downloads, so

@@ -28,6 +28,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web console's page, scripts and styles, served at / (dist/api/console.js reads them from here).
+COPY console ./console
 # The bundled demo capture and device list: `probestream replay demo/capture.pcapng` feeds a stack.
 COPY demo ./demo
 # The state folder belongs to the user the process runs as; a volume mounted there starts with this owner.

@@ -221,6 +221,50 @@ describe('docker-compose.yml', () => {
     expect(bot.depends_on?.probestream?.condition).toBe('service_healthy');
   });
 
+  it('runs Prometheus and Grafana only with the monitoring profile, provisioned with the dashboard', async () => {
+    await requireCompose();
+    const config = await model({ profiles: ['monitoring'] });
+    expect(Object.keys(config.services).sort()).toEqual([
+      'grafana',
+      'kafka',
+      'mongo',
+      'probestream',
+      'prometheus',
+    ]);
+    const prometheus = service(config, 'prometheus');
+    const grafana = service(config, 'grafana');
+    expect(prometheus.profiles).toEqual(['monitoring']);
+    expect(grafana.profiles).toEqual(['monitoring']);
+    const bound = (svc: ComposeService) =>
+      Object.fromEntries(
+        (svc.volumes ?? []).filter((v) => v.type === 'bind').map((v) => [v.target, v.source ?? '']),
+      );
+    const promConfig = bound(prometheus)['/etc/prometheus/prometheus.yml'] ?? '';
+    expect(promConfig).toBe(join(root, 'dashboards/prometheus/prometheus.yml'));
+    // The scrape finds instances by the alias every probestream instance carries.
+    const scrape = readFileSync(promConfig, 'utf8');
+    const alias = /names: \[([\w-]+)\]/.exec(scrape)?.[1];
+    const networks = (service(config, 'probestream') as { networks?: Record<string, { aliases?: string[] }> })
+      .networks;
+    expect(networks?.default?.aliases).toContain(alias);
+    const { stdout } = await run('promtool', ['check', 'config', promConfig]).catch((error) => error);
+    expect(stdout).toContain('SUCCESS');
+    // Grafana: the datasource's uid is the one the dashboard's panels name.
+    const grafanaFiles = bound(grafana);
+    const dashboard = readFileSync(
+      grafanaFiles['/var/lib/grafana/dashboards/probestream.json'] ?? '',
+      'utf8',
+    );
+    const provisioning = grafanaFiles['/etc/grafana/provisioning'] ?? '';
+    const datasource = readFileSync(join(provisioning, 'datasources/prometheus.yml'), 'utf8');
+    const uid = /uid: ([\w-]+)/.exec(datasource)?.[1];
+    expect(JSON.parse(dashboard).panels[1].datasource.uid).toBe(uid);
+    expect(datasource).toContain('url: http://prometheus:9090');
+    expect(readFileSync(join(provisioning, 'dashboards/probestream.yml'), 'utf8')).toContain(
+      'path: /var/lib/grafana/dashboards',
+    );
+  });
+
   it("sets only settings that the service's command reads, with values it accepts", async () => {
     await requireCompose();
     const config = await model({ profiles: ['bot'] });

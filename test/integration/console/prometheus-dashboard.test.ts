@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startBot } from '../../../src/bot/start-bot.js';
+import { type DeviceRecord, deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
+import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { FakeTelegram } from '../../support/fake-telegram.js';
+import { uniqueName } from '../../support/kafka.js';
+import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import { type PromSeries, TestPrometheus } from '../../support/prometheus.js';
+import { eventually, useStreamsTestContext } from '../../support/streams.js';
+
+const DASHBOARD = fileURLToPath(new URL('../../../dashboards/grafana/probestream.json', import.meta.url));
+const BOT_TOKEN = '5550001:dashboard-test-token-ABCDEFGH';
+const CHAT = 7070;
+const DEVICES = 20;
+const T0 = 1_587_564_340_123;
+const macOf = (i: number) => `a4:83:e7:00:01:${i.toString(16).padStart(2, '0')}`;
+
+interface Panel {
+  readonly title: string;
+  readonly targets?: readonly { readonly expr: string }[];
+}
+
+/** Every PromQL expression of the dashboard, with its panel's title. */
+function dashboardQueries(): { title: string; expr: string }[] {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
+  return dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map(({ expr }) => ({ title: panel.title, expr })),
+  );
+}
+
+/** Data: at least one series, and a number in it (a quantile of nothing is NaN). */
+const hasData = (result: PromSeries[]) => result.some((series) => Number.isFinite(Number(series.value[1])));
+
+describe('the Grafana dashboard against a real Prometheus scraping two instances on the real broker', () => {
+  const context = useStreamsTestContext();
+  const topics = uniqueProbeTopics();
+  const applicationId = uniqueName('dashboard-app');
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  it('answers every query of the dashboard with data, and the figures are the ones the instances hold', async () => {
+    const start = async () => {
+      const instance = await startTestProbeApp(context.kafka, {
+        topics,
+        applicationId,
+        partitions: 2,
+        streams: { numStandbyReplicas: 1 },
+      });
+      closers.push(() => instance.app.close());
+      return instance;
+    };
+    const a: TestProbeApp = await start();
+    const producer = context.kafka.producer();
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const probe = (mac: string, ssid: string | null, timestamp: number) => ({
+      key: mac,
+      value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
+    });
+    const phone: DeviceRecord = {
+      mac: macOf(0),
+      source: 'manual',
+      name: 'Kitchen iPad',
+      ip: null,
+      model: null,
+      type: null,
+      is_guest: false,
+    };
+    await producer.send({
+      topic: topics.devices,
+      messages: [{ key: macOf(0), value: deviceSerde().serialize(phone) }],
+    });
+    await producer.send({
+      topic: topics.ssidAlertList,
+      messages: [{ key: 'RNM0', value: ssidAlertSerde().serialize({ reason: 'a watched network' }) }],
+    });
+    await producer.send({
+      topic: topics.pcap,
+      messages: [
+        ...Array.from({ length: DEVICES }, (_, i) => probe(macOf(i), `home-${i}`, T0 + i)),
+        // Not JSON: one dead letter.
+        { key: 'unreadable', value: 'this is not a frame' },
+      ],
+    });
+    // Everything processed and committed before the second instance joins, so nothing is processed twice.
+    const pcapEnd = async () =>
+      (await context.admin.fetchTopicOffsets(topics.pcap)).reduce((sum, p) => sum + Number(p.high), 0);
+    const committed = async () =>
+      (await context.admin.fetchOffsets({ groupId: applicationId, topics: [topics.pcap] }))
+        .flatMap((t) => t.partitions)
+        .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    const end = await pcapEnd();
+    await eventually(committed, (offsets) => offsets === end);
+
+    // The second instance takes half the tasks, restoring their stores from the changelogs.
+    const b = await start();
+    await eventually(
+      () =>
+        a.app.streams.metadataForAllStreamsClients().length === 2 &&
+        a.app.streams.isReady() &&
+        b.app.streams.isReady(),
+      (ok) => ok,
+      60_000,
+    );
+
+    // The bot inside instance a, as `start` runs it; Telegram refuses the first message once (429).
+    const telegram = await FakeTelegram.start(BOT_TOKEN);
+    closers.push(() => telegram.close());
+    telegram.failSendMessage(1, {
+      errorCode: 429,
+      description: 'Too Many Requests: retry after 1',
+      retryAfter: 1,
+    });
+    const bot = await startBot({
+      config: {
+        token: BOT_TOKEN,
+        apiRoot: telegram.apiRoot,
+        allowedChatIds: [CHAT],
+        alertChatIds: [CHAT],
+        apiUrl: a.url,
+        alertsTopic: topics.alerts,
+        alertsGroupId: uniqueName('bot-alerts'),
+      },
+      kafka: context.kafka,
+      alertsFromBeginning: true,
+      log: () => {},
+      metricsRegistry: a.app.extraMetrics,
+    });
+    closers.push(() => bot.stop());
+    await producer.send({ topic: topics.pcap, messages: [probe(macOf(0), 'RNM0', Date.now())] });
+    await telegram.waitForSent(1, CHAT, 30_000);
+
+    // A steady trickle, so that rates, commits and latencies have something to measure.
+    let n = 0;
+    const trickle = setInterval(() => {
+      const mac = macOf(1 + (n++ % (DEVICES - 1)));
+      void producer
+        .send({ topic: topics.pcap, messages: [probe(mac, 'trickle', Date.now())] })
+        .catch(() => {});
+    }, 200);
+    closers.push(async () => clearInterval(trickle));
+
+    const prometheus = await TestPrometheus.start([a.self, b.self]);
+    closers.push(() => prometheus.close());
+    await eventually(
+      () => prometheus.targets(),
+      (targets) => targets.length === 2 && targets.every((t) => t.health === 'up'),
+    );
+
+    // Every query as Grafana sends it: all instances of this application, a 30 s rate interval.
+    const missing: string[] = [];
+    await Promise.all(
+      dashboardQueries().map(async ({ title, expr }) => {
+        const query = expr
+          .replaceAll('$__rate_interval', '30s')
+          .replaceAll('$instance', '.*')
+          .replaceAll('$application_id', applicationId);
+        try {
+          await eventually(() => prometheus.query(query), hasData, 60_000);
+        } catch (error) {
+          missing.push(`${title}: ${query}: ${(error as Error).message}`);
+        }
+      }),
+    );
+    expect(missing).toEqual([]);
+    expect(dashboardQueries().length).toBeGreaterThanOrEqual(20);
+
+    // The figures, as scraped: 4 sub-topologies of 2 partitions shared by two instances, one dead letter,
+    // one alert sent after one retry.
+    const value = async (expr: string) => (await prometheus.query(expr)).map((s) => Number(s.value[1]));
+    const app = `application_id="${applicationId}"`;
+    expect(await value(`sum(probestream_tasks{${app}})`)).toEqual([8]);
+    expect(await value(`count(probestream_tasks{${app}} > 0)`)).toEqual([2]);
+    expect(await value(`sum(probestream_dlq_records_total{${app}})`)).toEqual([1]);
+    expect(await value('sum(probestream_bot_alerts_sent_total)')).toEqual([1]);
+    expect(await value('sum(probestream_bot_alerts_retried_total{reason="rate_limited"})')).toEqual([1]);
+    expect(await value(`sum(probestream_restored_records_total{${app}}) > 0`)).toHaveLength(1);
+
+    // The dashboard's variables: the application, and its instances.
+    const labelValues = async (label: string) => {
+      const match = `probestream_tasks{${app}}`;
+      const response = await fetch(
+        `${prometheus.url}/api/v1/label/${label}/values?${new URLSearchParams({ 'match[]': match })}`,
+      );
+      return ((await response.json()) as { data: string[] }).data;
+    };
+    expect(await labelValues('application_id')).toEqual([applicationId]);
+    expect(await labelValues('instance')).toEqual([a.self, b.self].sort());
+  }, 300_000);
+});

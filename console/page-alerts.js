@@ -15,7 +15,7 @@ function alertRow(alert) {
   );
 }
 
-/** The live feed (alerts since the page opened, newest first) and the watch list, with add and remove. */
+/** The watch list, with add and remove, and the live feed (alerts since the page opened, newest first). */
 export function renderAlerts(main) {
   const feed = h('tbody');
   const feedEmpty = h(
@@ -90,23 +90,6 @@ export function renderAlerts(main) {
   };
 
   main.append(
-    h('h2', {}, 'Alerts'),
-    h('p', { class: 'muted' }, 'A device probed for a watched SSID.'),
-    h(
-      'table',
-      { id: 'alert-feed' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Time', 'MAC', 'Name', 'SSID', 'Reason'].map((t) => h('th', {}, t)),
-        ),
-      ),
-      feed,
-    ),
-    feedEmpty,
     h('h2', {}, 'Watched SSIDs'),
     problem,
     tokenSlot,
@@ -135,6 +118,23 @@ export function renderAlerts(main) {
       h('thead', {}, h('tr', {}, h('th', {}, 'SSID'), h('th', {}, 'Reason'), h('th', {}, ''))),
       watched,
     ),
+    h('h2', {}, 'Alerts'),
+    h('p', { class: 'muted' }, 'A device probed for a watched SSID.'),
+    h(
+      'table',
+      { id: 'alert-feed' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Time', 'MAC', 'Name', 'SSID', 'Reason'].map((t) => h('th', {}, t)),
+        ),
+      ),
+      feed,
+    ),
+    feedEmpty,
   );
   drawFeed();
   loadWatchList();

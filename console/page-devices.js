@@ -84,15 +84,18 @@ function sorted(list) {
   return list.sort((a, b) => sign * by(a, b) || a.mac.localeCompare(b.mac));
 }
 
+/** When the table was last drawn: a row is flashed once, on the first draw after its device changed. */
+let lastDraw = 0;
+
 function row(device) {
   const ssids = [...device.ssids].sort((a, b) => ssidLabel(a).localeCompare(ssidLabel(b)));
   return h(
     'tr',
-    { 'data-mac': device.mac, class: Date.now() - device.fresh < 1500 ? 'fresh' : undefined },
+    { 'data-mac': device.mac, class: device.fresh > lastDraw ? 'fresh' : undefined },
     h('td', { class: 'mono' }, h('a', { href: `#/devices/${device.mac}` }, device.mac)),
     h('td', { class: 'name' }, device.deviceName ?? h('span', { class: 'muted' }, '—')),
     h('td', { class: 'num' }, number(device.probeCount)),
-    h('td', {}, timeText(device.lastProbe)),
+    h('td', { class: 'when' }, timeText(device.lastProbe)),
     h(
       'td',
       { class: 'ssids' },
@@ -166,6 +169,7 @@ export function renderDevices(main) {
     );
     const shown = sorted([...devices.values()].filter((d) => matches(d, filter)));
     body.replaceChildren(...shown.slice(0, SHOWN).map(row));
+    lastDraw = Date.now();
     status.textContent = loaded
       ? `${number(shown.length)} of ${number(devices.size)} devices${shown.length > SHOWN ? `, the first ${SHOWN} shown` : ''} · ${number(seen)} probe requests since this page opened, counted live`
       : 'Loading devices…';

@@ -59,6 +59,7 @@ set. Ctrl-C stops everything it started. State goes to a temporary folder unless
       stdout.write(`
 probestream demo is running: the API is at ${demo.url} (Kafka on ${demo.brokers}).
 Numbers move as the capture replays; an alert fires whenever a device probes for "${DEMO_WATCHED.ssid}".
+Open the console in a browser: ${demo.url}/ (the API's reference: ${demo.url}/docs)
 Try:
   curl -s ${demo.url}/devices/${mac}/stats
   curl -s '${demo.url}/devices/by-name/${encodeURIComponent(name).replaceAll("'", '%27')}/stats'

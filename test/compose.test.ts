@@ -139,12 +139,14 @@ describe('docker-compose.yml', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('passes `docker compose config`, without warnings, alone and with the bot profile', async () => {
+  it('passes `docker compose config`, without warnings, alone and with each profile', async () => {
     await requireCompose();
     const plain = await compose(['config', '--quiet']);
     expect(plain.stderr).toBe('');
-    const withBot = await compose(['--profile', 'bot', 'config', '--quiet']);
-    expect(withBot.stderr).toBe('');
+    for (const profile of ['bot', 'monitoring']) {
+      const withProfile = await compose(['--profile', profile, 'config', '--quiet']);
+      expect(withProfile.stderr, profile).toBe('');
+    }
   });
 
   it('runs kafka, mongo and probestream, and the bot only with the bot profile', async () => {
@@ -296,6 +298,10 @@ describe('docker-compose.yml', () => {
     const published = (svc: ComposeService) => svc.ports?.map((port) => port.published) ?? [];
     expect(published(second)).not.toEqual(expect.arrayContaining(published(first)));
     expectSettingsOf('probestream-2', second);
+    // Prometheus finds it as it finds the first.
+    const aliases = (svc: ComposeService) =>
+      (svc as { networks?: Record<string, { aliases?: string[] } | null> }).networks?.default?.aliases;
+    expect(aliases(second)).toEqual(aliases(first));
   });
 });
 

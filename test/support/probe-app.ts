@@ -5,7 +5,7 @@ import { freePort } from '../../src/local/ports.js';
 import type { ProbeTopics } from '../../src/probes/schemas.js';
 import type { StreamsConfigInput } from '../../src/topology/index.js';
 import { uniqueName } from './kafka.js';
-import { newStateDir } from './streams.js';
+import { eventually, newStateDir } from './streams.js';
 
 /** Topic names no other test uses, for one probe application (or several instances of one). */
 export function uniqueProbeTopics(): ProbeTopics {
@@ -57,4 +57,17 @@ export async function startTestProbeApp(
   });
   await app.start();
   return { app, self, url: `http://${self}` };
+}
+
+/** Waits until every instance has restored its tasks and the first sees all of them in the group. */
+export async function waitForGroup(instances: readonly TestProbeApp[], timeoutMs = 60_000): Promise<void> {
+  const [first] = instances;
+  if (!first) throw new TypeError('no instance to wait for');
+  await eventually(
+    () =>
+      first.app.streams.metadataForAllStreamsClients().length === instances.length &&
+      instances.every((instance) => instance.app.streams.isReady()),
+    (ok) => ok,
+    timeoutMs,
+  );
 }

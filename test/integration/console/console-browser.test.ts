@@ -1,10 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
+import { manualDevice } from '../../../src/probes/device-writer.js';
+import { deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { launchChromium, screenshotPath } from '../../support/browser.js';
 import { uniqueName } from '../../support/kafka.js';
-import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import {
+  startTestProbeApp,
+  type TestProbeApp,
+  uniqueProbeTopics,
+  waitForGroup,
+} from '../../support/probe-app.js';
 import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
 const TOKEN = 'console-token-9d2e';
@@ -74,23 +80,8 @@ describe('the web console in headless Chromium, on an instance holding data on t
       );
     }
     const [a, b] = instances as [TestProbeApp, TestProbeApp];
-    await eventually(
-      () =>
-        a.app.streams.metadataForAllStreamsClients().length === 2 &&
-        a.app.streams.isReady() &&
-        b.app.streams.isReady(),
-      (ok) => ok,
-      60_000,
-    );
-    const phone: DeviceRecord = {
-      mac: PHONE,
-      source: 'manual',
-      name: 'Kitchen iPad',
-      ip: null,
-      model: null,
-      type: null,
-      is_guest: false,
-    };
+    await waitForGroup([a, b]);
+    const phone = manualDevice(PHONE, 'Kitchen iPad');
     await produce(topics.devices, [{ key: PHONE, value: deviceSerde().serialize(phone) }]);
     await produce(topics.pcap, [
       probe(PHONE, 'RNM0', T0),

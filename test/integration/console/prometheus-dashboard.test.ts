@@ -2,11 +2,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
-import { type DeviceRecord, deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
+import { manualDevice } from '../../../src/probes/device-writer.js';
+import { deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { uniqueName } from '../../support/kafka.js';
-import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import {
+  startTestProbeApp,
+  type TestProbeApp,
+  uniqueProbeTopics,
+  waitForGroup,
+} from '../../support/probe-app.js';
 import { type PromSeries, TestPrometheus } from '../../support/prometheus.js';
 import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
@@ -61,15 +67,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
       key: mac,
       value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
     });
-    const phone: DeviceRecord = {
-      mac: macOf(0),
-      source: 'manual',
-      name: 'Kitchen iPad',
-      ip: null,
-      model: null,
-      type: null,
-      is_guest: false,
-    };
+    const phone = manualDevice(macOf(0), 'Kitchen iPad');
     await producer.send({
       topic: topics.devices,
       messages: [{ key: macOf(0), value: deviceSerde().serialize(phone) }],
@@ -98,14 +96,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
 
     // The second instance takes half the tasks, restoring their stores from the changelogs.
     const b = await start();
-    await eventually(
-      () =>
-        a.app.streams.metadataForAllStreamsClients().length === 2 &&
-        a.app.streams.isReady() &&
-        b.app.streams.isReady(),
-      (ok) => ok,
-      60_000,
-    );
+    await waitForGroup([a, b]);
 
     // The bot inside instance a, as `start` runs it; Telegram refuses the first message once (429).
     const telegram = await FakeTelegram.start(BOT_TOKEN);

@@ -26,7 +26,7 @@ function route() {
   const hash = location.hash || '#/devices';
   const found = routes.find((r) => r.pattern.test(hash)) ?? routes.at(-1);
   for (const link of document.querySelectorAll('nav a[data-page]')) {
-    link.classList.toggle('current', link.dataset.page === found.page);
+    link.classList.toggle('current', link.getAttribute('data-page') === found.page);
   }
   if (found.page === 'alerts') setUnseenAlerts(0);
   cleanup = found.render(main, hash.match(found.pattern) ?? []) ?? (() => {});

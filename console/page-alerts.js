@@ -3,6 +3,22 @@ import { h, notice, ssidText, timeText } from './dom.js';
 import { alerts } from './live.js';
 import { tokenForm } from './token.js';
 
+const table = (id, headings, body) =>
+  h(
+    'table',
+    { id },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', {}, t)),
+      ),
+    ),
+    body,
+  );
+
 function alertRow(alert) {
   return h(
     'tr',
@@ -15,36 +31,20 @@ function alertRow(alert) {
   );
 }
 
-/** The watch list, with add and remove, and the live feed (alerts since the page opened, newest first). */
-export function renderAlerts(main) {
-  const feed = h('tbody');
-  const feedEmpty = h(
-    'p',
-    { class: 'muted' },
-    'No alert since this page opened. They appear here as they happen.',
-  );
+/** The watch list (GET /ssid-alerts), with a form to add an SSID and a button to remove each. */
+function watchListSection() {
   const watched = h('tbody');
   const problem = h('div');
   const tokenSlot = h('div');
-  const ssidInput = h('input', {
-    type: 'text',
-    id: 'watch-ssid',
-    maxlength: 32,
-    required: true,
-    'aria-label': 'SSID',
-  });
-  const reasonInput = h('input', {
-    type: 'text',
-    id: 'watch-reason',
-    maxlength: 1000,
-    'aria-label': 'Reason',
-  });
+  const ssidInput = h('input', { type: 'text', id: 'watch-ssid', maxlength: 32, required: true });
+  const reasonInput = h('input', { type: 'text', id: 'watch-reason', maxlength: 1000 });
 
+  // A write refused for want of the token asks for it; the person then sends the form again.
   async function attempt(action) {
     problem.replaceChildren();
     try {
       await action();
-      await loadWatchList();
+      await load();
       return true;
     } catch (error) {
       if (error instanceof ApiFailure && error.code === 'UNAUTHORIZED') {
@@ -54,90 +54,73 @@ export function renderAlerts(main) {
     }
   }
 
-  async function loadWatchList() {
+  const remove = (ssid) => attempt(() => write('DELETE', `/ssid-alerts/${segment(ssid)}`));
+  const row = (entry) =>
+    h(
+      'tr',
+      { 'data-ssid': entry.ssid },
+      h('td', {}, ssidText(entry.ssid)),
+      h('td', {}, entry.reason),
+      h('td', {}, h('button', { type: 'button', onclick: () => remove(entry.ssid) }, 'Remove')),
+    );
+
+  async function load() {
     try {
       const { alerts: list } = await getJson('/ssid-alerts');
-      watched.replaceChildren(
-        ...list.map((entry) =>
-          h(
-            'tr',
-            { 'data-ssid': entry.ssid },
-            h('td', {}, ssidText(entry.ssid)),
-            h('td', {}, entry.reason),
-            h(
-              'td',
-              {},
-              h(
-                'button',
-                {
-                  type: 'button',
-                  onclick: () => attempt(() => write('DELETE', `/ssid-alerts/${segment(entry.ssid)}`)),
-                },
-                'Remove',
-              ),
-            ),
-          ),
-        ),
-      );
+      watched.replaceChildren(...list.map(row));
     } catch (error) {
       problem.replaceChildren(notice('error', `Could not read the watch list: ${error.message}`));
     }
   }
 
-  const drawFeed = () => {
-    feed.replaceChildren(...alerts.history.slice(-200).reverse().map(alertRow));
-    feedEmpty.hidden = alerts.history.length > 0;
-  };
-
-  main.append(
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      id: 'watch-form',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const body = { reason: reasonInput.value };
+        if (await attempt(() => write('PUT', `/ssid-alerts/${segment(ssidInput.value)}`, body))) {
+          ssidInput.value = reasonInput.value = '';
+        }
+      },
+    },
+    h('label', { for: 'watch-ssid' }, 'SSID '),
+    ssidInput,
+    h('label', { for: 'watch-reason' }, ' Reason '),
+    reasonInput,
+    h('button', { type: 'submit' }, 'Watch'),
+  );
+  load();
+  return [
     h('h2', {}, 'Watched SSIDs'),
     problem,
     tokenSlot,
-    h(
-      'form',
-      {
-        class: 'inline',
-        id: 'watch-form',
-        onsubmit: async (event) => {
-          event.preventDefault();
-          const ok = await attempt(() =>
-            write('PUT', `/ssid-alerts/${segment(ssidInput.value)}`, { reason: reasonInput.value }),
-          );
-          if (ok) ssidInput.value = reasonInput.value = '';
-        },
-      },
-      h('label', { for: 'watch-ssid' }, 'SSID '),
-      ssidInput,
-      h('label', { for: 'watch-reason' }, ' Reason '),
-      reasonInput,
-      h('button', { type: 'submit' }, 'Watch'),
-    ),
-    h(
-      'table',
-      { id: 'watch-list' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'SSID'), h('th', {}, 'Reason'), h('th', {}, ''))),
-      watched,
-    ),
+    form,
+    table('watch-list', ['SSID', 'Reason', ''], watched),
+  ];
+}
+
+/** The watch list, with add and remove, and the live feed (alerts since the page opened, newest first). */
+export function renderAlerts(main) {
+  const feed = h('tbody');
+  const empty = h(
+    'p',
+    { class: 'muted' },
+    'No alert since this page opened. They appear here as they happen.',
+  );
+  const drawFeed = () => {
+    feed.replaceChildren(...alerts.history.slice(-200).reverse().map(alertRow));
+    empty.hidden = alerts.history.length > 0;
+  };
+  main.append(
+    ...watchListSection(),
     h('h2', {}, 'Alerts'),
     h('p', { class: 'muted' }, 'A device probed for a watched SSID.'),
-    h(
-      'table',
-      { id: 'alert-feed' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Time', 'MAC', 'Name', 'SSID', 'Reason'].map((t) => h('th', {}, t)),
-        ),
-      ),
-      feed,
-    ),
-    feedEmpty,
+    table('alert-feed', ['Time', 'MAC', 'Name', 'SSID', 'Reason'], feed),
+    empty,
   );
   drawFeed();
-  loadWatchList();
-  const unsubscribe = alerts.subscribe(drawFeed);
-  return unsubscribe;
+  return alerts.subscribe(drawFeed);
 }

@@ -130,6 +130,44 @@ function sortHeader(key, label, onChange) {
   );
 }
 
+/** `action` at most once per `ms`, however often the result is called. */
+function throttled(action, ms) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      action();
+    }, ms);
+  };
+}
+
+/** Reads every device now and every RESYNC_MS after (sooner again after a failure); returns the stop. */
+function keepInSync(onLoaded, onFailed) {
+  let stopped = false;
+  let timer;
+  async function sync() {
+    try {
+      await loadAll();
+      onLoaded();
+      timer = setTimeout(sync, RESYNC_MS);
+    } catch (error) {
+      onFailed(error);
+      timer = setTimeout(
+        sync,
+        error instanceof ApiFailure && error.retryAfter ? error.retryAfter * 1000 : 3000,
+      );
+    }
+    if (stopped) clearTimeout(timer);
+  }
+  sync();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 /** The devices table: all devices in the stores, then every probe request as it arrives. */
 export function renderDevices(main) {
   const status = h('p', { class: 'muted', id: 'devices-status' }, 'Loading devices…');
@@ -176,16 +214,7 @@ export function renderDevices(main) {
   }
 
   // Draws at most twice a second, however fast probes come.
-  let pending = false;
-  const schedule = () => {
-    if (pending) return;
-    pending = true;
-    setTimeout(() => {
-      pending = false;
-      draw();
-    }, 500);
-  };
-
+  const schedule = throttled(draw, 500);
   const unsubscribe = probes.subscribe((probe) => {
     seen += 1;
     if (loaded) {
@@ -194,26 +223,17 @@ export function renderDevices(main) {
     }
   });
 
-  let stopped = false;
-  let timer;
-  async function sync() {
-    try {
-      await loadAll();
+  draw();
+  const stopSync = keepInSync(
+    () => {
       problem.replaceChildren();
       draw();
-      timer = setTimeout(sync, RESYNC_MS);
-    } catch (error) {
-      const wait = error instanceof ApiFailure && error.retryAfter ? error.retryAfter * 1000 : 3000;
-      problem.replaceChildren(notice('error', `Could not list the devices: ${error.message}. Trying again.`));
-      timer = setTimeout(sync, wait);
-    }
-    if (stopped) clearTimeout(timer);
-  }
-  draw();
-  sync();
+    },
+    (error) =>
+      problem.replaceChildren(notice('error', `Could not list the devices: ${error.message}. Trying again.`)),
+  );
   return () => {
-    stopped = true;
-    clearTimeout(timer);
+    stopSync();
     unsubscribe();
   };
 }

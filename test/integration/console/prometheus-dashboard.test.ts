@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
@@ -44,61 +45,56 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
   const topics = uniqueProbeTopics();
   const applicationId = uniqueName('dashboard-app');
   const closers: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const close of closers.reverse()) await close();
-  });
+  const app = `application_id="${applicationId}"`;
+  let a: TestProbeApp;
+  let b: TestProbeApp;
+  let prometheus: TestPrometheus;
 
-  it('answers every query of the dashboard with data, and the figures are the ones the instances hold', async () => {
-    const start = async () => {
-      const instance = await startTestProbeApp(context.kafka, {
-        topics,
-        applicationId,
-        partitions: 2,
-        streams: { numStandbyReplicas: 1 },
-      });
-      closers.push(() => instance.app.close());
-      return instance;
-    };
-    const a: TestProbeApp = await start();
-    const producer = context.kafka.producer();
-    await producer.connect();
-    closers.push(() => producer.disconnect());
-    const probe = (mac: string, ssid: string | null, timestamp: number) => ({
-      key: mac,
-      value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
+  const probe = (mac: string, ssid: string | null, timestamp: number) => ({
+    key: mac,
+    value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
+  });
+  async function startInstance(): Promise<TestProbeApp> {
+    const instance = await startTestProbeApp(context.kafka, {
+      topics,
+      applicationId,
+      partitions: 2,
+      streams: { numStandbyReplicas: 1 },
     });
+    closers.push(() => instance.app.close());
+    return instance;
+  }
+
+  /** Devices, a watched SSID and one record that is not JSON, all processed and committed. */
+  async function feedFirstInstance(producer: Producer): Promise<void> {
     const phone = manualDevice(macOf(0), 'Kitchen iPad');
     await producer.send({
       topic: topics.devices,
       messages: [{ key: macOf(0), value: deviceSerde().serialize(phone) }],
     });
-    await producer.send({
-      topic: topics.ssidAlertList,
-      messages: [{ key: 'RNM0', value: ssidAlertSerde().serialize({ reason: 'a watched network' }) }],
-    });
+    const watch = ssidAlertSerde().serialize({ reason: 'a watched network' });
+    await producer.send({ topic: topics.ssidAlertList, messages: [{ key: 'RNM0', value: watch }] });
     await producer.send({
       topic: topics.pcap,
       messages: [
         ...Array.from({ length: DEVICES }, (_, i) => probe(macOf(i), `home-${i}`, T0 + i)),
-        // Not JSON: one dead letter.
         { key: 'unreadable', value: 'this is not a frame' },
       ],
     });
-    // Everything processed and committed before the second instance joins, so nothing is processed twice.
-    const pcapEnd = async () =>
-      (await context.admin.fetchTopicOffsets(topics.pcap)).reduce((sum, p) => sum + Number(p.high), 0);
+    // Committed before the second instance joins, so that nothing is processed (or dead-lettered) twice.
+    const end = (await context.admin.fetchTopicOffsets(topics.pcap)).reduce(
+      (sum, p) => sum + Number(p.high),
+      0,
+    );
     const committed = async () =>
       (await context.admin.fetchOffsets({ groupId: applicationId, topics: [topics.pcap] }))
         .flatMap((t) => t.partitions)
         .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-    const end = await pcapEnd();
     await eventually(committed, (offsets) => offsets === end);
+  }
 
-    // The second instance takes half the tasks, restoring their stores from the changelogs.
-    const b = await start();
-    await waitForGroup([a, b]);
-
-    // The bot inside instance a, as `start` runs it; Telegram refuses the first message once (429).
+  /** The bot inside instance a, as `start` runs it; Telegram refuses its first message once (429). */
+  async function deliverOneAlert(producer: Producer): Promise<void> {
     const telegram = await FakeTelegram.start(BOT_TOKEN);
     closers.push(() => telegram.close());
     telegram.failSendMessage(1, {
@@ -124,7 +120,18 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     closers.push(() => bot.stop());
     await producer.send({ topic: topics.pcap, messages: [probe(macOf(0), 'RNM0', Date.now())] });
     await telegram.waitForSent(1, CHAT, 30_000);
+  }
 
+  beforeAll(async () => {
+    const producer = context.kafka.producer();
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    a = await startInstance();
+    await feedFirstInstance(producer);
+    // The second instance takes half the tasks, restoring their stores from the changelogs.
+    b = await startInstance();
+    await waitForGroup([a, b]);
+    await deliverOneAlert(producer);
     // A steady trickle, so that rates, commits and latencies have something to measure.
     let n = 0;
     const trickle = setInterval(() => {
@@ -134,15 +141,23 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
         .catch(() => {});
     }, 200);
     closers.push(async () => clearInterval(trickle));
-
-    const prometheus = await TestPrometheus.start([a.self, b.self]);
+    prometheus = await TestPrometheus.start([a.self, b.self]);
     closers.push(() => prometheus.close());
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  it('scrapes both instances', async () => {
     await eventually(
       () => prometheus.targets(),
       (targets) => targets.length === 2 && targets.every((t) => t.health === 'up'),
     );
+  });
 
-    // Every query as Grafana sends it: all instances of this application, a 30 s rate interval.
+  it('answers every query of the dashboard with data, as Grafana sends it', async () => {
+    // All instances of this application, a 30 s rate interval.
     const missing: string[] = [];
     await Promise.all(
       dashboardQueries().map(async ({ title, expr }) => {
@@ -159,27 +174,26 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     );
     expect(missing).toEqual([]);
     expect(dashboardQueries().length).toBeGreaterThanOrEqual(20);
+  }, 90_000);
 
-    // The figures, as scraped: 4 sub-topologies of 2 partitions shared by two instances, one dead letter,
-    // one alert sent after one retry.
+  it('shows the figures the instances hold', async () => {
+    // 4 sub-topologies of 2 partitions shared by two instances, one dead letter, one alert after one retry.
     const value = async (expr: string) => (await prometheus.query(expr)).map((s) => Number(s.value[1]));
-    const app = `application_id="${applicationId}"`;
     expect(await value(`sum(probestream_tasks{${app}})`)).toEqual([8]);
     expect(await value(`count(probestream_tasks{${app}} > 0)`)).toEqual([2]);
     expect(await value(`sum(probestream_dlq_records_total{${app}})`)).toEqual([1]);
     expect(await value('sum(probestream_bot_alerts_sent_total)')).toEqual([1]);
     expect(await value('sum(probestream_bot_alerts_retried_total{reason="rate_limited"})')).toEqual([1]);
     expect(await value(`sum(probestream_restored_records_total{${app}}) > 0`)).toHaveLength(1);
+  });
 
-    // The dashboard's variables: the application, and its instances.
+  it("offers the application and its instances as the dashboard's variables", async () => {
     const labelValues = async (label: string) => {
-      const match = `probestream_tasks{${app}}`;
-      const response = await fetch(
-        `${prometheus.url}/api/v1/label/${label}/values?${new URLSearchParams({ 'match[]': match })}`,
-      );
+      const query = new URLSearchParams({ 'match[]': `probestream_tasks{${app}}` });
+      const response = await fetch(`${prometheus.url}/api/v1/label/${label}/values?${query}`);
       return ((await response.json()) as { data: string[] }).data;
     };
     expect(await labelValues('application_id')).toEqual([applicationId]);
     expect(await labelValues('instance')).toEqual([a.self, b.self].sort());
-  }, 300_000);
+  });
 });

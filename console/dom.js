@@ -74,6 +74,24 @@ export function number(value) {
   return typeof value === 'number' ? value.toLocaleString() : '—';
 }
 
+/** A table with an id, a heading row of `headings`, and `body` (a tbody). */
+export function table(id, headings, body) {
+  return h(
+    'table',
+    { id },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', {}, t)),
+      ),
+    ),
+    body,
+  );
+}
+
 /** A short message box: kind is 'error' or 'info'. */
 export function notice(kind, text) {
   return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);

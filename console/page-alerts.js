@@ -1,23 +1,7 @@
 import { ApiFailure, getJson, segment, write } from './api.js';
-import { h, notice, ssidText, timeText } from './dom.js';
+import { h, notice, ssidText, table, timeText } from './dom.js';
 import { alerts } from './live.js';
 import { tokenForm } from './token.js';
-
-const table = (id, headings, body) =>
-  h(
-    'table',
-    { id },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        headings.map((t) => h('th', {}, t)),
-      ),
-    ),
-    body,
-  );
 
 function alertRow(alert) {
   return h(

@@ -1,5 +1,5 @@
 import { getJson } from './api.js';
-import { h, notice, number } from './dom.js';
+import { h, notice, number, table } from './dom.js';
 
 const POLL_MS = 2000;
 
@@ -76,22 +76,6 @@ function deadLetterRows(instances) {
     ),
   );
 }
-
-const table = (id, headings, body) =>
-  h(
-    'table',
-    { id },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        headings.map((t) => h('th', {}, t)),
-      ),
-    ),
-    body,
-  );
 
 /** The engine across instances (GET /engine every 2 s): tasks, partitions, lags, restores, throughput, dead letters. */
 export function renderEngine(main) {

@@ -15,6 +15,28 @@ function alertRow(alert) {
   );
 }
 
+/**
+ * GET /ssid-alerts, read again (every 0.5 s, 10 s at most) until `shows` holds for it: the list comes from
+ * the stores, which take in a write a moment after Kafka accepted it.
+ */
+async function readWatchList(shows) {
+  for (let tries = 1; ; tries++) {
+    const { alerts: list } = await getJson('/ssid-alerts');
+    if (shows(list) || tries === 20) return list;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function watchRow(entry, onRemove) {
+  return h(
+    'tr',
+    { 'data-ssid': entry.ssid },
+    h('td', {}, ssidText(entry.ssid)),
+    h('td', {}, entry.reason),
+    h('td', {}, h('button', { type: 'button', onclick: () => onRemove(entry.ssid) }, 'Remove')),
+  );
+}
+
 /** The watch list (GET /ssid-alerts), with a form to add an SSID and a button to remove each. */
 function watchListSection() {
   const watched = h('tbody');
@@ -23,39 +45,48 @@ function watchListSection() {
   const ssidInput = h('input', { type: 'text', id: 'watch-ssid', maxlength: 32, required: true });
   const reasonInput = h('input', { type: 'text', id: 'watch-reason', maxlength: 1000 });
 
-  // A write refused for want of the token asks for it; the person then sends the form again.
-  async function attempt(action) {
+  let entries = [];
+  const show = (list) => {
+    entries = list;
+    watched.replaceChildren(...list.map((entry) => watchRow(entry, remove)));
+  };
+  async function load(shows = (_list) => true) {
+    try {
+      show(await readWatchList(shows));
+    } catch (error) {
+      problem.replaceChildren(notice('error', `Could not read the watch list: ${error.message}`));
+    }
+  }
+
+  // A write refused for want of the token asks for it; the person then sends the form again. A write
+  // accepted shows at once, and the list is read again to confirm it.
+  async function attempt(action, expected, shows) {
     problem.replaceChildren();
     try {
       await action();
-      await load();
-      return true;
     } catch (error) {
       if (error instanceof ApiFailure && error.code === 'UNAUTHORIZED') {
         tokenSlot.replaceChildren(tokenForm(() => tokenSlot.replaceChildren()));
       } else problem.replaceChildren(notice('error', `Not saved: ${error.message}`));
       return false;
     }
+    show(expected);
+    await load(shows);
+    return true;
   }
 
-  const remove = (ssid) => attempt(() => write('DELETE', `/ssid-alerts/${segment(ssid)}`));
-  const row = (entry) =>
-    h(
-      'tr',
-      { 'data-ssid': entry.ssid },
-      h('td', {}, ssidText(entry.ssid)),
-      h('td', {}, entry.reason),
-      h('td', {}, h('button', { type: 'button', onclick: () => remove(entry.ssid) }, 'Remove')),
+  const remove = (ssid) =>
+    attempt(
+      () => write('DELETE', `/ssid-alerts/${segment(ssid)}`),
+      entries.filter((e) => e.ssid !== ssid),
+      (list) => !list.some((e) => e.ssid === ssid),
     );
-
-  async function load() {
-    try {
-      const { alerts: list } = await getJson('/ssid-alerts');
-      watched.replaceChildren(...list.map(row));
-    } catch (error) {
-      problem.replaceChildren(notice('error', `Could not read the watch list: ${error.message}`));
-    }
-  }
+  const watch = (ssid, reason) =>
+    attempt(
+      () => write('PUT', `/ssid-alerts/${segment(ssid)}`, { reason }),
+      [...entries.filter((e) => e.ssid !== ssid), { ssid, reason }],
+      (list) => list.some((e) => e.ssid === ssid && e.reason === reason),
+    );
 
   const form = h(
     'form',
@@ -64,10 +95,7 @@ function watchListSection() {
       id: 'watch-form',
       onsubmit: async (event) => {
         event.preventDefault();
-        const body = { reason: reasonInput.value };
-        if (await attempt(() => write('PUT', `/ssid-alerts/${segment(ssidInput.value)}`, body))) {
-          ssidInput.value = reasonInput.value = '';
-        }
+        if (await watch(ssidInput.value, reasonInput.value)) ssidInput.value = reasonInput.value = '';
       },
     },
     h('label', { for: 'watch-ssid' }, 'SSID '),

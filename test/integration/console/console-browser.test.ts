@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { buildProbeTopology } from '../../../src/probes/topology.js';
 import { launchChromium, screenshotPath } from '../../support/browser.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
@@ -152,6 +153,13 @@ describe('the web console in headless Chromium, on an instance holding data on t
     await page.locator('#watch-form button[type="submit"]').click();
     await page.locator('#watch-list tbody tr').first().waitFor();
     expect((await cells('#watch-list tbody tr')).slice(0, 2)).toEqual([HOSTILE, 'a <b>hostile</b> network']);
+    // Written for real: the API lists it too.
+    await eventually(
+      async () => (await fetch(`${a.url}/ssid-alerts`)).json(),
+      (list) =>
+        JSON.stringify(list) ===
+        JSON.stringify({ alerts: [{ ssid: HOSTILE, reason: 'a <b>hostile</b> network' }] }),
+    );
   });
 
   it('shows an alert in the feed as it happens', async () => {
@@ -178,6 +186,16 @@ describe('the web console in headless Chromium, on an instance holding data on t
     await page.screenshot({ path: await screenshotPath('console-device.png') });
   });
 
+  it('removes an SSID from the watch list', async () => {
+    await page.locator('nav a[data-page="alerts"]').click();
+    await page.locator('#watch-list tbody tr button').click();
+    await page.locator('#watch-list tbody tr').waitFor({ state: 'detached' });
+    await eventually(
+      async () => (await fetch(`${a.url}/ssid-alerts`)).json(),
+      (list) => JSON.stringify(list) === JSON.stringify({ alerts: [] }),
+    );
+  });
+
   it('shows the engine of both instances, as GET /engine gathers it', async () => {
     await page.locator('nav a[data-page="engine"]').click();
     await page.locator('#engine-instances tbody tr').nth(1).waitFor();
@@ -193,10 +211,11 @@ describe('the web console in headless Chromium, on an instance holding data on t
       expect(shown[2]).toBe(instance.activeTasks.join(' '));
       expect(shown[3]).toBe(instance.standbyTasks.join(' ') || '—');
     }
-    // Four sub-topologies of two partitions: each task active on exactly one of the two instances.
+    // Each task (a sub-topology's partition: two each) active on exactly one of the two instances.
+    const tasks = buildProbeTopology({ topics }).subtopologies().length * 2;
     const active = engine.instances.flatMap((i) => i.activeTasks);
-    expect(active).toHaveLength(8);
-    expect(new Set(active).size).toBe(8);
+    expect(active).toHaveLength(tasks);
+    expect(new Set(active).size).toBe(tasks);
     await page.screenshot({ path: await screenshotPath('console-engine.png') });
   });
 

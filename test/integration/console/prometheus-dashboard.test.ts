@@ -6,6 +6,7 @@ import { startBot } from '../../../src/bot/start-bot.js';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { buildProbeTopology } from '../../../src/probes/topology.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
@@ -177,9 +178,10 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
   }, 90_000);
 
   it('shows the figures the instances hold', async () => {
-    // 4 sub-topologies of 2 partitions shared by two instances, one dead letter, one alert after one retry.
+    // Each sub-topology's 2 tasks shared by two instances, one dead letter, one alert after one retry.
     const value = async (expr: string) => (await prometheus.query(expr)).map((s) => Number(s.value[1]));
-    expect(await value(`sum(probestream_tasks{${app}})`)).toEqual([8]);
+    const tasks = buildProbeTopology({ topics }).subtopologies().length * 2;
+    expect(await value(`sum(probestream_tasks{${app}})`)).toEqual([tasks]);
     expect(await value(`count(probestream_tasks{${app}} > 0)`)).toEqual([2]);
     expect(await value(`sum(probestream_dlq_records_total{${app}})`)).toEqual([1]);
     expect(await value('sum(probestream_bot_alerts_sent_total)')).toEqual([1]);

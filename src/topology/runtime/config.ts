@@ -20,6 +20,7 @@ export interface StreamsConfigInput {
   readonly cacheMaxBytes?: number;
   readonly numStandbyReplicas?: number;
   readonly sessionTimeoutMs?: number;
+  readonly taskTimeoutMs?: number;
   readonly stateCleanupDelayMs?: number;
   readonly clientId?: string;
   /** kafkajs settings for a managed cluster (ssl, sasl, timeouts); brokers and clientId come from above. */
@@ -41,6 +42,7 @@ export interface StreamsConfig {
   readonly cacheMaxBytes: number;
   readonly numStandbyReplicas: number;
   readonly sessionTimeoutMs: number;
+  readonly taskTimeoutMs: number;
   readonly stateCleanupDelayMs: number;
   readonly clientId: string;
   readonly kafka: Omit<KafkaConfig, 'brokers' | 'clientId'>;
@@ -69,6 +71,8 @@ export const STREAMS_CONFIG_DOCS = {
     'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB.',
   numStandbyReplicas: 'num.standby.replicas: warm copies of each task on other instances, 0 to 3. Default 0.',
   sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
+  taskTimeoutMs:
+    'How long commits may keep failing while Kafka is unavailable (each time waited out, the tasks going back to their last commit) before the instance stops, 0 to 86,400,000 ms. Default 300,000 (task.timeout.ms).',
   stateCleanupDelayMs:
     'state.cleanup.delay.ms: how long the files of a task owned elsewhere are kept, 0 to 86,400,000. Default 600,000.',
   clientId: 'Client id prefix for Kafka. Default <application.id>-<random>.',
@@ -177,6 +181,7 @@ export function streamsConfig(input: StreamsConfigInput | StreamsConfig): Stream
     cacheMaxBytes: integer(raw, 'cacheMaxBytes', 10 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     numStandbyReplicas,
     sessionTimeoutMs: integer(raw, 'sessionTimeoutMs', 30_000, 6_000, 300_000),
+    taskTimeoutMs: integer(raw, 'taskTimeoutMs', 300_000, 0, 86_400_000),
     stateCleanupDelayMs: integer(raw, 'stateCleanupDelayMs', 600_000, 0, 86_400_000),
     clientId,
     kafka: Object.freeze({ ...((raw.kafka as object | undefined) ?? {}) }),

@@ -64,6 +64,8 @@ export class StreamThread {
    * (see #recover). Until then nothing is processed or committed.
    */
   #recovering = false;
+  /** Since when commits have failed for want of Kafka, with none succeeding since (taskTimeoutMs). */
+  #unavailableSince: number | undefined;
   /** Stops the waits of a recovery when the thread shuts down. */
   readonly #stopped = new AbortController();
 
@@ -265,7 +267,7 @@ export class StreamThread {
    * is dropped and done again, as after a rebalance) once Kafka answers. Anything else stops the instance.
    */
   #onFailure(error: Error, during: 'commit' | 'assignment'): void {
-    if (this.#closing || this.#assignment === undefined || !isTransient(error)) {
+    if (this.#closing || this.#assignment === undefined || !isTransient(error) || this.#timedOut(error)) {
       this.#deps.hooks.fail(error);
       return;
     }
@@ -282,6 +284,20 @@ export class StreamThread {
     void this.#recover();
   }
 
+  /**
+   * Whether Kafka has been unavailable for longer than taskTimeoutMs: no commit succeeded since the first
+   * failure (a topic deleted for good looks like one not created yet, and must not be waited for forever).
+   */
+  #timedOut(error: unknown): boolean {
+    this.#unavailableSince ??= Date.now();
+    const waited = Date.now() - this.#unavailableSince;
+    if (waited <= this.#deps.config.taskTimeoutMs) return false;
+    log(
+      `Kafka has been unavailable for ${Math.round(waited / 1000)} s (taskTimeoutMs): ${describeError(error)}`,
+    );
+    return true;
+  }
+
   /** Reopens the assigned tasks from their last commit, retrying with backoff while Kafka stays unavailable. */
   async #recover(): Promise<void> {
     let backoff = 250;
@@ -294,7 +310,7 @@ export class StreamThread {
           await this.#onAssignment(assignment.partitions, assignment.memberId);
         });
       } catch (error) {
-        if (!isTransient(error)) {
+        if (!isTransient(error) || this.#timedOut(error)) {
           this.#deps.hooks.fail(error as Error);
           return;
         }
@@ -357,6 +373,7 @@ export class StreamThread {
     });
     this.#inflightCommit = work.then(
       (committed) => {
+        this.#unavailableSince = undefined;
         this.#purger.committed(committed.flatMap((p) => p.offsets));
         metrics.commits.inc();
         metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);

@@ -27,6 +27,9 @@ describe('a commit that Kafka refuses', () => {
       processingGuarantee: 'exactly_once',
       // A send to a missing topic fails within a second or two, not after kafkajs's default retries.
       kafka: { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 } },
+      // A missing topic may be one not created yet, so it is waited out (the tasks going back to their last
+      // commit each time), for this long; then the instance stops.
+      taskTimeoutMs: 3_000,
     });
     context.running.push(streams);
     const producer = context.kafka.producer();

@@ -35,6 +35,7 @@ describe('streamsConfig', () => {
       cacheMaxBytes: 10 * 1024 * 1024,
       numStandbyReplicas: 0,
       sessionTimeoutMs: 30_000,
+      taskTimeoutMs: 300_000,
       kafka: {},
     });
     expect(config.clientId).toMatch(/^app-[0-9a-f]{8}$/);
@@ -50,6 +51,7 @@ describe('streamsConfig', () => {
       processingExceptionHandler: 'dlq',
       cacheMaxBytes: 0,
       sessionTimeoutMs: 6000,
+      taskTimeoutMs: 0,
       clientId: 'probe-1',
       kafka: { connectionTimeout: 5000 },
     });
@@ -61,6 +63,7 @@ describe('streamsConfig', () => {
       processingExceptionHandler: 'dlq',
       cacheMaxBytes: 0,
       sessionTimeoutMs: 6000,
+      taskTimeoutMs: 0,
       clientId: 'probe-1',
       kafka: { connectionTimeout: 5000 },
     });
@@ -140,6 +143,7 @@ describe('streamsConfig', () => {
     ],
     ['numStandbyReplicas is 4', { ...minimal, numStandbyReplicas: 4 }, 'numStandbyReplicas'],
     ['sessionTimeoutMs is under 6 s', { ...minimal, sessionTimeoutMs: 5999 }, 'sessionTimeoutMs'],
+    ['taskTimeoutMs is negative', { ...minimal, taskTimeoutMs: -1 }, 'taskTimeoutMs'],
     ['cacheMaxBytes is negative', { ...minimal, cacheMaxBytes: -1 }, 'cacheMaxBytes'],
     ['stateDir is empty', { ...minimal, stateDir: '' }, 'stateDir'],
     ['clientId is empty', { ...minimal, clientId: '' }, 'clientId'],

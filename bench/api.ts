@@ -8,6 +8,7 @@ import type { Admin, Message } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { ProbeApplication } from '../src/app/probe-application.js';
 import { freePort } from '../src/local/ports.js';
+import { lineLogger } from '../src/logging/index.js';
 import { type ProbeStats, type ProbeTopics, STORES } from '../src/probes/schemas.js';
 import { pcapValueOf } from '../src/probes/serdes.js';
 import type { WorkerStreams } from '../src/topology/index.js';
@@ -663,7 +664,7 @@ async function run({ brokers }: SuiteContext): Promise<void> {
       partitions: PARTITIONS,
       topics,
       api: { port, host: '127.0.0.1', rateLimit: false },
-      log: (line) => log(`app: ${line}`),
+      logger: lineLogger((line) => log(`app: ${line}`), 'info'),
       streams: {
         applicationId,
         bootstrapServers: brokers,

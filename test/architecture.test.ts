@@ -6,21 +6,34 @@ import { describe, expect, it } from 'vitest';
 // The layer table of docs/architecture.md ("Layers"): who may import whom under src/.
 const MAY_IMPORT: Record<string, readonly string[]> = {
   errors: [],
+  logging: [],
   serdes: ['errors'],
   stores: ['errors', 'serdes'],
-  topology: ['errors', 'serdes', 'stores'],
-  local: ['errors'],
-  probes: ['errors', 'serdes', 'stores', 'topology'],
-  capture: ['errors', 'serdes', 'probes', 'topology'],
-  api: ['errors', 'serdes', 'probes', 'topology'],
-  bot: ['errors', 'probes'],
-  app: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'api', 'bot', 'local'],
-  cli: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'api', 'bot', 'local', 'app'],
+  topology: ['errors', 'logging', 'serdes', 'stores'],
+  local: ['errors', 'logging'],
+  probes: ['errors', 'logging', 'serdes', 'stores', 'topology'],
+  capture: ['errors', 'logging', 'serdes', 'probes', 'topology'],
+  api: ['errors', 'logging', 'serdes', 'probes', 'topology'],
+  bot: ['errors', 'logging', 'probes'],
+  app: ['errors', 'logging', 'serdes', 'stores', 'topology', 'probes', 'capture', 'api', 'bot', 'local'],
+  cli: [
+    'errors',
+    'logging',
+    'serdes',
+    'stores',
+    'topology',
+    'probes',
+    'capture',
+    'api',
+    'bot',
+    'local',
+    'app',
+  ],
 };
 
 /** Packages that only the application's outer layers may use: the engine is a library. */
 const APPLICATION_PACKAGES = ['fastify', 'grammy', 'mongodb'];
-const ENGINE_LAYERS = ['errors', 'serdes', 'stores', 'topology'];
+const ENGINE_LAYERS = ['errors', 'logging', 'serdes', 'stores', 'topology'];
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 

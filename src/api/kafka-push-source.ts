@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../logging/index.js';
 import { PushHub, type PushSource, type Unsubscribe } from './push.js';
 
 export interface KafkaPushSourceOptions<T> {
@@ -11,7 +12,7 @@ export interface KafkaPushSourceOptions<T> {
   readonly decode: (message: KafkaMessage) => T | undefined;
   /** After the last subscriber leaves, the consumer stops once this many ms pass without a new one. Default 30,000. */
   readonly idleStopMs?: number;
-  readonly log?: (line: string) => void;
+  readonly logger?: Logger;
 }
 
 /**
@@ -89,7 +90,7 @@ export class KafkaPushSource<T> implements PushSource<T> {
     }
     consumer.on(consumer.events.CRASH, (event) => {
       if (event.payload.restart) return;
-      this.#options.log?.(`push source of ${topic} stopped: ${event.payload.error.message}`);
+      this.#options.logger?.warn(`push source of ${topic} stopped: ${event.payload.error.message}`);
       if (this.#consumer === consumer) this.#consumer = undefined;
       this.#hub.end(event.payload.error);
       void consumer.disconnect().catch(() => undefined);
@@ -104,7 +105,9 @@ export class KafkaPushSource<T> implements PushSource<T> {
     });
     // run() has created the group synchronously: the seeks apply to the first fetch after the join.
     for (const { partition, offset } of startOffsets) consumer.seek({ topic, partition, offset });
-    running.catch((error: Error) => this.#options.log?.(`push source of ${topic} failed: ${error.message}`));
+    running.catch((error: Error) =>
+      this.#options.logger?.warn(`push source of ${topic} failed: ${error.message}`),
+    );
     this.#consumer = consumer;
   }
 
@@ -140,7 +143,7 @@ export class KafkaPushSource<T> implements PushSource<T> {
       void this.#serially(async () => {
         if (this.#hub.size === 0) await this.#stop();
       }).catch((error: Error) =>
-        this.#options.log?.(`push source of ${this.#options.topic}: ${error.message}`),
+        this.#options.logger?.warn(`push source of ${this.#options.topic}: ${error.message}`),
       );
     }, this.#idleStopMs);
     this.#idleTimer.unref();

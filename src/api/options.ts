@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { type Logger, silentLogger } from '../logging/index.js';
 import type { AlertListWriter } from './alert-list-writer.js';
 import { type DeviceNames, NO_DEVICE_NAMES } from './device-names.js';
 import type { EngineSource } from './engine-view.js';
@@ -26,8 +27,8 @@ export interface ApiServerOptions {
   readonly apiToken?: string | undefined;
   /** host:port of this instance (application.server), sent as X-Probestream-Served-By. */
   readonly instanceName: string;
-  /** Fastify's logger option: false (the default), true, or pino options. */
-  readonly logger?: FastifyServerOptions['logger'];
+  /** Where the server logs: failed requests (INTERNAL) at error, Fastify's own entries at debug. Default: nowhere. */
+  readonly logger?: Logger;
   /**
    * Requests per client address in each window; false turns the limit off (benchmarks). Defaults to 6,000
    * per 60,000 ms. max is 1 to 10,000,000; timeWindowMs 1 to 3,600,000.
@@ -54,7 +55,7 @@ export interface ResolvedApiServerOptions
     Omit<ApiServerOptions, 'apiToken' | 'logger' | 'trustProxy' | 'registerRoutes' | 'engine'>
   > {
   readonly apiToken: string | undefined;
-  readonly logger: FastifyServerOptions['logger'];
+  readonly logger: Logger;
   readonly trustProxy: FastifyServerOptions['trustProxy'];
   readonly engine: EngineSource | undefined;
   readonly registerRoutes: ((app: FastifyInstance) => void | Promise<void>) | undefined;
@@ -92,7 +93,7 @@ export function resolveApiServerOptions(options: ApiServerOptions): Readonly<Res
     pushSources: options.pushSources,
     apiToken: options.apiToken,
     instanceName: options.instanceName,
-    logger: options.logger ?? false,
+    logger: options.logger ?? silentLogger,
     rateLimit: rateLimit === false ? false : Object.freeze({ ...rateLimit }),
     bodyLimit: integer('bodyLimit', options.bodyLimit ?? 16 * 1024, 1, 16 * 1024 * 1024),
     trustProxy: options.trustProxy ?? false,

@@ -1,4 +1,5 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../logging/index.js';
 import { type Alert, type ProbeTopics, TOPICS } from '../probes/schemas.js';
 import { pcapSerde } from '../probes/serdes.js';
 import { KafkaPushSource } from './kafka-push-source.js';
@@ -12,7 +13,7 @@ export interface KafkaPushSourcesOptions {
   readonly topics?: Partial<Pick<ProbeTopics, 'alerts' | 'pcap'>>;
   /** See KafkaPushSourceOptions.idleStopMs. */
   readonly idleStopMs?: number;
-  readonly log?: (line: string) => void;
+  readonly logger?: Logger;
 }
 
 /** The push queries' sources read from Kafka; `close` stops both consumers. */
@@ -31,7 +32,7 @@ export function createKafkaPushSources(options: KafkaPushSourcesOptions): KafkaP
   const common = {
     kafka: options.kafka,
     ...(options.idleStopMs === undefined ? {} : { idleStopMs: options.idleStopMs }),
-    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
   const alerts = new KafkaPushSource<Alert>({
     ...common,

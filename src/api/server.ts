@@ -6,6 +6,7 @@ import { registerConsole } from './console.js';
 import { registerDocsUi } from './docs-ui.js';
 import { answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { ApiError } from './errors.js';
+import { fastifyLogger } from './fastify-logger.js';
 import { ApiMetrics, MergedMetrics } from './metrics.js';
 import { type ApiServerOptions, type ResolvedApiServerOptions, resolveApiServerOptions } from './options.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
@@ -29,7 +30,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 export async function createApiServer(input: ApiServerOptions): Promise<FastifyInstance> {
   const options = resolveApiServerOptions(input);
   const app = Fastify({
-    logger: options.logger,
+    loggerInstance: fastifyLogger(options.logger),
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy,
     // Names may be 256 characters, each up to 12 once percent-encoded.

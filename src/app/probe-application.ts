@@ -9,6 +9,7 @@ import { StoreRouter } from '../api/router.js';
 import { registerInternalRoutes } from '../api/routes/internal.js';
 import { createApiServer } from '../api/server.js';
 import type { DeviceCdc } from '../capture/cdc.js';
+import type { Logger } from '../logging/index.js';
 import { DeviceDirectory } from '../probes/device-directory.js';
 import { DeviceWriter } from '../probes/device-writer.js';
 import { type ProbeTopics, STORES, TOPICS } from '../probes/schemas.js';
@@ -39,7 +40,8 @@ export interface ProbeApplicationOptions {
   readonly api?: ProbeApiOptions | undefined;
   /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"; tests give each run its own). */
   readonly topics?: Partial<ProbeTopics>;
-  readonly log: (line: string) => void;
+  /** The one logger of every part: the engine's (unless `streams.logger` is given), the API's, the CDC's. */
+  readonly logger: Logger;
   /** Called if the CDC stops for good after it started (MongoDB or Kafka refusing it). */
   readonly onCdcError?: (error: Error) => void;
 }
@@ -81,7 +83,12 @@ export class ProbeApplication {
     this.streams = new WorkerStreams(
       buildProbeTopology(args),
       { module: module.href, exportName: 'buildProbeTopology', args },
-      { deserializationExceptionHandler: 'dlq', processingExceptionHandler: 'dlq', ...options.streams },
+      {
+        deserializationExceptionHandler: 'dlq',
+        processingExceptionHandler: 'dlq',
+        logger: options.logger,
+        ...options.streams,
+      },
       // The stores whose keys the API looks up; the others are read through the worker.
       { mirroredStores: [STORES.statsByMac, STORES.statsByName] },
     );
@@ -98,12 +105,12 @@ export class ProbeApplication {
 
   /** Resolves once the topology has joined its group, the API listens and the CDC has written its snapshot. */
   async start(): Promise<void> {
-    const { kafka, partitions, log, mongodbUrl } = this.#options;
+    const { kafka, partitions, logger, mongodbUrl } = this.#options;
     try {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await ensureProbeTopics(admin, { partitions, log, topics: this.topics });
+        await ensureProbeTopics(admin, { partitions, logger, topics: this.topics });
       } finally {
         await admin.disconnect();
       }
@@ -121,7 +128,7 @@ export class ProbeApplication {
           kafka,
           applicationId: this.streams.config.applicationId,
           devicesTopic: this.topics.devices,
-          log,
+          logger,
           ...(this.#options.onCdcError ? { onError: this.#options.onCdcError } : {}),
         });
         await this.#cdc.start();
@@ -153,7 +160,7 @@ export class ProbeApplication {
     this.#directory = new DeviceDirectory({
       kafka: this.#options.kafka,
       topic: this.topics.devices,
-      log: this.#options.log,
+      logger: this.#options.logger,
     });
     await this.#directory.start();
     this.#deviceWriter = new DeviceWriter(this.#options.kafka, { topic: this.topics.devices });
@@ -161,7 +168,7 @@ export class ProbeApplication {
       kafka: this.#options.kafka,
       groupIdPrefix: `${this.streams.config.applicationId}-${self.replace(/[^A-Za-z0-9._-]/g, '_')}`,
       topics: this.topics,
-      log: this.#options.log,
+      logger: this.#options.logger.child('api'),
     });
     this.#api = await createApiServer({
       router,
@@ -171,6 +178,7 @@ export class ProbeApplication {
       pushSources: this.#pushSources,
       apiToken: options.apiToken,
       instanceName: self,
+      logger: this.#options.logger.child('api'),
       metricsRegistries: [this.streams.metrics.registry, this.extraMetrics],
       engine: this.streams,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
@@ -178,7 +186,9 @@ export class ProbeApplication {
     });
     const host = options.host ?? '0.0.0.0';
     await this.#api.listen({ port: options.port, host });
-    this.#options.log(`API listening on ${host}:${options.port} (other instances reach it at ${self})`);
+    this.#options.logger.info(
+      `API listening on ${host}:${options.port} (other instances reach it at ${self})`,
+    );
   }
 
   /**

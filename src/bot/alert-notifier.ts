@@ -1,6 +1,7 @@
 import { Api } from 'grammy';
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../logging/index.js';
 import { decodeAlertRecord } from './alert-record.js';
 import type { BotConfig } from './config.js';
 import { describeError, ProbeBotError } from './errors.js';
@@ -14,7 +15,7 @@ export interface AlertNotifierOptions {
   readonly kafka: Kafka;
   /** Default: a grammY Api of its own on config.apiRoot, 20 s per request. */
   readonly api?: Api;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
   /**
    * Where a group without committed offsets starts: false (default) from the alerts produced after its
    * first start, true from the oldest the topic keeps. Once the group has committed, it resumes from there.
@@ -56,7 +57,7 @@ export class AlertNotifier {
       api: options.api ?? new Api(config.token, { apiRoot: config.apiRoot, timeoutSeconds: 20 }),
       metrics: this.metrics,
       token: config.token,
-      log: options.log,
+      logger: options.logger,
       maxBackoffMs: config.maxBackoffMs,
       ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
     });
@@ -70,7 +71,7 @@ export class AlertNotifier {
   }
 
   async #start(): Promise<void> {
-    const { config, kafka, log } = this.#options;
+    const { config, kafka, logger } = this.#options;
     // A short fetch wait keeps a stop quick: leaving the group waits for the fetch in progress.
     const consumer = kafka.consumer({
       groupId: config.alertsGroupId,
@@ -80,8 +81,8 @@ export class AlertNotifier {
     this.#consumer = consumer;
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      log(
-        `bot: the alert consumer failed${restart ? ', restarting' : ''}: ${describeError(error, config.token)}`,
+      logger.warn(
+        `the alert consumer failed${restart ? ', restarting' : ''}: ${describeError(error, config.token)}`,
       );
       if (!restart) this.#options.onError?.(error);
     });
@@ -104,8 +105,8 @@ export class AlertNotifier {
         { cause: error },
       );
     }
-    log(
-      `bot: sending alerts from ${config.alertsTopic} (group ${config.alertsGroupId}) ` +
+    logger.info(
+      `sending alerts from ${config.alertsTopic} (group ${config.alertsGroupId}) ` +
         `to ${config.alertChatIds.length} chat(s)`,
     );
   }
@@ -123,12 +124,12 @@ export class AlertNotifier {
     const { topic, partition, message, heartbeat } = payload;
     // Once stopping, records are left uncommitted: the next start reads them again.
     if (this.#stopping.signal.aborted) return;
-    const { config, log } = this.#options;
+    const { config, logger } = this.#options;
     const decoded = decodeAlertRecord(message.value);
     if ('unreadable' in decoded) {
       this.metrics.unreadable.inc();
-      log(
-        `bot: skipped unreadable alert record ${topic}/${partition}@${message.offset}: ${decoded.unreadable}`,
+      logger.warn(
+        `skipped unreadable alert record ${topic}/${partition}@${message.offset}: ${decoded.unreadable}`,
       );
     } else {
       const text = alertText(decoded, config.timezone);

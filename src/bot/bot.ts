@@ -1,4 +1,5 @@
 import { Bot, type Context } from 'grammy';
+import type { Logger } from '../logging/index.js';
 import { nameProblem } from '../probes/names.js';
 import { normalizeMac } from '../probes/pcap.js';
 import type { ProbestreamApiClient } from './api-client.js';
@@ -27,7 +28,7 @@ import { type LookupAnswer, lookupReply } from './lookup.js';
 export interface ProbeBotOptions {
   readonly config: BotConfig;
   readonly api: ProbestreamApiClient;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
 }
 
 /** The commands as Telegram lists them (setMyCommands). */
@@ -52,7 +53,7 @@ const REPLY_OPTIONS = { parse_mode: 'HTML', link_preview_options: { is_disabled:
  * logs why, without the token; the chat never sees a stack trace.
  */
 export function createProbeBot(options: ProbeBotOptions): Bot {
-  const { config, api, log } = options;
+  const { config, api, logger } = options;
   // Long polls last 30 s; a call that takes twice that is not coming back.
   const bot = new Bot(config.token, { client: { apiRoot: config.apiRoot, timeoutSeconds: 60 } });
   const allowed = new Set(config.allowedChatIds);
@@ -67,15 +68,15 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   // Polling hands handler errors to bot.catch, webhooks throw them at the HTTP server: the boundary
   // answers both the same way.
   const safe = bot.errorBoundary(async ({ error, ctx }) => {
-    log(`bot: update ${ctx.update.update_id} failed: ${describeError(error, config.token)}`);
+    logger.warn(`update ${ctx.update.update_id} failed: ${describeError(error, config.token)}`);
     if (ctx.chat !== undefined && allowed.has(ctx.chat.id)) {
       await reply(ctx, internalErrorReply()).catch((failure) => {
-        log(`bot: could not tell chat ${ctx.chat?.id} about it: ${describeError(failure, config.token)}`);
+        logger.warn(`could not tell chat ${ctx.chat?.id} about it: ${describeError(failure, config.token)}`);
       });
     }
   });
   bot.catch(({ error, ctx }) => {
-    log(`bot: update ${ctx.update.update_id} failed: ${describeError(error, config.token)}`);
+    logger.warn(`update ${ctx.update.update_id} failed: ${describeError(error, config.token)}`);
   });
 
   safe.use(async (ctx, next) => {
@@ -83,7 +84,7 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
     if (chatId === undefined) return;
     if (allowed.has(chatId)) return next();
     if (ctx.message === undefined) return;
-    log(`bot: refused a message from chat ${chatId}, not in the allowed chat ids`);
+    logger.warn(`refused a message from chat ${chatId}, not in the allowed chat ids`);
     await reply(ctx, refusalReply(chatId));
   });
 
@@ -95,7 +96,7 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
       answered = typeof result === 'string' ? { text: result, suggestions: [] } : result;
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
-      log(`bot: a query for chat ${ctx.chat?.id} failed: ${describeError(error, config.token)}`);
+      logger.warn(`a query for chat ${ctx.chat?.id} failed: ${describeError(error, config.token)}`);
       answered = { text: queryFailedReply(error), suggestions: [] };
     }
     await reply(ctx, answered.text, answered.suggestions);

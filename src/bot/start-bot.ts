@@ -1,6 +1,7 @@
 import { type Bot, GrammyError } from 'grammy';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { defaultLogger, type Logger, redactingLogger } from '../logging/index.js';
 import { AlertNotifier } from './alert-notifier.js';
 import { ProbestreamApiClient } from './api-client.js';
 import { ALLOWED_UPDATES, BOT_COMMANDS, createProbeBot } from './bot.js';
@@ -13,8 +14,8 @@ export interface StartBotOptions {
   readonly config: BotConfig | BotConfigInput;
   /** Needed when config.alertChatIds is not empty: the notifier's consumer is made from it. */
   readonly kafka?: Kafka | undefined;
-  /** Where log lines go (the token is taken out of every one). Default: stderr, `[probestream] …`. */
-  readonly log?: (line: string) => void;
+  /** Where the bot logs, under its namespace `bot`; the token is taken out of every entry. Default: stderr. */
+  readonly logger?: Logger;
   /** Called when the bot stops for good while running (Telegram refusing the token, a second poller). */
   readonly onError?: (error: Error) => void;
   /** See AlertNotifierOptions.fromBeginning. Default false. */
@@ -36,10 +37,6 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-function defaultLog(line: string): void {
-  if (process.env.PROBESTREAM_LOG !== 'silent') process.stderr.write(`[probestream] ${line}\n`);
-}
-
 /**
  * Starts the bot: lookups by long polling (or a webhook server when config.webhookUrl is set) and, when
  * config.alertChatIds is not empty, the alert notifier. Resolves once Telegram accepted the token and
@@ -47,10 +44,11 @@ function defaultLog(line: string): void {
  */
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const config = isBotConfig(options.config) ? options.config : botConfig(options.config);
-  const baseLog = options.log ?? defaultLog;
-  const log = (line: string) => baseLog(redactToken(line, config.token));
+  const logger = redactingLogger((options.logger ?? defaultLogger()).child('bot'), (text) =>
+    redactToken(text, config.token),
+  );
   const onError =
-    options.onError ?? ((error: Error) => log(`bot: stopped: ${describeError(error, config.token)}`));
+    options.onError ?? ((error: Error) => logger.error(`stopped: ${describeError(error, config.token)}`));
 
   let notifier: AlertNotifier | undefined;
   if (config.alertChatIds.length > 0) {
@@ -58,31 +56,32 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     notifier = new AlertNotifier({
       config,
       kafka: options.kafka,
-      log,
+      logger,
       onError,
       ...(options.alertsFromBeginning === undefined ? {} : { fromBeginning: options.alertsFromBeginning }),
       ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
       ...(options.metricsRegistry === undefined ? {} : { metricsRegistry: options.metricsRegistry }),
     });
   } else {
-    log('bot: no alert chat ids, alerts are not sent');
+    logger.info('no alert chat ids, alerts are not sent');
   }
-  if (config.allowedChatIds.length === 0) log('bot: no allowed chat ids, lookups are refused to every chat');
+  if (config.allowedChatIds.length === 0)
+    logger.warn('no allowed chat ids, lookups are refused to every chat');
 
   const api = new ProbestreamApiClient({
     apiUrl: config.apiUrl,
     apiToken: config.apiToken,
     timeoutMs: config.apiTimeoutMs,
   });
-  const bot = createProbeBot({ config, api, log });
+  const bot = createProbeBot({ config, api, logger });
   const stopping = new AbortController();
   let lookups: Lookups | undefined;
   const startLookups = async () => {
-    await initialize(bot, config, log, stopping.signal);
+    await initialize(bot, config, logger, stopping.signal);
     lookups =
       config.webhookUrl === undefined
-        ? await startPolling(bot, config, log, onError)
-        : await startWebhook(bot, config, log);
+        ? await startPolling(bot, config, logger, onError)
+        : await startWebhook(bot, config, logger);
   };
   // Both are waited for, so that neither is left running when the other fails; a failure cuts the other's
   // wait for Telegram short.
@@ -115,7 +114,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     stop() {
       stopped ??= (async () => {
         await Promise.allSettled([running.stop(), notifier?.stop()]);
-        log('bot: stopped');
+        logger.info('stopped');
       })();
       return stopped;
     },
@@ -126,7 +125,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
  * getMe until Telegram answers: the network or a Telegram outage is waited out (and logged), a refused
  * token is not. Then the command list, which is only nice to have.
  */
-async function initialize(bot: Bot, config: BotConfig, log: (line: string) => void, signal: AbortSignal) {
+async function initialize(bot: Bot, config: BotConfig, logger: Logger, signal: AbortSignal) {
   for (let waitMs = 1000; !bot.isInited(); waitMs = Math.min(waitMs * 2, config.maxBackoffMs)) {
     if (signal.aborted) throw new ProbeBotError('TELEGRAM_FAILED', 'stopped before Telegram answered');
     try {
@@ -140,14 +139,14 @@ async function initialize(bot: Bot, config: BotConfig, log: (line: string) => vo
         );
       }
       if (signal.aborted) continue;
-      log(
-        `bot: Telegram did not answer getMe, retrying in ${waitMs} ms: ${describeError(error, config.token)}`,
+      logger.warn(
+        `Telegram did not answer getMe, retrying in ${waitMs} ms: ${describeError(error, config.token)}`,
       );
       await abortableSleep(waitMs, signal);
     }
   }
   await bot.api.setMyCommands([...BOT_COMMANDS]).catch((error: unknown) => {
-    log(`bot: could not set the command list: ${describeError(error, config.token)}`);
+    logger.warn(`could not set the command list: ${describeError(error, config.token)}`);
   });
 }
 
@@ -156,7 +155,7 @@ interface Lookups {
   stop(): Promise<void>;
 }
 
-function startPolling(bot: Bot, config: BotConfig, log: (line: string) => void, onError: (e: Error) => void) {
+function startPolling(bot: Bot, config: BotConfig, logger: Logger, onError: (e: Error) => void) {
   return new Promise<Lookups>((resolve, reject) => {
     let started = false;
     const polling = bot
@@ -164,7 +163,7 @@ function startPolling(bot: Bot, config: BotConfig, log: (line: string) => void, 
         allowed_updates: [...ALLOWED_UPDATES],
         onStart: (me) => {
           started = true;
-          log(`bot: @${me.username} answers by long polling`);
+          logger.info(`@${me.username} answers by long polling`);
           resolve({
             port: undefined,
             stop: async () => {
@@ -185,7 +184,7 @@ function startPolling(bot: Bot, config: BotConfig, log: (line: string) => void, 
   });
 }
 
-async function startWebhook(bot: Bot, config: BotConfig, log: (line: string) => void): Promise<Lookups> {
+async function startWebhook(bot: Bot, config: BotConfig, logger: Logger): Promise<Lookups> {
   const url = config.webhookUrl as string;
   const server = await startWebhookServer({
     bot,
@@ -194,7 +193,7 @@ async function startWebhook(bot: Bot, config: BotConfig, log: (line: string) => 
     host: config.webhookHost,
     port: config.webhookPort,
     token: config.token,
-    log,
+    logger,
   });
   try {
     await bot.api.setWebhook(url, {
@@ -205,7 +204,7 @@ async function startWebhook(bot: Bot, config: BotConfig, log: (line: string) => 
     await server.close(0);
     throw new ProbeBotError('TELEGRAM_FAILED', `setWebhook failed: ${describeError(error, config.token)}`);
   }
-  log(`bot: @${bot.botInfo.username} answers on a webhook, listening on port ${server.port}`);
+  logger.info(`@${bot.botInfo.username} answers on a webhook, listening on port ${server.port}`);
   // The webhook stays set while stopped: Telegram keeps the updates until the bot is back.
   return { port: server.port, stop: () => server.close() };
 }

@@ -1,4 +1,5 @@
 import { type Api, GrammyError } from 'grammy';
+import type { Logger } from '../logging/index.js';
 import { describeError, ProbeBotError } from './errors.js';
 import type { NotifierMetrics, RetryReason } from './notifier-metrics.js';
 
@@ -7,7 +8,7 @@ export interface TelegramDeliveryOptions {
   readonly metrics: NotifierMetrics;
   /** The bot token, only to keep it out of log lines. */
   readonly token: string;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
   /** The first wait after a failure; it doubles up to maxBackoffMs. Default 500 ms. */
   readonly initialBackoffMs?: number;
   /** Default 30,000 ms. */
@@ -53,7 +54,7 @@ export class TelegramDelivery {
    * always made, so a stop finishes what it can without waiting.
    */
   async send(chatId: number, text: string, control: DeliveryControl): Promise<DeliveryOutcome> {
-    const { api, metrics, log, token } = this.#options;
+    const { api, metrics, logger, token } = this.#options;
     let backoffMs = this.#initialBackoffMs;
     for (;;) {
       try {
@@ -67,12 +68,12 @@ export class TelegramDelivery {
         const failure = classify(error);
         if (failure.kind === 'rejected') {
           metrics.rejected.inc();
-          log(
-            `bot: Telegram refused an alert for chat ${chatId} for good, skipped: ${describeError(error, token)}`,
+          logger.warn(
+            `Telegram refused an alert for chat ${chatId} for good, skipped: ${describeError(error, token)}`,
           );
           const migrated = error instanceof GrammyError ? error.parameters.migrate_to_chat_id : undefined;
           if (migrated !== undefined)
-            log(`bot: chat ${chatId} is now chat ${migrated}; update the alert chat ids`);
+            logger.warn(`chat ${chatId} is now chat ${migrated}; update the alert chat ids`);
           return 'rejected';
         }
         if (control.signal.aborted) throw abandoned(chatId);
@@ -83,8 +84,8 @@ export class TelegramDelivery {
           backoffMs = Math.min(backoffMs * 2, this.#maxBackoffMs);
         }
         metrics.retries.inc({ reason: failure.reason });
-        log(
-          `bot: sending an alert to chat ${chatId} failed (${failure.reason}), retrying in ${waitMs} ms: ` +
+        logger.warn(
+          `sending an alert to chat ${chatId} failed (${failure.reason}), retrying in ${waitMs} ms: ` +
             describeError(error, token),
         );
         await wait(waitMs, control, chatId);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Bot, webhookCallback } from 'grammy';
+import type { Logger } from '../logging/index.js';
 import { describeError } from './errors.js';
 
 export interface WebhookServerOptions {
@@ -14,7 +15,7 @@ export interface WebhookServerOptions {
   readonly port: number;
   /** Only to keep the token out of log lines. */
   readonly token: string;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
 }
 
 export interface WebhookServer {
@@ -34,7 +35,7 @@ const ANSWER_WITHIN_MS = 25_000;
  * callback; a wrong or missing secret gets a 403 before the body is read; other paths a 404.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { bot, path, log, token } = options;
+  const { bot, path, logger, token } = options;
   const expected = digest(options.secret);
   const callback = webhookCallback(bot, 'http', {
     secretToken: options.secret,
@@ -48,8 +49,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (request.method !== 'POST') return end(response, 405, 'method not allowed', { allow: 'POST' });
     const given = request.headers['x-telegram-bot-api-secret-token'];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
-      log(
-        `bot: refused a webhook request from ${request.socket.remoteAddress}: wrong or missing secret token`,
+      logger.warn(
+        `refused a webhook request from ${request.socket.remoteAddress}: wrong or missing secret token`,
       );
       return end(response, 403, 'forbidden');
     }
@@ -61,7 +62,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     } catch (error) {
       // grammY's adapter throws a SyntaxError for a body that is not JSON: not Telegram, not worth a retry.
       if (error instanceof SyntaxError) return end(response, 400, 'not an update');
-      log(`bot: a webhook update failed: ${describeError(error, token)}`);
+      logger.warn(`a webhook update failed: ${describeError(error, token)}`);
       if (!response.headersSent) end(response, 500, 'internal error');
     }
   };

@@ -24,6 +24,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
 import { type Document, MongoClient } from 'mongodb';
+import { type Logger, redactingLogger, silentLogger } from '../logging/index.js';
 import { deviceSerde, TOPICS } from '../probes/schemas.js';
 import {
   type ChangeEvent,
@@ -56,7 +57,8 @@ export interface DeviceCdcOptions {
   readonly pollIntervalMs?: number;
   /** False skips change streams and snapshot-diffs from the start. Defaults to true (fall back only on need). */
   readonly changeStreams?: boolean;
-  readonly log?: (line: string) => void;
+  /** Where the CDC logs, under its namespace `device CDC`. Default: nowhere. */
+  readonly logger?: Logger;
   /** Called once when the CDC stops for good after `start()` resolved; the error is also logged. */
   readonly onError?: (error: CaptureError) => void;
 }
@@ -116,7 +118,7 @@ export class DeviceCdc {
 
   constructor(options: DeviceCdcOptions) {
     const { mongodbUrl, kafka, applicationId, database = 'ace', devicesTopic = TOPICS.devices } = options;
-    const { pollIntervalMs = 10_000, changeStreams = true, log = () => {}, onError } = options;
+    const { pollIntervalMs = 10_000, changeStreams = true, logger = silentLogger, onError } = options;
     if (typeof mongodbUrl !== 'string' || !/^mongodb(\+srv)?:\/\//.test(mongodbUrl)) {
       throw new TypeError('mongodbUrl must be a mongodb:// or mongodb+srv:// URL');
     }
@@ -129,10 +131,12 @@ export class DeviceCdc {
       throw new TypeError(`pollIntervalMs must be an integer from 100 to 86400000, not ${pollIntervalMs}`);
     }
     this.#options = Object.freeze({
-      ...{ mongodbUrl, kafka, applicationId, database, devicesTopic, pollIntervalMs, changeStreams, log },
+      ...{ mongodbUrl, kafka, applicationId, database, devicesTopic, pollIntervalMs, changeStreams, logger },
       onError,
     });
     this.#writer = new CdcWriter(kafka, applicationId, devicesTopic);
+    // Lines name the URL without its credentials already; the redaction also covers a driver's message.
+    this.#logger = redactingLogger(logger.child('device CDC'), redactCredentials);
   }
 
   /** How changes are followed, once `start()` has chosen: undefined before. */
@@ -173,9 +177,9 @@ export class DeviceCdc {
     return this.#abort.signal.aborted;
   }
 
-  readonly #log = (line: string): void => {
-    this.#options.log(`device CDC: ${line}`);
-  };
+  readonly #logger: Logger;
+  readonly #log = (line: string): void => this.#logger.info(line);
+  readonly #warn = (line: string): void => this.#logger.warn(line);
 
   async #start(): Promise<void> {
     const { mongodbUrl, database } = this.#options;
@@ -221,7 +225,7 @@ export class DeviceCdc {
     };
     if (!changeStreams) return fallBack('change streams are turned off (changeStreams: false)');
     try {
-      await retryingMongo('open the change streams', START_ATTEMPTS, this.#log, this.#abort.signal, () =>
+      await retryingMongo('open the change streams', START_ATTEMPTS, this.#warn, this.#abort.signal, () =>
         this.#openStreams(),
       );
       this.#mode = 'change-streams';
@@ -246,7 +250,9 @@ export class DeviceCdc {
           continue;
         } catch (error) {
           if (!isServerRefusal(error)) throw error;
-          this.#log(`cannot resume ${source.namespace} (${describeError(error)}): taking a snapshot instead`);
+          this.#warn(
+            `cannot resume ${source.namespace} (${describeError(error)}): taking a snapshot instead`,
+          );
         }
       }
       await source.open({ now: true });
@@ -272,13 +278,13 @@ export class DeviceCdc {
             error instanceof CaptureError
               ? error
               : new CaptureError('CDC_MONGODB_FAILED', describeError(error), { cause: error });
-          this.#log(`stopped: ${failure.message}`);
+          this.#logger.error(`stopped: ${failure.message}`);
           this.#options.onError?.(failure);
           return;
         }
         failures += 1;
         const delay = backoffMs(failures);
-        this.#log(`MongoDB failed: ${describeError(error)}; trying again in ${delay} ms`);
+        this.#warn(`MongoDB failed: ${describeError(error)}; trying again in ${delay} ms`);
         await this.#pause(delay);
       }
     }
@@ -426,7 +432,7 @@ export class DeviceCdc {
       if (!this.#skipped.has(key)) {
         this.#skipped.add(key);
         this.#stats.skipped += 1;
-        this.#log(`skipped ${key.slice(4, 200)}: ${skip}`);
+        this.#warn(`skipped ${key.slice(4, 200)}: ${skip}`);
       }
     } else {
       this.#skipped.delete(key);
@@ -465,7 +471,7 @@ export class DeviceCdc {
   /** A MongoDB step of start(), retried a few times when it fails in a way that may pass. */
   async #mongoStep<T>(what: string, operation: () => Promise<T>): Promise<T> {
     try {
-      return await retryingMongo(what, START_ATTEMPTS, this.#log, this.#abort.signal, async () => {
+      return await retryingMongo(what, START_ATTEMPTS, this.#warn, this.#abort.signal, async () => {
         await this.#recover();
         return operation();
       });

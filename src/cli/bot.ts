@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type RunningBot, startBot } from '../bot/index.js';
+import type { Logger } from '../logging/index.js';
 import type { Settings } from './settings.js';
 
 /** The settings the bot reads, inside `start` and as `probestream bot`. */
@@ -25,7 +26,7 @@ export async function startBotFromSettings(
   options: {
     apiUrl: string;
     kafka: Kafka;
-    log: (line: string) => void;
+    logger: Logger;
     onError: (error: Error) => void;
     metricsRegistry?: Registry;
   },
@@ -46,7 +47,7 @@ export async function startBotFromSettings(
       applicationId: settings.applicationId,
     },
     kafka: options.kafka,
-    log: options.log,
+    logger: options.logger,
     onError: options.onError,
     ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
   });

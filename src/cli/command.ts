@@ -27,9 +27,12 @@ export interface Command<N extends SettingName = SettingName> {
   run(context: CommandContext<N>): Promise<number>;
 }
 
+/** Every command reads these: main() builds the process's logger from them. */
+export const LOG_SETTINGS = ['logLevel', 'logFormat'] as const;
+
 /** Declares a command with its settings' types checked (each setting once, in the order first named). */
 export function defineCommand<N extends SettingName>(command: Command<N>): Command<N> {
-  return { ...command, settings: [...new Set(command.settings)] };
+  return { ...command, settings: [...new Set([...command.settings, ...LOG_SETTINGS])] as N[] };
 }
 
 /** A failure the user can fix, reported as one line with exit code `exitCode` and no stack trace. */

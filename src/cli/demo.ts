@@ -9,6 +9,7 @@ import { openCaptureFile } from '../capture/open.js';
 import { CaptureProducer } from '../capture/producer.js';
 import { replay } from '../capture/replay.js';
 import { type LocalKafka, startLocalKafka } from '../local/index.js';
+import type { Logger } from '../logging/index.js';
 import { type DeviceRecord, deviceSerde, ssidAlertSerde, TOPICS } from '../probes/schemas.js';
 import { ensureProbeTopics } from '../probes/topics.js';
 import { chooseDemoSample } from './demo-sample.js';
@@ -34,7 +35,7 @@ export interface DemoOptions {
   readonly partitions?: number;
   /** Capture speed factor of the replay loop. Default 1. */
   readonly speed?: number;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
   /** Aborting it while the demo starts stops what was started so far (startDemo then rejects). */
   readonly signal?: AbortSignal;
 }
@@ -56,7 +57,8 @@ export interface RunningDemo {
  * moved to the present, so that the numbers keep moving.
  */
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
-  const { log } = options;
+  const { logger } = options;
+  const log = (line: string) => logger.info(line);
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
@@ -81,7 +83,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureProbeTopics(admin, { partitions: options.partitions ?? 3, log });
+      await ensureProbeTopics(admin, { partitions: options.partitions ?? 3, logger });
     } finally {
       await admin.disconnect();
     }
@@ -123,7 +125,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       partitions: options.partitions ?? 3,
       mongodbUrl: options.mongodbUrl,
       api: { port: options.port, host: '127.0.0.1', apiToken: options.apiToken },
-      log,
+      logger,
       streams: {
         applicationId: options.applicationId,
         bootstrapServers: brokers,

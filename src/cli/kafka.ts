@@ -1,7 +1,7 @@
 import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { ensureProbeTopics } from '../probes/topics.js';
-import { kafkaDebugLogging } from '../topology/index.js';
-import { log } from './log.js';
+import { kafkaLogging } from '../topology/index.js';
+import { cliLogger } from './log.js';
 import type { Settings } from './settings.js';
 
 export type KafkaSettings = Settings<
@@ -38,7 +38,7 @@ export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
     // About 15 s of retries: a broker that is not there should be reported, not waited for a minute.
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
     ...kafkaSecurity(settings),
-    ...kafkaDebugLogging(),
+    ...kafkaLogging(cliLogger()),
   });
 }
 
@@ -47,7 +47,7 @@ export async function createMissingTopics(kafka: Kafka, partitions: number): Pro
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureProbeTopics(admin, { partitions, log });
+    await ensureProbeTopics(admin, { partitions, logger: cliLogger() });
   } finally {
     await admin.disconnect();
   }

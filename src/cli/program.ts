@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Command, UsageError } from './command.js';
+import { type Command, LOG_SETTINGS, UsageError } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { cliLogger, cliLoggerFor, useCliLogger } from './log.js';
 import {
   describeSettings,
   explicitSettings,
@@ -109,6 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const flags = parsed.values as Record<string, string | boolean>;
     const settings = loadSettings(command.settings, flags);
+    useCliLogger(cliLoggerFor(loadSettings(LOG_SETTINGS, flags)));
     return await command.run({
       settings,
       explicit: explicitSettings(command.settings, flags),
@@ -131,7 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'Is Kafka running there? Give its address with --brokers or KAFKA_BROKERS (`npm run demo` starts one and prints it).\n',
       );
     }
-    if (process.env.PROBESTREAM_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (cliLogger().level === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

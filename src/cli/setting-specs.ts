@@ -20,6 +20,21 @@ export interface SettingSpec {
 }
 
 export const SETTINGS = {
+  logLevel: {
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    kind: 'string',
+    choices: ['debug', 'info', 'warn', 'error', 'silent'],
+    doc: "The least severe log entries written to stderr: debug (kafkajs's too), info, warn, error or silent. Default: info; debug when PROBESTREAM_DEBUG is set, silent when PROBESTREAM_LOG=silent.",
+  },
+  logFormat: {
+    env: 'LOG_FORMAT',
+    flag: 'log-format',
+    kind: 'string',
+    default: 'text',
+    choices: ['text', 'json'],
+    doc: 'Log lines as text (`[probestream] …`) or as one JSON object a line (time, level, namespace, message, fields).',
+  },
   brokers: {
     env: 'KAFKA_BROKERS',
     flag: 'brokers',

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { type Logger, silentLogger } from '../logging/index.js';
 import { PartitionReader } from '../topology/index.js';
 import { NameIndex } from './names.js';
 import { type DeviceRecord, deviceSerde, TOPICS } from './schemas.js';
@@ -10,7 +11,7 @@ export interface DeviceDirectoryOptions {
   readonly topic?: string;
   /** How often the partitions' ends are asked for, once read to the end. Default 500 ms. */
   readonly pollMs?: number;
-  readonly log?: (line: string) => void;
+  readonly logger?: Logger;
 }
 
 /**
@@ -26,7 +27,7 @@ export class DeviceDirectory {
   readonly topic: string;
   readonly #kafka: Kafka;
   readonly #pollMs: number;
-  readonly #log: (line: string) => void;
+  readonly #logger: Logger;
   readonly #devices = new Map<string, DeviceRecord>();
   readonly #serde = deviceSerde();
   readonly #abort = new AbortController();
@@ -38,7 +39,7 @@ export class DeviceDirectory {
     this.#kafka = options.kafka;
     this.topic = options.topic ?? TOPICS.devices;
     this.#pollMs = options.pollMs ?? 500;
-    this.#log = options.log ?? (() => {});
+    this.#logger = options.logger ?? silentLogger;
   }
 
   /** Resolves once every partition has been read to its end as it was when called; then follows it. */
@@ -126,7 +127,7 @@ export class DeviceDirectory {
       } catch (error) {
         if (this.#abort.signal.aborted) return;
         // Kafka away for a while: the names stay as they were, and the next turn tries again.
-        this.#log(`device names: could not read ${this.topic}: ${(error as Error).message}`);
+        this.#logger.warn(`device names: could not read ${this.topic}: ${(error as Error).message}`);
       }
     }
   }

@@ -1,11 +1,12 @@
 import type { Admin } from 'kafkajs';
+import type { Logger } from '../logging/index.js';
 import { type ProbeTopics, TOPICS } from './schemas.js';
 
 export interface EnsureTopicsOptions {
   /** Partitions of the topics created here. Tables and the stream they join must agree: all get this. */
   readonly partitions: number;
   readonly topics?: Partial<ProbeTopics>;
-  readonly log?: (line: string) => void;
+  readonly logger?: Logger;
 }
 
 /**
@@ -44,7 +45,7 @@ export async function ensureProbeTopics(admin: Admin, options: EnsureTopicsOptio
     if (!missing.every((t) => now.has(t.topic))) throw error;
   }
   for (const { topic } of missing) {
-    options.log?.(`created topic ${topic} with ${options.partitions} partitions`);
+    options.logger?.info(`created topic ${topic} with ${options.partitions} partitions`);
   }
   return missing.map((t) => t.topic);
 }

@@ -1,22 +1,21 @@
+// biome-ignore-all assist/source/organizeImports: sections for readers, common things first (grammY-style), not the alphabet
 /**
  * The engine: a Kafka-Streams-style DSL (StreamsBuilder, KStream, KTable) compiled into a Topology of
  * processors, and the runtime (KafkaStreams) that runs its tasks as members of one consumer group. It knows
  * nothing of Wi-Fi, HTTP or Telegram.
  */
 
-// Serdes and errors
-export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
-export { GlobalKTable } from './dsl/global-ktable.js';
-export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
-export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
-export { KTable } from './dsl/ktable.js';
-// The DSL
+// Serdes, errors and logging
 export {
-  type BuildContext,
-  type Consumed,
-  StreamsBuilder,
-  type TableOptions,
-} from './dsl/streams-builder.js';
+  createLogger,
+  type LogEntry,
+  type Logger,
+  type LogLevel,
+  lineLogger,
+  silentLogger,
+  stderrLogger,
+} from '../logging/index.js';
+export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
 export {
   describeError,
   PartitionReaderError,
@@ -27,27 +26,22 @@ export {
   streamsErrorCodes,
   type TooLargeRecord,
 } from './errors.js';
+
+// The DSL
+export { GlobalKTable } from './dsl/global-ktable.js';
+export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
+export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
+export { KTable } from './dsl/ktable.js';
+export {
+  type BuildContext,
+  type Consumed,
+  StreamsBuilder,
+  type TableOptions,
+} from './dsl/streams-builder.js';
 export type { GlobalStoreSpec } from './global-store.js';
-export { kafkaDebugLogging } from './kafka/debug-log.js';
-export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
-export {
-  BATCH_OVERHEAD_BYTES,
-  boundedRequests,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  fetchMaxMessageBytes,
-  maxRecordBytes,
-  type RequestLimits,
-  recordSizeBound,
-  type SizedRecord,
-  topicMaxMessageBytes,
-} from './kafka/record-size.js';
-// Expert internals
-export {
-  isTransient,
-  pause,
-  retryWhileTransient,
-  type WaitOptions,
-} from './kafka/transient.js';
+export { type StoreBuilder, Stores } from './store-builder.js';
+export { type SinkOptions, type SourceOptions, Topology } from './topology.js';
+
 // The processor API
 export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
 export {
@@ -58,6 +52,7 @@ export {
   type TaskId,
   type TimestampExtractor,
 } from './record.js';
+
 // Running a topology
 export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';
 export {
@@ -76,8 +71,6 @@ export type {
   StoreLag,
 } from './runtime/local-queries.js';
 export { StreamsMetrics } from './runtime/metrics.js';
-export { murmur2, partitionForKey } from './runtime/murmur2.js';
-export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
 export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-engine.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
@@ -87,7 +80,7 @@ export {
   WorkerStreams,
   type WorkerStreamsOptions,
 } from './runtime/worker/worker-streams.js';
-export { type StoreBuilder, Stores } from './store-builder.js';
+
 // Testing
 export {
   type TestDriverConfig,
@@ -96,4 +89,26 @@ export {
   type TestRecord,
   TopologyTestDriver,
 } from './test-driver.js';
-export { type SinkOptions, type SourceOptions, Topology } from './topology.js';
+
+// Expert internals: Kafka helpers, partitioning, the skip list
+export { kafkaLogging } from './kafka/kafka-log.js';
+export { PartitionReader, type PartitionReaderOptions, type ReadRecord } from './kafka/partition-reader.js';
+export {
+  BATCH_OVERHEAD_BYTES,
+  boundedRequests,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  fetchMaxMessageBytes,
+  maxRecordBytes,
+  type RequestLimits,
+  recordSizeBound,
+  type SizedRecord,
+  topicMaxMessageBytes,
+} from './kafka/record-size.js';
+export {
+  isTransient,
+  pause,
+  retryWhileTransient,
+  type WaitOptions,
+} from './kafka/transient.js';
+export { murmur2, partitionForKey } from './runtime/murmur2.js';
+export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';

@@ -4,6 +4,7 @@ import { createProbeBot } from '../../src/bot/bot.js';
 import { botConfig } from '../../src/bot/config.js';
 import { ProbeBotError } from '../../src/bot/errors.js';
 import { type RunningBot, startBot } from '../../src/bot/start-bot.js';
+import { lineLogger, silentLogger } from '../../src/logging/index.js';
 import { FakeTelegram, parseTelegramHtml } from '../support/fake-telegram.js';
 import { FakeProbestreamApi } from './fake-probestream-api.js';
 
@@ -39,7 +40,7 @@ describe('the bot, by long polling, against a fake Telegram and a fake API', () 
         apiToken: API_TOKEN,
         apiTimeoutMs: 1000,
       },
-      log: (line) => lines.push(line),
+      logger: lineLogger((line) => lines.push(line)),
     });
   });
   afterEach(() => {
@@ -247,7 +248,7 @@ describe('the bot when things go wrong', () => {
     const api = await FakeProbestreamApi.start();
     const bot = await startBot({
       config: { token: TOKEN, apiRoot: telegram.apiRoot, apiUrl: api.url },
-      log: () => {},
+      logger: silentLogger,
     });
     try {
       telegram.pushText(ALLOWED, 'a4:83:e7:4e:39:15');
@@ -268,7 +269,7 @@ describe('the bot when things go wrong', () => {
     await api.close();
     const bot = await startBot({
       config: { token: TOKEN, apiRoot: telegram.apiRoot, apiUrl: url, allowedChatIds: [ALLOWED] },
-      log: () => {},
+      logger: silentLogger,
     });
     try {
       telegram.pushText(ALLOWED, 'Kitchen iPad');
@@ -288,7 +289,11 @@ describe('the bot when things go wrong', () => {
     const config = botConfig({ token: TOKEN, apiRoot: telegram.apiRoot, allowedChatIds: [ALLOWED] });
     const broken = new ProbestreamApiClient({ apiUrl: 'http://127.0.0.1:1' });
     broken.statsByName = () => Promise.reject(new TypeError(`boom at https://x/bot${TOKEN}/y`));
-    const bot = createProbeBot({ config, api: broken, log: (line) => lines.push(line) });
+    const bot = createProbeBot({
+      config,
+      api: broken,
+      logger: lineLogger((line) => lines.push(line)).child('bot'),
+    });
     await bot.init();
     try {
       await bot.handleUpdate(telegram.textUpdate(ALLOWED, 'Kitchen iPad') as never);
@@ -307,7 +312,7 @@ describe('the bot when things go wrong', () => {
     try {
       const error = await startBot({
         config: { token: TOKEN, apiRoot: telegram.apiRoot },
-        log: (line) => lines.push(line),
+        logger: lineLogger((line) => lines.push(line)),
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProbeBotError);
       expect((error as ProbeBotError).code).toBe('TELEGRAM_FAILED');
@@ -323,7 +328,7 @@ describe('the bot when things go wrong', () => {
     const telegram = await FakeTelegram.start(TOKEN);
     const bot = await startBot({
       config: { token: TOKEN, apiRoot: telegram.apiRoot, allowedChatIds: [ALLOWED] },
-      log: () => {},
+      logger: silentLogger,
     });
     telegram.pushText(ALLOWED, '/help');
     await telegram.waitForSent(1);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProbeBotError } from '../../src/bot/errors.js';
 import { NotifierMetrics } from '../../src/bot/notifier-metrics.js';
 import { TelegramDelivery } from '../../src/bot/telegram-delivery.js';
+import { lineLogger } from '../../src/logging/index.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 
 const TOKEN = '5550001:delivery-test-token-abcdefghijk';
@@ -31,7 +32,7 @@ describe('TelegramDelivery', () => {
       api: new Api(TOKEN, { apiRoot: telegram.apiRoot, timeoutSeconds: 5 }),
       metrics,
       token: TOKEN,
-      log: (line) => lines.push(line),
+      logger: lineLogger((line) => lines.push(line)).child('bot'),
       initialBackoffMs: 50,
       maxBackoffMs: 400,
     });

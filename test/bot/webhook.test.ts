@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBot, startBot } from '../../src/bot/start-bot.js';
+import { silentLogger } from '../../src/logging/index.js';
 import { FakeTelegram } from '../support/fake-telegram.js';
 import { FakeProbestreamApi } from './fake-probestream-api.js';
 
@@ -27,7 +28,7 @@ describe('the bot in webhook mode', () => {
         webhookHost: '127.0.0.1',
         webhookPort: 0,
       },
-      log: () => {},
+      logger: silentLogger,
     });
     endpoint = `http://127.0.0.1:${bot.webhookPort}/telegram/hook`;
   });

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { inject } from 'vitest';
 import { ProbeApplication } from '../../src/app/probe-application.js';
 import { freePort } from '../../src/local/ports.js';
+import { silentLogger } from '../../src/logging/index.js';
 import type { ProbeTopics } from '../../src/probes/schemas.js';
 import type { StreamsConfigInput } from '../../src/topology/index.js';
 import { uniqueName } from './kafka.js';
@@ -44,7 +45,7 @@ export async function startTestProbeApp(
     kafka,
     partitions: options.partitions ?? 2,
     topics: options.topics,
-    log: () => {},
+    logger: silentLogger,
     api: { port, host: '127.0.0.1', apiToken: options.apiToken },
     streams: {
       applicationId: options.applicationId,

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
-import { log } from '../log.js';
+import { cliLogger, log } from '../log.js';
 
 export const botCommand = defineCommand({
   name: 'bot',
@@ -22,7 +22,7 @@ TELEGRAM_WEBHOOK_URL is set. \`probestream start\` runs the same bot when TELEGR
     const bot = await startBotFromSettings(settings, {
       apiUrl: settings.apiUrl,
       kafka: createKafka(settings, `${settings.applicationId}-bot`),
-      log,
+      logger: cliLogger(),
       onError: (error) => {
         failure = error;
         failed.abort();

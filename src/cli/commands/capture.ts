@@ -3,7 +3,7 @@ import { replay } from '../../capture/replay.js';
 import { captureWithTshark } from '../../capture/tshark.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createKafka, KAFKA_SETTINGS } from '../kafka.js';
-import { log } from '../log.js';
+import { cliLogger, log } from '../log.js';
 import { progressReporter } from '../progress.js';
 import { noProbeRequestsWarning, skippedFrameWarning, skippedSummary } from '../replay-warnings.js';
 
@@ -25,7 +25,7 @@ written is acknowledged.`,
       monitorMode: settings.monitorMode,
       ...(settings.captureFilter === undefined ? {} : { captureFilter: settings.captureFilter }),
       signal,
-      log: (line) => log(`tshark: ${line}`),
+      log: (line) => cliLogger().child('tshark').info(line),
     });
     const producer = new CaptureProducer({
       kafka: createKafka(settings, 'probestream-capture'),

@@ -4,7 +4,7 @@ import { redactCredentials } from '../../capture/cdc-events.js';
 import type { CaptureError } from '../../capture/errors.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createKafka, createMissingTopics, KAFKA_SETTINGS } from '../kafka.js';
-import { log } from '../log.js';
+import { cliLogger, log } from '../log.js';
 
 export const cdcCommand = defineCommand({
   name: 'cdc',
@@ -28,7 +28,7 @@ start\` runs the same CDC when MONGODB_URL is set.`,
       mongodbUrl: settings.mongodbUrl,
       kafka,
       applicationId: settings.applicationId,
-      log,
+      logger: cliLogger(),
       onError: (error) => {
         failure = error;
         failed.abort();

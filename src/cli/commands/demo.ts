@@ -4,7 +4,7 @@ import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { DEMO_WATCHED, startDemo } from '../demo.js';
 import { KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
-import { log } from '../log.js';
+import { cliLogger, log } from '../log.js';
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -32,7 +32,7 @@ set. Ctrl-C stops everything it started. State goes to a temporary folder unless
         stateDir: explicit.has('stateDir') ? settings.stateDir : undefined,
         mongodbUrl: settings.mongodbUrl,
         apiToken: settings.apiToken,
-        log,
+        logger: cliLogger(),
         signal,
       });
     } catch (error) {
@@ -47,7 +47,7 @@ set. Ctrl-C stops everything it started. State goes to a temporary folder unless
       bot = await startBotFromSettings(settings, {
         apiUrl: demo.url,
         kafka: demo.kafka,
-        log,
+        logger: cliLogger(),
         metricsRegistry: demo.app.extraMetrics,
         onError: (error) => {
           failure = error;

@@ -7,7 +7,7 @@ import { describeError, type RecordMetadata, recordName, retryWhileTransient } f
 import { BOT_SETTINGS, startBotFromSettings } from '../bot.js';
 import { defineCommand } from '../command.js';
 import { createKafka, KAFKA_SETTINGS, kafkaSecurity } from '../kafka.js';
-import { log } from '../log.js';
+import { cliLogger, log } from '../log.js';
 import { ensurePortFree } from '../port-check.js';
 import { logProcessingProgress } from '../processing-progress.js';
 import { showRestoreProgress } from '../restore-progress.js';
@@ -64,7 +64,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         maxPcapRecordBytes: settings.maxPcapRecordBytes,
         mongodbUrl: settings.mongodbUrl,
         api: { port, host: API_HOST, apiToken: settings.apiToken },
-        log,
+        logger: cliLogger(),
         onCdcError: fail,
         streams: {
           applicationId: settings.applicationId,
@@ -127,7 +127,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         bot = await startBotFromSettings(settings, {
           apiUrl: `http://127.0.0.1:${port}`,
           kafka,
-          log,
+          logger: cliLogger(),
           metricsRegistry: app.extraMetrics,
           onError: fail,
         });

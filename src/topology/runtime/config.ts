@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaConfig } from 'kafkajs';
+import { defaultLogger, type Logger } from '../../logging/index.js';
 import { StreamsError } from '../errors.js';
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
@@ -25,6 +26,7 @@ export interface StreamsConfigInput {
   readonly clientId?: string;
   /** kafkajs settings for a managed cluster (ssl, sasl, timeouts); brokers and clientId come from above. */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+  readonly logger?: Logger;
 }
 
 /** The validated, frozen configuration. */
@@ -46,6 +48,8 @@ export interface StreamsConfig {
   readonly stateCleanupDelayMs: number;
   readonly clientId: string;
   readonly kafka: Omit<KafkaConfig, 'brokers' | 'clientId'>;
+  /** Kept on the thread that made the config: WorkerStreams posts the rest to its worker. */
+  readonly logger: Logger;
 }
 
 /** Each setting beside its doc and default, as the README's configuration table states them. */
@@ -76,6 +80,8 @@ export const STREAMS_CONFIG_DOCS = {
   stateCleanupDelayMs:
     'state.cleanup.delay.ms: how long the files of a task owned elsewhere are kept, 0 to 86,400,000. Default 600,000.',
   clientId: 'Client id prefix for Kafka. Default <application.id>-<random>.',
+  logger:
+    'Where the engine logs (a Logger: debug/info/warn/error, child); kafkajs logs to its child "kafkajs" at debug. Default: text lines on stderr, PROBESTREAM_LOG=silent mutes them, PROBESTREAM_DEBUG adds debug.',
 } as const;
 
 function invalid(key: string, why: string): StreamsError {
@@ -161,6 +167,8 @@ export function streamsConfig(input: StreamsConfigInput | StreamsConfig): Stream
   const clientId = raw.clientId ?? `${applicationId}-${randomUUID().slice(0, 8)}`;
   if (typeof clientId !== 'string' || clientId === '')
     throw invalid('clientId', 'must be a non-empty string');
+  const logger = raw.logger ?? defaultLogger();
+  if (!isLogger(logger)) throw invalid('logger', 'must have debug, info, warn, error and child functions');
 
   const config: StreamsConfig = Object.freeze({
     applicationId,
@@ -185,9 +193,19 @@ export function streamsConfig(input: StreamsConfigInput | StreamsConfig): Stream
     stateCleanupDelayMs: integer(raw, 'stateCleanupDelayMs', 600_000, 0, 86_400_000),
     clientId,
     kafka: Object.freeze({ ...((raw.kafka as object | undefined) ?? {}) }),
+    logger,
   });
   validated.add(config);
   return config;
+}
+
+function isLogger(value: unknown): value is Logger {
+  const methods = ['debug', 'info', 'warn', 'error', 'child'] as const;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof (value as Logger)[m] === 'function')
+  );
 }
 
 /** Configs this module made: validated and frozen, so handing one back in costs nothing. */

@@ -1,12 +1,11 @@
 import { type Admin, Kafka, type Producer } from 'kafkajs';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { describeError, StreamsError } from '../errors.js';
-import { kafkaDebugLogging } from '../kafka/debug-log.js';
+import { kafkaLogging } from '../kafka/kafka-log.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
 import type { Topology } from '../topology.js';
 import type { ActiveTaskObserver } from './active-task-observer.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
-import { engineLog as log } from './engine-log.js';
 import { GlobalStateManager } from './global-state.js';
 import {
   type LocalEntriesOptions,
@@ -87,7 +86,7 @@ export class KafkaStreams implements StreamsEngine {
     this.#limits = new ProduceLimits(this.config.maxRequestBytes);
     this.#stateDirectory = new StateDirectory(this.config.stateDir, this.config.applicationId);
     this.#kafka = new Kafka({
-      ...kafkaDebugLogging(),
+      ...kafkaLogging(this.config.logger),
       ...this.config.kafka,
       clientId: this.config.clientId,
       brokers: [...this.config.bootstrapServers],
@@ -175,7 +174,7 @@ export class KafkaStreams implements StreamsEngine {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
-    await this.#limits.load(admin, [...plan.partitions.keys()], log);
+    await this.#limits.load(admin, [...plan.partitions.keys()], this.config.logger);
     if (this.config.processingGuarantee === 'at_least_once') {
       this.#producer = this.#kafka.producer({
         idempotent: true,
@@ -255,7 +254,8 @@ export class KafkaStreams implements StreamsEngine {
       new Set(this.#tasks?.activeTaskIds() ?? []),
       this.config.stateCleanupDelayMs,
     );
-    for (const task of removed) log(`removed the local state of task ${task}, owned elsewhere`);
+    for (const task of removed)
+      this.config.logger.info(`removed the local state of task ${task}, owned elsewhere`);
   }
 
   async #fail(error: Error): Promise<void> {
@@ -263,7 +263,7 @@ export class KafkaStreams implements StreamsEngine {
     this.#thread?.stopCommits();
     if (this.#error || this.#shutdownDone) return;
     this.#error = error;
-    log(`stopping after an error: ${describeError(error)}`);
+    this.config.logger.error(`stopping after an error: ${describeError(error)}`);
     this.#state.set('ERROR');
     this.#errorHandler?.(error);
     await this.#shutdown(false);

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import type { Logger } from '../../logging/index.js';
 import {
   BATCH_OVERHEAD_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -22,13 +23,13 @@ export class ProduceLimits {
 
   /**
    * Reads the topics' limits. A broker that will not describe them (no DescribeConfigs permission) leaves
-   * Kafka's default, which `log` says.
+   * Kafka's default, which `logger` says.
    */
-  async load(admin: Admin, topics: readonly string[], log: (line: string) => void): Promise<void> {
+  async load(admin: Admin, topics: readonly string[], logger: Logger): Promise<void> {
     try {
       this.#topics = await fetchMaxMessageBytes(admin, topics);
     } catch (error) {
-      log(
+      logger.warn(
         `could not read the topics' max.message.bytes (${(error as Error).message}); assuming ${DEFAULT_MAX_MESSAGE_BYTES}`,
       );
     }

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logging/index.js';
 import type { Serde } from '../../serdes/index.js';
 import type { BytesStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
@@ -120,7 +121,7 @@ export async function restoreTask(
     metrics: StreamsMetrics;
     changelogTopic: (store: string) => string;
     heartbeat: () => Promise<void> | undefined;
-    log: (message: string) => void;
+    logger: Logger;
     /** Every store's progress, for the lag that queries of a restoring task report. */
     onProgress?: (progress: RestoreProgress) => void;
   },
@@ -148,12 +149,12 @@ export async function restoreTask(
         const remaining = Math.max(0, Number(progress.to - progress.position));
         deps.metrics.restoreRemaining.set(labels, remaining);
         if (progress.position === progress.from && progress.to > progress.from) {
-          deps.log(
+          deps.logger.info(
             `task ${task.idString}: restoring ${builder.name} from ${topic}-${progress.partition}, offsets ${progress.from} to ${progress.to}`,
           );
         } else if (Date.now() - lastLog > 1000) {
           lastLog = Date.now();
-          deps.log(
+          deps.logger.info(
             `task ${task.idString}: restoring ${builder.name}, ${progress.restored} read, about ${remaining} to go`,
           );
         }
@@ -165,7 +166,7 @@ export async function restoreTask(
     });
     deps.metrics.restoreRemaining.set(labels, 0);
     if (restored > 0) {
-      deps.log(
+      deps.logger.info(
         `task ${task.idString}: restored ${restored} records of ${builder.name} in ${Date.now() - started} ms`,
       );
     }

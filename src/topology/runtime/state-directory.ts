@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Logger } from '../../logging/index.js';
 import { type BytesStore, LevelDbKeyValueStore } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import type { StoreBuilder } from '../store-builder.js';
@@ -66,7 +67,7 @@ export class StateDirectory {
   async openStores(
     task: string,
     builders: readonly StoreBuilder[],
-    log: (message: string) => void,
+    logger: Logger,
   ): Promise<Map<string, BytesStore>> {
     const stores = new Map<string, BytesStore>();
     for (const builder of builders) {
@@ -83,7 +84,7 @@ export class StateDirectory {
             { cause: error },
           );
         }
-        log(
+        logger.warn(
           `store ${builder.name} of task ${task} cannot be opened (${(error as Error).message}): rebuilding it`,
         );
         await LevelDbKeyValueStore.destroy(location);

@@ -3,7 +3,6 @@ import { describeError } from '../errors.js';
 import { isTransient, pause } from '../kafka/transient.js';
 import { streamsAssignor } from './assignor.js';
 import type { StreamsConfig } from './config.js';
-import { engineLog as log } from './engine-log.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
@@ -256,7 +255,7 @@ export class StreamThread {
     if (this.#recovering) this.#seek(this.#deps.tasks.resumePositions());
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
-    if (this.#recovering) log('Kafka answers again: every task went on from its last commit');
+    if (this.#recovering) this.#deps.config.logger.info('Kafka answers again: every task went on from its last commit');
     this.#recovering = false;
     await this.#deps.hooks.onAssigned(memberId);
   }
@@ -278,7 +277,7 @@ export class StreamThread {
     this.#recovering = true;
     this.#rebalancing = true;
     this.#deps.hooks.onRebalancing();
-    log(
+    this.#deps.config.logger.warn(
       `Kafka is unavailable (${describeError(error)}): waiting for it; the tasks go on from their last commit`,
     );
     void this.#recover();
@@ -316,7 +315,7 @@ export class StreamThread {
         }
         if (Date.now() - lastLog >= 10_000) {
           lastLog = Date.now();
-          log(`still waiting for Kafka: ${describeError(error)}`);
+          this.#deps.config.logger.warn(`still waiting for Kafka: ${describeError(error)}`);
         }
         await pause(backoff, this.#stopped.signal);
         backoff = Math.min(5_000, backoff * 2);

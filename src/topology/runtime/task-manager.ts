@@ -13,7 +13,6 @@ import {
   prepareTask,
 } from './commit.js';
 import type { StreamsConfig } from './config.js';
-import { engineLog as log } from './engine-log.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { GlobalStateManager } from './global-state.js';
 import type { LocalQueries } from './local-queries.js';
@@ -144,7 +143,8 @@ export class TaskManager {
     const before = this.#skips;
     this.#skips = await readSkipList(this.#deps.reader, skipsTopic(this.#deps.config.applicationId));
     const added = [...this.#skips].filter((name) => !before.has(name));
-    if (added.length > 0) log(`an operator asked to skip ${added.join(', ')}: to the DLQ, unprocessed`);
+    if (added.length > 0)
+      this.#deps.config.logger.info(`an operator asked to skip ${added.join(', ')}: to the DLQ, unprocessed`);
   }
 
   /**
@@ -318,7 +318,7 @@ export class TaskManager {
       await producer.connect();
       await (await producer.transaction()).abort();
     }
-    const inner = await stateDirectory.openStores(key, sub.stores, log);
+    const inner = await stateDirectory.openStores(key, sub.stores, config.logger);
     const task = new StreamTask(id, sub, topology, this.#environment(collector), inner);
     try {
       await local.whileRestoring(task, (onProgress) => this.#restore(task, onProgress));
@@ -361,7 +361,7 @@ export class TaskManager {
       metrics: this.#deps.metrics,
       changelogTopic: this.#deps.changelogTopic,
       heartbeat: () => this.#deps.heartbeat(),
-      log,
+      logger: this.#deps.config.logger,
       onProgress,
     });
   }
@@ -414,7 +414,9 @@ export class TaskManager {
       limits: this.#deps.limits,
     });
     if (outcome === 'committed') return true;
-    log(`task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`);
+    this.#deps.config.logger.info(
+      `task ${prepared.task.idString} was fenced: another instance owns it now; closing it here`,
+    );
     this.#deps.metrics.fencedCommits.inc();
     // Closed by the next section that holds the lock: this commit may be awaited by one that does.
     this.#fenced.add(active);

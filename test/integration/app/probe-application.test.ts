@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { ProbeApplication } from '../../../src/app/probe-application.js';
+import { silentLogger } from '../../../src/logging/index.js';
 import {
   type Alert,
   type DeviceRecord,
@@ -34,7 +35,7 @@ describe('the probe application on the real broker', () => {
       kafka: context.kafka,
       partitions: 3,
       topics,
-      log: () => {},
+      logger: silentLogger,
       streams: {
         applicationId,
         bootstrapServers: inject('kafkaBrokers'),

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertNotifier } from '../../../src/bot/alert-notifier.js';
 import { botConfig } from '../../../src/bot/config.js';
+import { lineLogger } from '../../../src/logging/index.js';
 import type { Alert } from '../../../src/probes/schemas.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { uniqueName } from '../../support/kafka.js';
@@ -68,7 +69,7 @@ describe('the alert notifier, on the real broker', () => {
       const created = new AlertNotifier({
         config,
         kafka: context.kafka,
-        log: (line) => lines.push(line),
+        logger: lineLogger((line) => lines.push(line)).child('bot'),
         fromBeginning: true,
         initialBackoffMs: 50,
       });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
+import { lineLogger } from '../../../src/logging/index.js';
 import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
@@ -81,7 +82,7 @@ describe('the bot against a real probestream API and the real broker', () => {
       },
       kafka: context.kafka,
       alertsFromBeginning: true,
-      log: (line) => lines.push(line),
+      logger: lineLogger((line) => lines.push(line)),
       metricsRegistry: app.extraMetrics,
     });
     closers.push(() => bot.stop());

@@ -3,6 +3,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DeviceCdc } from '../../../src/capture/cdc.js';
 import { cdcOffsetsTopic } from '../../../src/capture/cdc-offsets.js';
+import { lineLogger } from '../../../src/logging/index.js';
 import { deviceSerde } from '../../../src/probes/schemas.js';
 import { PartitionReader } from '../../../src/topology/index.js';
 import { testKafka, uniqueName } from '../../support/kafka.js';
@@ -81,7 +82,7 @@ describe("the device CDC's writes within the topics' max.message.bytes", () => {
       applicationId,
       database,
       devicesTopic,
-      log: (line) => lines.push(line),
+      logger: lineLogger((line) => lines.push(line)),
     });
     try {
       await cdc.start();

@@ -3,6 +3,7 @@ import { type Db, MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DeviceCdc, type DeviceCdcOptions } from '../../../src/capture/cdc.js';
 import { CaptureError } from '../../../src/capture/errors.js';
+import { lineLogger } from '../../../src/logging/index.js';
 import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { PartitionReader } from '../../../src/topology/index.js';
 import { testKafka, uniqueName } from '../../support/kafka.js';
@@ -70,7 +71,7 @@ describe('DeviceCdc against Kafka and the Mongo-wire server', () => {
         applicationId,
         database,
         devicesTopic,
-        log: (line) => lines.push(line),
+        logger: lineLogger((line) => lines.push(line)),
         ...options,
       });
       running.push(instance);

@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { type StreamsState, WorkerStreams } from '../../../src/topology/index.js';
+import { lineLogger } from '../../../src/logging/index.js';
+import { type Logger, type StreamsState, WorkerStreams } from '../../../src/topology/index.js';
 import { uniqueName } from '../../support/kafka.js';
 import { createTopics, eventually, newStateDir, useStreamsTestContext } from '../../support/streams.js';
 import { buildCountTopology, COUNT_TOPOLOGY_MODULE } from '../../support/worker-topology.js';
@@ -12,9 +13,10 @@ function workerStreams(
     gate?: SharedArrayBuffer;
     exitOnRecord?: boolean;
     sessionTimeoutMs?: number;
+    logger?: Logger;
   } = {},
 ): WorkerStreams {
-  const { kafka, gate, exitOnRecord, sessionTimeoutMs = 10_000 } = options;
+  const { kafka, gate, exitOnRecord, sessionTimeoutMs = 10_000, logger } = options;
   const args = { input, ...(gate ? { gate } : {}), ...(exitOnRecord ? { exitOnRecord } : {}) };
   return new WorkerStreams(
     buildCountTopology(args),
@@ -26,6 +28,7 @@ function workerStreams(
       sessionTimeoutMs,
       stateDir: newStateDir(),
       ...(kafka ? { kafka } : {}),
+      ...(logger ? { logger } : {}),
     },
   );
 }
@@ -38,13 +41,19 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
     await createTopics(context.admin, { [input]: 3 });
     const gate = new SharedArrayBuffer(8);
     // The mirror is trusted while the worker had a free turn in the last half session timeout (3 s).
-    const streams = workerStreams(input, uniqueName('ws-app'), { gate, sessionTimeoutMs: 6_000 });
+    const logged: string[] = [];
+    const logger = lineLogger((line) => logged.push(line), 'debug');
+    const streams = workerStreams(input, uniqueName('ws-app'), { gate, sessionTimeoutMs: 6_000, logger });
     context.running.push(streams);
     const states: string[] = [];
     streams.onStateChange((next, previous) => states.push(`${previous}->${next}`));
     await streams.start();
     await streams.waitForState('RUNNING');
     expect(streams.isReady()).toBe(true);
+    // The worker's kafkajs entries, at debug, reach the logger that stayed on this thread.
+    expect(logged).toContainEqual(
+      expect.stringMatching(/^kafkajs: Consumer: Consumer has joined the group \{"groupId":/),
+    );
 
     const producer = context.kafka.producer();
     await producer.connect();

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lineLogger, silentLogger } from '../../../src/logging/index.js';
 import type { LevelDbKeyValueStore } from '../../../src/stores/index.js';
 import { Serdes, Stores } from '../../../src/topology/index.js';
 import { StateDirectory } from '../../../src/topology/runtime/state-directory.js';
@@ -32,16 +33,20 @@ describe('StateDirectory', () => {
     const first = await directory.openStores(
       '0_0',
       [counts, { ...counts, name: 'mem', persistent: false }],
-      (m) => logged.push(m),
+      lineLogger((m) => logged.push(m)),
     );
     expect([...first.keys()]).toEqual(['counts']);
     const store = first.get('counts') as LevelDbKeyValueStore;
     store.put(Buffer.from('a'), Buffer.from('1'));
     await store.writeCheckpointed(store.takeWrites(), 42n);
     await store.close();
-    const again = (await directory.openStores('0_0', [counts], (m) => logged.push(m))).get(
-      'counts',
-    ) as LevelDbKeyValueStore;
+    const again = (
+      await directory.openStores(
+        '0_0',
+        [counts],
+        lineLogger((m) => logged.push(m)),
+      )
+    ).get('counts') as LevelDbKeyValueStore;
     expect(again.checkpoint).toBe(42n);
     expect(again.get(Buffer.from('a'))?.toString()).toBe('1');
     await again.close();
@@ -52,7 +57,11 @@ describe('StateDirectory', () => {
     const location = directory.storeDir('0_1', 'counts');
     await mkdir(location, { recursive: true });
     await writeFile(join(location, 'CURRENT'), 'not a manifest name\n');
-    const stores = await directory.openStores('0_1', [counts], (m) => logged.push(m));
+    const stores = await directory.openStores(
+      '0_1',
+      [counts],
+      lineLogger((m) => logged.push(m)),
+    );
     const store = stores.get('counts') as LevelDbKeyValueStore;
     expect(store.checkpoint).toBeUndefined();
     expect(store.approximateNumEntries()).toBe(0);
@@ -63,8 +72,8 @@ describe('StateDirectory', () => {
   });
 
   it('refuses a store another instance holds open, naming the state directory', async () => {
-    const held = await directory.openStores('0_2', [counts], () => undefined);
-    await expect(directory.openStores('0_2', [counts], () => undefined)).rejects.toMatchObject({
+    const held = await directory.openStores('0_2', [counts], silentLogger);
+    await expect(directory.openStores('0_2', [counts], silentLogger)).rejects.toMatchObject({
       code: 'ILLEGAL_STATE',
       message: expect.stringContaining('is in use by another process'),
     });

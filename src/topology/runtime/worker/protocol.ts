@@ -1,6 +1,7 @@
-import { CodedError } from '../../../errors/index.js';
 /** Messages between WorkerStreams (the parent thread) and the engine's worker thread. */
 
+import { CodedError } from '../../../errors/index.js';
+import type { LogEntry, LogLevel } from '../../../logging/index.js';
 import { StoreError, type StoreErrorCode, storeErrorCodes } from '../../../stores/index.js';
 import { StreamsError, type StreamsErrorCode, streamsErrorCodes } from '../../errors.js';
 import type { RecordMetadata } from '../../record.js';
@@ -24,7 +25,10 @@ export interface TopologySource {
 
 export interface WorkerData {
   readonly source: TopologySource;
-  readonly config: StreamsConfig;
+  /** The parent's config but its logger, which stays with the parent: the worker posts its entries. */
+  readonly config: Omit<StreamsConfig, 'logger'>;
+  /** The parent's logger's level: entries it would not write are not posted. */
+  readonly logLevel: LogLevel;
   /** The parent's `topology.describe()`, to be matched. */
   readonly description: string;
   /** Added to the worker thread's nice value (Linux); 0 leaves it as it is. */
@@ -113,7 +117,8 @@ export type WorkerMessage =
   | { readonly type: 'state'; readonly next: StreamsState; readonly previous: StreamsState }
   | { readonly type: 'status'; readonly status: WorkerStatus }
   | { readonly type: 'mirror'; readonly operations: ArrayBuffer }
-  | { readonly type: 'failed'; readonly error: SerializedError };
+  | { readonly type: 'failed'; readonly error: SerializedError }
+  | { readonly type: 'log'; readonly entry: LogEntry };
 
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };

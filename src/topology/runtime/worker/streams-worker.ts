@@ -6,6 +6,7 @@
 
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger, type LogEntry } from '../../../logging/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
 import type { ActiveTaskObserver, ObservedTask } from '../active-task-observer.js';
@@ -55,7 +56,18 @@ if (topology.describe() !== data.description) {
   );
 }
 
-const streams = new KafkaStreams(topology, data.config);
+/** The engine's log entries go to the parent's logger, which cannot cross to this thread. */
+function postLog(entry: LogEntry): void {
+  try {
+    post({ type: 'log', entry });
+  } catch {
+    // A field that cannot be cloned (a function in a kafkajs entry, say): the message still goes.
+    const { fields: _dropped, ...plain } = entry;
+    post({ type: 'log', entry: plain });
+  }
+}
+
+const streams = new KafkaStreams(topology, { ...data.config, logger: createLogger(postLog, data.logLevel) });
 const names = mirrorStoreNames(topology);
 const indexOf = new Map(names.map((name, i) => [name, i]));
 const mirrored = new Set(data.mirrored);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import { logEntry } from '../../../logging/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
@@ -191,10 +192,13 @@ export class WorkerStreams implements StreamsEngine {
   async start(): Promise<void> {
     if (this.#state !== 'CREATED' || this.#worker)
       throw new StreamsError('ILLEGAL_STATE', `start() needs state CREATED, not ${this.#state}`);
+    // The logger stays here (functions do not cross): the worker posts its entries, which #onMessage hands on.
+    const { logger, ...posted } = this.config;
     const data: WorkerData = {
       source: this.#source,
-      // Validated once here: the worker checks the copy (functions do not cross) and keeps its clientId.
-      config: this.config,
+      // Validated once here: the worker checks the copy and keeps its clientId.
+      config: posted,
+      logLevel: logger.level,
       description: this.#topology.describe(),
       niceness: this.#niceness,
       mirrored: this.#mirrored,
@@ -251,6 +255,9 @@ export class WorkerStreams implements StreamsEngine {
         break;
       case 'failed':
         this.#fail(deserializeError(message.error));
+        break;
+      case 'log':
+        logEntry(this.config.logger, message.entry);
         break;
       case 'reply': {
         const pending = this.#pending.get(message.id);

@@ -1,0 +1,21 @@
+/** The logger every layer writes to (see docs/architecture.md, "Logging"). Imports nothing of ours. */
+export {
+  createLogger,
+  defaultLogger,
+  type EntryLevel,
+  formatJson,
+  formatText,
+  isLogLevel,
+  type LogEntry,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  lineLogger,
+  logEntry,
+  logLevels,
+  redactingLogger,
+  silentLogger,
+  stderrLogger,
+  writes,
+} from './logger.js';

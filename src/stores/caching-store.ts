@@ -1,5 +1,5 @@
 import { StoreError } from './errors.js';
-import type { BytesStore, KeyValue } from './key-value-store.js';
+import { type BytesStore, type KeyValue, putIfAbsentByGet } from './key-value-store.js';
 import { type BufferedWrite, overlaid } from './merge.js';
 import { WrappedStore } from './wrapped-store.js';
 
@@ -53,9 +53,7 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
   }
 
   putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
-    const existing = this.get(key);
-    if (existing === undefined) this.put(key, value);
-    return existing;
+    return putIfAbsentByGet(this, key, value);
   }
 
   putAll(entries: Iterable<KeyValue<Buffer, Buffer>>): void {

@@ -4,8 +4,8 @@
  *
  * Reads and writes are synchronous, so that a processor handles a record without awaiting: every layer
  * keeps what a processor touches in memory (the LevelDB layer reads with getSync). Iteration is
- * asynchronous, because a persistent store iterates from disk. Only flush, init and close do I/O that
- * must be awaited.
+ * asynchronous, because a persistent store iterates from disk. Only opening (LevelDbKeyValueStore.open),
+ * flush and close do I/O that must be awaited.
  */
 
 /** A key and its value, as iteration yields them. */
@@ -19,13 +19,13 @@ export interface StateStore {
   readonly name: string;
   /** True when the store keeps its data on disk across restarts. */
   readonly persistent: boolean;
-  /** True between a successful init and close. */
+  /** True from the store's opening until close. */
   readonly isOpen: boolean;
   /** Writes whatever the store buffers to the layer below (and, at the bottom, to disk). */
   flush(): Promise<void>;
   /**
-   * Releases the store. Idempotent: it may be called several times, and after a failed init. Does not
-   * flush: a caller that wants buffered writes kept calls flush first.
+   * Releases the store. Idempotent: it may be called several times. Does not flush: a caller that wants
+   * buffered writes kept calls flush first.
    */
   close(): Promise<void>;
 }
@@ -58,3 +58,14 @@ export type ReadOnlyKeyValueStore<K, V> = Pick<
 
 /** Bytes in, bytes out: the layers below the metered store work on serialized keys and values. */
 export type BytesStore = KeyValueStore<Buffer, Buffer>;
+
+/** putIfAbsent as a get then a put, for a layer whose get and put already do the checking. */
+export function putIfAbsentByGet<K, V>(
+  store: Pick<KeyValueStore<K, V>, 'get' | 'put'>,
+  key: K,
+  value: V,
+): V | undefined {
+  const existing = store.get(key);
+  if (existing === undefined) store.put(key, value);
+  return existing;
+}

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
 import { StoreError } from './errors.js';
-import type { BytesStore, KeyValue } from './key-value-store.js';
+import { type BytesStore, type KeyValue, putIfAbsentByGet } from './key-value-store.js';
 import { type BufferedWrite, overlaid } from './merge.js';
 
 /** Writes taken from a durable store at a commit, to be written later together with a checkpoint. */
@@ -151,9 +151,7 @@ export class LevelDbKeyValueStore implements CheckpointedStore {
   }
 
   putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
-    const existing = this.get(key);
-    if (existing === undefined) this.put(key, value);
-    return existing;
+    return putIfAbsentByGet(this, key, value);
   }
 
   /** Checks every entry before writing any, so that a bad entry leaves the store unchanged. */

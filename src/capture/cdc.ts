@@ -22,10 +22,8 @@
  *   snapshot and diff every `pollIntervalMs`, logged once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka, Message } from 'kafkajs';
 import { type Document, MongoClient } from 'mongodb';
-import { type Logger, redactingLogger, silentLogger } from '../logging/index.js';
-import { deviceSerde, TOPICS } from '../probes/schemas.js';
+import { type Logger, redactingLogger } from '../logging/index.js';
 import {
   type ChangeEvent,
   describeError,
@@ -35,45 +33,16 @@ import {
   isTransientMongoError,
   redactCredentials,
 } from './cdc-events.js';
-import { ACE_COLLECTIONS, ACE_PROJECTION, type AceDocument, mapAceDocument } from './cdc-mapping.js';
-import { canonicalEjson, documentKey, documentMessage, tokenMessage } from './cdc-offsets.js';
+import { ACE_COLLECTIONS, ACE_PROJECTION } from './cdc-mapping.js';
+import { canonicalEjson, documentKey } from './cdc-offsets.js';
+import { type DeviceCdcOptions, type ResolvedCdcOptions, resolveCdcOptions } from './cdc-options.js';
 import { backoffMs, CollectionSource, retryingMongo } from './cdc-source.js';
-import { CdcState, type WrittenDocument } from './cdc-state.js';
+import { CdcState } from './cdc-state.js';
+import { type Batch, CdcTransactions, type DeviceCdcStats } from './cdc-transaction.js';
 import { CdcWriter } from './cdc-writer.js';
 import { CaptureError } from './errors.js';
 
-export interface DeviceCdcOptions {
-  /** The controller's MongoDB, e.g. `mongodb://127.0.0.1:27117/`. Its credentials never reach a log line. */
-  readonly mongodbUrl: string;
-  /** The client the CDC makes its transactional producer, admin and offsets reader from. */
-  readonly kafka: Kafka;
-  /** Names the offsets topic (`<applicationId>-cdc-offsets`) and the transactional id (`<applicationId>-cdc`). */
-  readonly applicationId: string;
-  /** The controller's database. Defaults to `ace`. */
-  readonly database?: string;
-  /** Must exist already (the CDC fails with CDC_TOPIC_MISSING otherwise). Defaults to `devices`. */
-  readonly devicesTopic?: string;
-  /** How often the snapshot-diff fallback reads the collections: 100 to 86400000 ms. Defaults to 10000. */
-  readonly pollIntervalMs?: number;
-  /** False skips change streams and snapshot-diffs from the start. Defaults to true (fall back only on need). */
-  readonly changeStreams?: boolean;
-  /** Where the CDC logs, under its namespace `device CDC`. Default: nowhere. */
-  readonly logger?: Logger;
-  /** Called once when the CDC stops for good after `start()` resolved; the error is also logged. */
-  readonly onError?: (error: CaptureError) => void;
-}
-
-export interface DeviceCdcStats {
-  /** Documents read by snapshots (the first, and every resync or poll since). */
-  readonly snapshotDocuments: number;
-  /** Change events read from the streams. */
-  readonly changes: number;
-  /** `devices` records written with a value, and tombstones. */
-  readonly recordsWritten: number;
-  readonly tombstones: number;
-  /** Documents without a valid MAC, or too large for a topic (each counted once, until it changes). */
-  readonly skipped: number;
-}
+export type { DeviceCdcOptions, DeviceCdcStats };
 
 /** Events read into one Kafka transaction at most. */
 const MAX_BATCH_EVENTS = 1000;
@@ -88,25 +57,12 @@ const IDLE_TOKEN_STORE_MS = 60_000;
 const START_ATTEMPTS = 3;
 const CLOSE_WAIT_MS = 10_000;
 
-/** `devices` and offsets records for one transaction, and what they add to the statistics. */
-interface Batch {
-  readonly devices: Message[];
-  readonly offsets: Message[];
-  changes: number;
-  snapshotDocuments: number;
-}
-
-const newBatch = (): Batch => ({ devices: [], offsets: [], changes: 0, snapshotDocuments: 0 });
-
 export class DeviceCdc {
-  readonly #options: Readonly<Required<Omit<DeviceCdcOptions, 'onError'>>> &
-    Pick<DeviceCdcOptions, 'onError'>;
+  readonly #options: ResolvedCdcOptions;
   readonly #writer: CdcWriter;
-  readonly #serde = deviceSerde();
   readonly #state = new CdcState();
+  readonly #transactions: CdcTransactions;
   readonly #abort = new AbortController();
-  readonly #skipped = new Set<string>();
-  #stats = { snapshotDocuments: 0, changes: 0, recordsWritten: 0, tombstones: 0, skipped: 0 };
   #mode: 'change-streams' | 'snapshot-diff' | undefined;
   #client: MongoClient | undefined;
   #sources: CollectionSource[] = [];
@@ -117,26 +73,12 @@ export class DeviceCdc {
   #closing: Promise<void> | undefined;
 
   constructor(options: DeviceCdcOptions) {
-    const { mongodbUrl, kafka, applicationId, database = 'ace', devicesTopic = TOPICS.devices } = options;
-    const { pollIntervalMs = 10_000, changeStreams = true, logger = silentLogger, onError } = options;
-    if (typeof mongodbUrl !== 'string' || !/^mongodb(\+srv)?:\/\//.test(mongodbUrl)) {
-      throw new TypeError('mongodbUrl must be a mongodb:// or mongodb+srv:// URL');
-    }
-    if (typeof kafka?.producer !== 'function') throw new TypeError('kafka must be a kafkajs Kafka client');
-    for (const [name, value] of Object.entries({ applicationId, database, devicesTopic })) {
-      if (typeof value !== 'string' || value === '')
-        throw new TypeError(`${name} must be a non-empty string`);
-    }
-    if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 100 || pollIntervalMs > 86_400_000) {
-      throw new TypeError(`pollIntervalMs must be an integer from 100 to 86400000, not ${pollIntervalMs}`);
-    }
-    this.#options = Object.freeze({
-      ...{ mongodbUrl, kafka, applicationId, database, devicesTopic, pollIntervalMs, changeStreams, logger },
-      onError,
-    });
+    this.#options = resolveCdcOptions(options);
+    const { kafka, applicationId, devicesTopic, logger } = this.#options;
     this.#writer = new CdcWriter(kafka, applicationId, devicesTopic);
     // Lines name the URL without its credentials already; the redaction also covers a driver's message.
     this.#logger = redactingLogger(logger.child('device CDC'), redactCredentials);
+    this.#transactions = new CdcTransactions(this.#writer, this.#state, this.#warn);
   }
 
   /** How changes are followed, once `start()` has chosen: undefined before. */
@@ -145,7 +87,7 @@ export class DeviceCdc {
   }
 
   stats(): DeviceCdcStats {
-    return { ...this.#stats };
+    return { ...this.#transactions.totals };
   }
 
   /**
@@ -198,7 +140,7 @@ export class DeviceCdc {
       );
       await this.#chooseMode();
       await this.#mongoStep('take the snapshot', () => this.#pass());
-      const { snapshotDocuments, recordsWritten, tombstones } = this.#stats;
+      const { snapshotDocuments, recordsWritten, tombstones } = this.#transactions.totals;
       this.#log(
         `snapshot done: ${snapshotDocuments} documents read, ${recordsWritten} records and ${tombstones} ` +
           'tombstones written',
@@ -357,8 +299,7 @@ export class DeviceCdc {
   }
 
   #storeToken(source: CollectionSource, token: string, batch: Batch): void {
-    this.#state.setToken(source.namespace, token);
-    batch.offsets.push(tokenMessage(source.namespace, token));
+    this.#transactions.storeToken(source.namespace, token, batch);
     source.tokenStoredAt = Date.now();
   }
 
@@ -395,77 +336,34 @@ export class DeviceCdc {
     if (action.kind === 'ignore' || action.kind === 'resync' || action.kind === 'invalidate') return false;
     const key = documentKey(source.namespace, action.id);
     if (action.kind === 'document' && !source.catchUp) {
-      this.#write(source, key, action.document, batch);
+      this.#transactions.write(source.collection, key, action.document, batch);
       return false;
     }
     if (action.kind === 'delete' && !source.catchUp) {
-      this.#write(source, key, undefined, batch);
+      this.#transactions.write(source.collection, key, undefined, batch);
       return false;
     }
     const current = await source.handle.findOne({ _id: action.id } as Document, {
       projection: ACE_PROJECTION,
     });
-    this.#write(source, key, current ?? undefined, batch);
+    this.#transactions.write(source.collection, key, current ?? undefined, batch);
     return true;
   }
 
   /** Reads the whole collection and writes what differs from what was written, in the order of the keys. */
   async #resync(source: CollectionSource, batch: Batch): Promise<void> {
     const documents = await source.handle.find({}, { projection: ACE_PROJECTION }).toArray();
-    batch.snapshotDocuments += documents.length;
-    const current = new Map(documents.map((doc) => [documentKey(source.namespace, doc._id), doc] as const));
-    const keys = new Set([...current.keys(), ...this.#state.keysOf(source.namespace)]);
-    for (const key of [...keys].sort()) this.#write(source, key, current.get(key), batch);
+    this.#transactions.writeSnapshot(source.collection, source.namespace, documents, batch);
   }
 
-  /** Records what a document (undefined: none, any more) now writes, and queues the records that says. */
-  #write(source: CollectionSource, key: string, doc: AceDocument | undefined, batch: Batch): void {
-    let written: WrittenDocument | undefined;
-    const mapping = doc === undefined ? undefined : mapAceDocument(source.collection, doc);
-    const candidate =
-      mapping?.kind === 'record' ? { mac: mapping.record.mac, record: mapping.record } : undefined;
-    const skip =
-      mapping?.kind === 'invalid-mac'
-        ? `its mac ${JSON.stringify(mapping.mac ?? null).slice(0, 80)} is not a MAC address`
-        : candidate && this.#writer.oversize(key, candidate, this.#serde.serialize(candidate.record));
-    if (skip) {
-      if (!this.#skipped.has(key)) {
-        this.#skipped.add(key);
-        this.#stats.skipped += 1;
-        this.#warn(`skipped ${key.slice(4, 200)}: ${skip}`);
-      }
-    } else {
-      this.#skipped.delete(key);
-      written = candidate;
-    }
-    const change = this.#state.setDocument(key, written);
-    if (change.documentChanged) batch.offsets.push(documentMessage(key, written));
-    for (const { mac, record } of change.devices) {
-      batch.devices.push({ key: mac, value: record === null ? null : this.#serde.serialize(record) });
-    }
-  }
-
-  /**
-   * Runs `work` against the state, then writes its records in one Kafka transaction; the state keeps the
-   * change only when the transaction committed. A failure after events were read rewinds the streams.
-   */
-  async #transaction(work: (batch: Batch) => Promise<void>): Promise<void> {
-    const batch = newBatch();
-    this.#state.begin();
+  /** A transaction (CdcTransactions.run); a failure after events were read rewinds the streams. */
+  async #transaction(work: (batch: Batch) => Promise<void> | void): Promise<void> {
     try {
-      await work(batch);
-      await this.#writer.write(batch.devices, batch.offsets);
-      this.#state.commit();
+      await this.#transactions.run(work);
     } catch (error) {
-      this.#state.rollback();
       this.#rewind = true;
       throw error;
     }
-    const tombstones = batch.devices.filter((message) => message.value === null).length;
-    this.#stats.changes += batch.changes;
-    this.#stats.snapshotDocuments += batch.snapshotDocuments;
-    this.#stats.recordsWritten += batch.devices.length - tombstones;
-    this.#stats.tombstones += tombstones;
   }
 
   /** A MongoDB step of start(), retried a few times when it fails in a way that may pass. */

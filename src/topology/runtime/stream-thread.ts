@@ -255,7 +255,8 @@ export class StreamThread {
     if (this.#recovering) this.#seek(this.#deps.tasks.resumePositions());
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
-    if (this.#recovering) this.#deps.config.logger.info('Kafka answers again: every task went on from its last commit');
+    if (this.#recovering)
+      this.#deps.config.logger.info('Kafka answers again: every task went on from its last commit');
     this.#recovering = false;
     await this.#deps.hooks.onAssigned(memberId);
   }

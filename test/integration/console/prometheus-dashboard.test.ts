@@ -1,3 +1,4 @@
+import { silentLogger } from '../../../src/logging/index.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
@@ -115,7 +116,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
       },
       kafka: context.kafka,
       alertsFromBeginning: true,
-      log: () => {},
+      logger: silentLogger,
       metricsRegistry: a.app.extraMetrics,
     });
     closers.push(() => bot.stop());

@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
 import { logEntry } from '../../../logging/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
@@ -15,7 +10,6 @@ import {
   locateKey,
   type StoreLag,
 } from '../local-queries.js';
-import { StreamsMetrics } from '../metrics.js';
 import { partitionForKey } from '../murmur2.js';
 import type { StreamsEngine } from '../streams-engine.js';
 import {
@@ -37,6 +31,14 @@ import {
   type WorkerMessage,
   type WorkerStatus,
 } from './protocol.js';
+import { WorkerChannel, workerFailure } from './worker-channel.js';
+import {
+  bytes,
+  entriesInChunks,
+  globalKey,
+  type WorkerMetricsRegistry,
+  workerMetricsRegistry,
+} from './worker-reads.js';
 
 export interface WorkerStreamsOptions {
   /** The stores whose active copies are mirrored to this thread for key lookups; default: every store. */
@@ -48,17 +50,6 @@ export interface WorkerStreamsOptions {
    */
   readonly niceness?: number;
 }
-
-/** The worker's metrics, read from this thread: Prometheus text, or prom-client's JSON. */
-export interface WorkerMetricsRegistry {
-  readonly contentType: string;
-  metrics(): Promise<string>;
-  getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
-  /** Names of the metrics the registry holds (the engine's, whatever their values). */
-  metricNames(): readonly string[];
-}
-
-type Pending = { resolve(value: unknown): void; reject(error: Error): void };
 
 const ENTRIES_CHUNK = 256;
 /** How long a lookup the mirror cannot answer waits for the worker before answering `restoring`, in ms. */
@@ -89,9 +80,7 @@ export class WorkerStreams implements StreamsEngine {
   readonly #niceness: number;
   readonly #mirrored: readonly string[];
   readonly #mirror: StoreMirror;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
-  #worker: Worker | undefined;
+  #channel: WorkerChannel | undefined;
   #state: StreamsState = 'CREATED';
   #status: WorkerStatus = { ready: false, partitions: [], lags: [], clients: [] };
   #partitions = new Map<number, number>();
@@ -129,21 +118,9 @@ export class WorkerStreams implements StreamsEngine {
     // A worker stuck for longer than the session timeout may have lost its tasks to another instance
     // without knowing it: well before that, lookups stop trusting the mirror and ask the worker.
     this.#staleAfterMs = Math.min(5_000, this.config.sessionTimeoutMs / 2);
-    const metricNames = new StreamsMetrics(this.config.applicationId).registry
-      .getMetricsAsArray()
-      .map((metric) => (metric as unknown as { name: string }).name);
-    this.metrics = {
-      registry: {
-        contentType: Registry.PROMETHEUS_CONTENT_TYPE,
-        metrics: () => this.#request<string>({ type: 'metrics', id: 0, format: 'text' }, READ_TIMEOUT_MS),
-        getMetricsAsJSON: () =>
-          this.#request<MetricObjectWithValues<MetricValue<string>>[]>(
-            { type: 'metrics', id: 0, format: 'json' },
-            READ_TIMEOUT_MS,
-          ),
-        metricNames: () => metricNames,
-      },
-    };
+    const scrape = (format: 'text' | 'json') =>
+      this.#request({ type: 'metrics', id: 0, format }, READ_TIMEOUT_MS);
+    this.metrics = { registry: workerMetricsRegistry(this.config.applicationId, scrape) };
   }
 
   get state(): StreamsState {
@@ -177,7 +154,7 @@ export class WorkerStreams implements StreamsEngine {
     if (next === this.#state && next !== 'REBALANCING') return;
     this.#state = next;
     // Stopped by itself (a failure): the thread may end with this process; close() still stops it.
-    if (next === 'ERROR' || next === 'NOT_RUNNING') this.#worker?.unref();
+    if (next === 'ERROR' || next === 'NOT_RUNNING') this.#channel?.unref();
     for (const listener of this.#listeners) listener(next, previous);
   }
 
@@ -190,7 +167,7 @@ export class WorkerStreams implements StreamsEngine {
 
   /** Starts the worker thread and the engine in it; resolves as KafkaStreams.start does (state REBALANCING). */
   async start(): Promise<void> {
-    if (this.#state !== 'CREATED' || this.#worker)
+    if (this.#state !== 'CREATED' || this.#channel)
       throw new StreamsError('ILLEGAL_STATE', `start() needs state CREATED, not ${this.#state}`);
     // The logger stays here (functions do not cross): the worker posts its entries, which #onMessage hands on.
     const { logger, ...posted } = this.config;
@@ -204,29 +181,11 @@ export class WorkerStreams implements StreamsEngine {
       mirrored: this.#mirrored,
       heartbeat: this.#heartbeat.buffer as SharedArrayBuffer,
     };
-    let worker: Worker;
-    try {
-      worker = startWorker(data);
-    } catch (error) {
-      throw new StreamsError(
-        'WORKER_FAILED',
-        `the engine's worker thread cannot start: ${(error as Error).message} (the config and the topology's arguments must be plain data: no functions)`,
-        { cause: error },
-      );
-    }
-    this.#worker = worker;
-    worker.on('message', (message: WorkerMessage) => this.#onMessage(message));
-    worker.on('error', (error) => {
-      const code = (error as { code?: string }).code;
-      this.#fail(
-        code === 'TOPOLOGY_MISMATCH' || code === 'INVALID_CONFIG'
-          ? deserializeError({ name: error.name, message: error.message, code })
-          : new StreamsError('WORKER_FAILED', `the engine's worker thread failed: ${error.message}`, {
-              cause: error,
-            }),
-      );
+    this.#channel = new WorkerChannel(data, {
+      onMessage: (message) => this.#onMessage(message),
+      onError: (error) => this.#fail(workerFailure(error)),
+      onExit: (code) => this.#onExit(code),
     });
-    worker.on('exit', (code) => this.#onExit(code));
     await this.#request({ type: 'start', id: 0 });
   }
 
@@ -235,12 +194,11 @@ export class WorkerStreams implements StreamsEngine {
     this.#mirror.clear();
     const ended = new StreamsError('WORKER_FAILED', `the engine's worker thread ended (exit code ${code})`);
     const error = this.#closing ? ended : (this.#error ?? ended);
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    this.#channel?.rejectAll(error);
     if (!this.#closing) this.#fail(error);
   }
 
-  #onMessage(message: WorkerMessage): void {
+  #onMessage(message: Exclude<WorkerMessage, { type: 'reply' }>): void {
     switch (message.type) {
       case 'mirror':
         this.#mirror.apply(message.operations);
@@ -259,61 +217,17 @@ export class WorkerStreams implements StreamsEngine {
       case 'log':
         logEntry(this.config.logger, message.entry);
         break;
-      case 'reply': {
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        if (message.error) pending?.reject(deserializeError(message.error));
-        else pending?.resolve(message.value);
-        break;
-      }
     }
   }
 
-  /**
-   * Asks the worker. With `timeoutMs`, gives up after it (the worker busy for that long) with
-   * INVALID_STATE_STORE, as for an instance that cannot be read now.
-   */
+  /** Asks the worker (see WorkerChannel.request); refused once the instance is closed or its thread ended. */
   #request<T>(request: Request, timeoutMs?: number): Promise<T> {
-    const worker = this.#worker;
-    if (!worker || this.#closed || this.#exited) {
-      const why = !worker ? 'not started' : this.#closed ? 'closed' : 'stopped: its worker thread ended';
+    const channel = this.#channel;
+    if (!channel || this.#closed || this.#exited) {
+      const why = !channel ? 'not started' : this.#closed ? 'closed' : 'stopped: its worker thread ended';
       return Promise.reject(new StreamsError('ILLEGAL_STATE', `the instance is ${why}`));
     }
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const settle = () => {
-        clearTimeout(timer);
-        this.#pending.delete(id);
-      };
-      try {
-        worker.postMessage({ ...request, id });
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      this.#pending.set(id, {
-        resolve: (value) => {
-          settle();
-          resolve(value as T);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          settle();
-          reject(
-            new StreamsError(
-              'INVALID_STATE_STORE',
-              `the engine's worker thread did not answer within ${timeoutMs} ms (busy or stuck)`,
-            ),
-          );
-        }, timeoutMs);
-      }
-    });
+    return channel.request<T>(request, timeoutMs);
   }
 
   /**
@@ -322,20 +236,11 @@ export class WorkerStreams implements StreamsEngine {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      const worker = this.#worker;
-      if (worker && !this.#exited) {
-        const id = this.#nextId++;
-        let timer: NodeJS.Timeout | undefined;
-        const closed = new Promise<void>((resolve) => {
-          this.#pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
-          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-        });
-        worker.postMessage({ type: 'close', id } satisfies Request);
-        await closed;
-        clearTimeout(timer);
-        this.#pending.delete(id);
+      const channel = this.#channel;
+      if (channel && !this.#exited) {
+        await channel.closeEngine(CLOSE_TIMEOUT_MS);
         this.#closing = true;
-        await worker.terminate();
+        await channel.terminate();
       }
       this.#mirror.clear();
       if (this.#state !== 'NOT_RUNNING') this.#setState('NOT_RUNNING');
@@ -406,39 +311,16 @@ export class WorkerStreams implements StreamsEngine {
    * while the entries are read (the listing would miss or repeat some).
    */
   localEntries<K, V>(storeName: string, options: LocalEntriesOptions<K> = {}): AsyncIterable<KeyValue<K, V>> {
-    const builder = storeSerdes(this.#topology, storeName);
+    const serdes = storeSerdes(this.#topology, storeName);
     const state = this.#state;
     if (state !== 'RUNNING' && state !== 'REBALANCING')
       throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
-    const request = (from: Buffer | undefined) =>
+    const ask = (from: Buffer | undefined) =>
       this.#request<EntriesReply>(
         { type: 'entries', id: 0, store: storeName, limit: ENTRIES_CHUNK, ...(from ? { from } : {}) },
         READ_TIMEOUT_MS,
       );
-    return (async function* () {
-      let from = options.from === undefined ? undefined : builder.keySerde.serialize(options.from);
-      let last: Buffer | undefined;
-      let generation: number | undefined;
-      for (;;) {
-        const reply = await request(from);
-        if (generation !== undefined && reply.generation !== generation)
-          throw new StreamsError('INVALID_STATE_STORE', `the tasks here changed while ${storeName} was read`);
-        generation = reply.generation;
-        for (const [keyBytes, valueBytes] of reply.entries) {
-          const key = bytes(keyBytes);
-          // Each chunk after the first starts at the previous one's last key.
-          if (last?.equals(key)) continue;
-          yield {
-            key: builder.keySerde.deserialize(key) as K,
-            value: builder.valueSerde.deserialize(bytes(valueBytes)) as V,
-          };
-        }
-        const tail = reply.entries.at(-1);
-        if (!reply.more || tail === undefined) return;
-        last = bytes(tail[0]);
-        from = last;
-      }
-    })();
+    return entriesInChunks<K, V>(ask, storeName, serdes, options.from);
   }
 
   /**
@@ -510,41 +392,4 @@ export class WorkerStreams implements StreamsEngine {
   metadataForAllStreamsClients(): readonly StreamsMetadata[] {
     return this.#status.clients;
   }
-}
-
-/** A global store's key, as the worker's store holds it: one partition, numbered 0. */
-function globalKey<K>(topology: Topology, storeName: string, key: K) {
-  const builder = storeSerdes(topology, storeName);
-  return { builder, keyBytes: builder.keySerde.serialize(key), partition: 0 };
-}
-
-function bytes(array: Uint8Array): Buffer {
-  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-}
-
-const here = import.meta.url;
-
-/**
- * The worker runs streams-worker.js beside this file. From TypeScript sources (tests, benchmarks under
- * tsx or vitest) it runs the .ts file, with tsx's loader registered in the worker first.
- */
-interface TsxManifest {
-  readonly exports: { readonly './esm/api': { readonly import: { readonly default: string } } };
-}
-
-function startWorker(data: WorkerData): Worker {
-  if (!here.endsWith('.ts')) return new Worker(new URL('./streams-worker.js', here), { workerData: data });
-  // tsx's ES-module API (its CommonJS one registers a loader that cannot find its own files).
-  const manifest = createRequire(here).resolve('tsx/package.json');
-  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as TsxManifest).exports['./esm/api'].import
-    .default;
-  const tsx = new URL(exported, pathToFileURL(manifest)).href;
-  const entry = new URL('./streams-worker.ts', here).href;
-  const bootstrap = `
-    const { workerData } = require('node:worker_threads');
-    import(workerData.tsx)
-      .then(({ register }) => { register(); return import(workerData.entry); })
-      .catch((error) => setImmediate(() => { throw error; }));
-  `;
-  return new Worker(bootstrap, { eval: true, workerData: { ...data, tsx, entry } });
 }

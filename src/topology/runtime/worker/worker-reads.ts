@@ -1,0 +1,80 @@
+import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import type { Serde } from '../../../serdes/index.js';
+import type { KeyValue } from '../../../stores/index.js';
+import { StreamsError } from '../../errors.js';
+import type { Topology } from '../../topology.js';
+import { StreamsMetrics } from '../metrics.js';
+import { storeSerdes } from '../streams-metadata.js';
+import type { EntriesReply } from './protocol.js';
+
+/** The worker's metrics, read from this thread: Prometheus text, or prom-client's JSON. */
+export interface WorkerMetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+  getMetricsAsJSON(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  /** Names of the metrics the registry holds (the engine's, whatever their values). */
+  metricNames(): readonly string[];
+}
+
+/** The engine's metrics registry as this thread sees it: every scrape asks the worker. */
+export function workerMetricsRegistry(
+  applicationId: string,
+  scrape: (format: 'text' | 'json') => Promise<unknown>,
+): WorkerMetricsRegistry {
+  const metricNames = new StreamsMetrics(applicationId).registry
+    .getMetricsAsArray()
+    // prom-client's metric classes keep their name in a field its types do not declare.
+    .map((metric) => (metric as unknown as { name: string }).name);
+  return {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    metrics: () => scrape('text') as Promise<string>,
+    getMetricsAsJSON: () => scrape('json') as Promise<MetricObjectWithValues<MetricValue<string>>[]>,
+    metricNames: () => metricNames,
+  };
+}
+
+/** A Buffer over the bytes of an array that crossed from the worker, without a copy. */
+export function bytes(array: Uint8Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/**
+ * A store's entries from `from` on, asked of the worker a chunk at a time (each chunk from the previous
+ * one's last key). Throws INVALID_STATE_STORE when a rebalance changes the tasks between two chunks: the
+ * listing would miss or repeat some entries.
+ */
+export async function* entriesInChunks<K, V>(
+  ask: (from: Buffer | undefined) => Promise<EntriesReply>,
+  storeName: string,
+  serdes: { readonly keySerde: Serde<unknown>; readonly valueSerde: Serde<unknown> },
+  from: K | undefined,
+): AsyncGenerator<KeyValue<K, V>> {
+  let next = from === undefined ? undefined : serdes.keySerde.serialize(from);
+  let last: Buffer | undefined;
+  let generation: number | undefined;
+  for (;;) {
+    const reply = await ask(next);
+    if (generation !== undefined && reply.generation !== generation)
+      throw new StreamsError('INVALID_STATE_STORE', `the tasks here changed while ${storeName} was read`);
+    generation = reply.generation;
+    for (const [keyBytes, valueBytes] of reply.entries) {
+      const key = bytes(keyBytes);
+      // Each chunk after the first starts at the previous one's last key.
+      if (last?.equals(key)) continue;
+      yield {
+        key: serdes.keySerde.deserialize(key) as K,
+        value: serdes.valueSerde.deserialize(bytes(valueBytes)) as V,
+      };
+    }
+    const tail = reply.entries.at(-1);
+    if (!reply.more || tail === undefined) return;
+    last = bytes(tail[0]);
+    next = last;
+  }
+}
+
+/** A global store's key, as the worker's store holds it: one partition, numbered 0. */
+export function globalKey<K>(topology: Topology, storeName: string, key: K) {
+  const builder = storeSerdes(topology, storeName);
+  return { builder, keyBytes: builder.keySerde.serialize(key), partition: 0 };
+}

@@ -90,7 +90,7 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
 
   /** Runs `query`, turning what the API said into the reply (with buttons for suggested names), and only that. */
   async function answer(ctx: Context, query: () => Promise<string | LookupAnswer>): Promise<void> {
-    let answered: LookupAnswer;
+    let answered: Pick<LookupAnswer, 'text' | 'suggestions'>;
     try {
       const result = await query();
       answered = typeof result === 'string' ? { text: result, suggestions: [] } : result;

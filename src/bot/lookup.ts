@@ -4,6 +4,8 @@ import { noResultReply, statsReply } from './format.js';
 
 /** A lookup's answer: the text, and the names to offer instead when nothing matched (the bot's buttons). */
 export interface LookupAnswer {
+  /** Whether a device matched: the text is its stats, else it says nothing matched. */
+  readonly found: boolean;
   readonly text: string;
   readonly suggestions: readonly string[];
 }
@@ -23,12 +25,13 @@ export async function lookupReply(
   if (mac !== undefined) {
     const stats = await api.statsByMac(mac);
     return {
+      found: stats !== undefined,
       text: stats === undefined ? noResultReply(mac) : statsReply(mac, stats, timeZone),
       suggestions: [],
     };
   }
   const { stats, suggestions } = await api.statsByName(query);
-  if (stats === undefined) return { text: noResultReply(query, suggestions), suggestions };
+  if (stats === undefined) return { found: false, text: noResultReply(query, suggestions), suggestions };
   // The name as the devices table writes it, which may differ from the typed one in case or accents.
-  return { text: statsReply(stats.name ?? query, stats, timeZone), suggestions: [] };
+  return { found: true, text: statsReply(stats.name ?? query, stats, timeZone), suggestions: [] };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Bot, GrammyError } from 'grammy';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -142,7 +143,8 @@ async function initialize(bot: Bot, config: BotConfig, logger: Logger, signal: A
       logger.warn(
         `Telegram did not answer getMe, retrying in ${waitMs} ms: ${describeError(error, config.token)}`,
       );
-      await abortableSleep(waitMs, signal);
+      // A stop cuts the wait short; the loop's check then ends it.
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
     }
   }
   await bot.api.setMyCommands([...BOT_COMMANDS]).catch((error: unknown) => {
@@ -207,16 +209,4 @@ async function startWebhook(bot: Bot, config: BotConfig, logger: Logger): Promis
   logger.info(`@${bot.botInfo.username} answers on a webhook, listening on port ${server.port}`);
   // The webhook stays set while stopped: Telegram keeps the updates until the bot is back.
   return { port: server.port, stop: () => server.close() };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

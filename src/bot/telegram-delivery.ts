@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Api, GrammyError } from 'grammy';
 import type { Logger } from '../logging/index.js';
 import { describeError, ProbeBotError } from './errors.js';
@@ -119,21 +120,9 @@ async function wait(ms: number, control: DeliveryControl, chatId: number): Promi
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) return;
-    await sleep(Math.min(left, KEEP_ALIVE_MS), control.signal);
+    // Cut short by a stop: the check below turns it into DELIVERY_ABANDONED.
+    await sleep(Math.min(left, KEEP_ALIVE_MS), undefined, { signal: control.signal }).catch(() => undefined);
     if (control.signal.aborted) throw abandoned(chatId);
     if (Date.now() < deadline) await control.keepAlive?.();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
@@ -65,6 +66,32 @@ describe('probestream CLI', () => {
       `❌ Query failed (unreachable): the probestream API at http://127.0.0.1:${port} could not be reached\n` +
         'Is `probestream start` running there? Give its address with --api or PROBESTREAM_API_URL.\n',
     );
+  });
+
+  it('query exits 1 when no device matched and 0 when one did, whatever the text says', async () => {
+    const api = createHttpServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      if (request.url?.startsWith('/devices/by-name/')) {
+        response.statusCode = 404;
+        response.end(JSON.stringify({ error: { code: 'DEVICE_NOT_FOUND', message: 'no such device' } }));
+        return;
+      }
+      const stats = { probeCount: 3, firstProbe: '2026-01-01T10:00:00Z', lastProbe: '2026-01-01T11:00:00Z' };
+      response.end(JSON.stringify({ ...stats, uniqueSsidsProbed: 1, ssidsProbed: ['home'] }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+    try {
+      const missing = capture();
+      expect(await main(['query', 'Kitchen iPad', '--api', url])).toBe(1);
+      expect(missing.out()).toMatch(/Kitchen iPad/);
+      vi.restoreAllMocks();
+      const found = capture();
+      expect(await main(['query', 'AA-BB-CC-DD-EE-01', '--api', url])).toBe(0);
+      expect(found.out()).toMatch(/aa:bb:cc:dd:ee:01/);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it("prints a command's options with their environment twins and defaults", async () => {

@@ -18,9 +18,9 @@ failed (the reason is printed).`,
   async run({ settings, positionals, stdout, stderr }) {
     const api = new ProbestreamApiClient({ apiUrl: settings.apiUrl });
     try {
-      const text = htmlToText((await lookupReply(api, positionals[0] as string, settings.timezone)).text);
-      stdout.write(`${text}\n`);
-      return text.startsWith('🛎') ? 1 : 0;
+      const answer = await lookupReply(api, positionals[0] as string, settings.timezone);
+      stdout.write(`${htmlToText(answer.text)}\n`);
+      return answer.found ? 0 : 1;
     } catch (error) {
       if (!(error instanceof ApiRequestError)) throw error;
       stderr.write(`${htmlToText(queryFailedReply(error))}\n`);

@@ -22,8 +22,9 @@ export function kafkaLogging(logger: Logger): Pick<KafkaConfig, 'logLevel' | 'lo
     logCreator:
       () =>
       ({ namespace, level, log: entry }) => {
-        const { message, ...fields } = entry;
-        kafkajs[LEVELS[level] ?? 'info'](`${namespace}: ${message}`, fields);
+        // Its timestamp and logger name say what the entry's time and namespace say already.
+        const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
+        kafkajs[LEVELS[level] ?? 'info'](namespace ? `${namespace}: ${message}` : message, fields);
       },
   };
 }

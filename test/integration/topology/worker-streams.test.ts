@@ -52,7 +52,7 @@ describe('a topology in a worker thread (WorkerStreams) on the real broker', () 
     expect(streams.isReady()).toBe(true);
     // The worker's kafkajs entries, at debug, reach the logger that stayed on this thread.
     expect(logged).toContainEqual(
-      expect.stringMatching(/^kafkajs: Consumer: Consumer has joined the group \{"groupId":/),
+      expect.stringMatching(/^kafkajs: ConsumerGroup: Consumer has joined the group \{"groupId":/),
     );
 
     const producer = context.kafka.producer();

@@ -51,6 +51,7 @@ function sourceOf(registry: Registry | MetricsSource): MetricsSource {
     contentType: registry.contentType,
     metrics: () => registry.metrics(),
     metricNames: () =>
+      // prom-client's metric classes keep their name in a field its types do not declare.
       registry.getMetricsAsArray().map((metric) => (metric as unknown as { name: string }).name),
   };
 }

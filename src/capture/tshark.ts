@@ -228,7 +228,7 @@ export async function tsharkVersion(tsharkPath = 'tshark'): Promise<TsharkVersio
       `\`${tsharkPath} --version\` exited with code ${code} and printed ${JSON.stringify(banner)}`,
     );
   }
-  const [version, major, minor, patch] = match as unknown as [string, string, string, string];
+  const [version, major, minor, patch] = match;
   return { version, major: Number(major), minor: Number(minor), patch: Number(patch), banner };
 }
 

@@ -1,4 +1,4 @@
-import { type KStream, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
+import { type KStream, type Serde, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
 import type { ProbeRequest } from './pcap.js';
 import {
   type Alert,
@@ -47,7 +47,8 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
   const builder = new StreamsBuilder();
 
   const frames = builder.stream<string | null, ProbeRequest | null>(topics.pcap, {
-    keySerde: Serdes.String() as never,
+    // A record without a key reaches processors as null, never through the serde.
+    keySerde: Serdes.String() as Serde<string | null>,
     valueSerde: pcapSerde(options.maxPcapRecordBytes),
     timestampExtractor: ({ value, timestamp }) => value?.timestamp ?? timestamp,
   });

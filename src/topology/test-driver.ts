@@ -1,6 +1,7 @@
 import type { Serde } from '../serdes/index.js';
 import { Serdes } from '../serdes/index.js';
 import type { KeyValueStore } from '../stores/index.js';
+import { defaultSerde } from './dsl/default-serde.js';
 import { GlobalStore } from './global-store.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.js';
 import type { RecordHeaders } from './record.js';
@@ -138,7 +139,7 @@ export class TopologyTestDriver {
 
   createInputTopic<K = string, V = unknown>(
     topic: string,
-    keySerde: Serde<K> = Serdes.String() as unknown as Serde<K>,
+    keySerde: Serde<K> = defaultSerde<K>(Serdes.String()),
     valueSerde: Serde<V> = Serdes.Json<V>(),
   ): TestInputTopic<K, V> {
     if (!this.#globals.has(topic)) this.#taskReading(topic);
@@ -147,7 +148,7 @@ export class TopologyTestDriver {
 
   createOutputTopic<K = string, V = unknown>(
     topic: string,
-    keySerde: Serde<K> = Serdes.String() as unknown as Serde<K>,
+    keySerde: Serde<K> = defaultSerde<K>(Serdes.String()),
     valueSerde: Serde<V> = Serdes.Json<V>(),
   ): TestOutputTopic<K, V> {
     return new TestOutputTopic(this.#output(topic), keySerde, valueSerde);
@@ -157,6 +158,7 @@ export class TopologyTestDriver {
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
     for (const task of this.#tasks) {
       const store = task.stores.get(name);
+      // The caller names the store's types: its word, unchecked, as in Kafka Streams.
       if (store) return store.top as unknown as KeyValueStore<K, V>;
     }
     throw new TypeError(`the topology has no store named ${name}`);

@@ -45,6 +45,7 @@ export class KGroupedStream<K, V> {
   /** Combines the values of a key with `reducer`; the first value of a key is its first aggregate. */
   reduce(reducer: (aggregate: V, value: V) => V, materialized?: Materialized<V>): KTable<K, V> {
     const initial = Symbol('no value yet');
+    // The sentinel stands in for "no aggregate yet" and never reaches the store: the first value replaces it.
     return this.#aggregate<V>(
       'KSTREAM-REDUCE',
       () => initial as unknown as V,

@@ -1,6 +1,7 @@
 import type { Serde } from '../../serdes/index.js';
 import { Serdes } from '../../serdes/index.js';
 import type { ProcessorSupplier } from '../processor.js';
+import { defaultSerde } from './default-serde.js';
 import { GlobalKTable } from './global-ktable.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
@@ -98,7 +99,7 @@ export class KStream<K, V> {
     mapper: (key: K, value: V) => readonly [K2, V2] | { key: K2; value: V2 },
     produced: Produced<K2, V2> = {},
   ): KStream<K2, V2> {
-    const keySerde = produced.keySerde ?? (Serdes.String() as unknown as Serde<K2>);
+    const keySerde = produced.keySerde ?? defaultSerde<K2>(Serdes.String());
     const valueSerde = produced.valueSerde ?? Serdes.Json<V2>();
     return this.#then('KSTREAM-MAP', mapProcessor(mapper), keySerde, valueSerde, true);
   }
@@ -107,7 +108,7 @@ export class KStream<K, V> {
     mapper: (value: V, key: K) => V2,
     produced: Pick<Produced<K, V2>, 'valueSerde'> = {},
   ): KStream<K, V2> {
-    const valueSerde = produced.valueSerde ?? (this.valueSerde as unknown as Serde<V2>);
+    const valueSerde = produced.valueSerde ?? defaultSerde<V2>(this.valueSerde);
     return this.#then(
       'KSTREAM-MAPVALUES',
       mapValuesProcessor(mapper),
@@ -121,7 +122,7 @@ export class KStream<K, V> {
     mapper: (value: V, key: K) => Iterable<V2>,
     produced: Pick<Produced<K, V2>, 'valueSerde'> = {},
   ): KStream<K, V2> {
-    const valueSerde = produced.valueSerde ?? (this.valueSerde as unknown as Serde<V2>);
+    const valueSerde = produced.valueSerde ?? defaultSerde<V2>(this.valueSerde);
     return this.#then(
       'KSTREAM-FLATMAPVALUES',
       flatMapValuesProcessor(mapper),
@@ -135,7 +136,7 @@ export class KStream<K, V> {
     selector: (key: K, value: V) => K2,
     produced: Pick<Produced<K2, V>, 'keySerde'> = {},
   ): KStream<K2, V> {
-    const keySerde = produced.keySerde ?? (this.keySerde as unknown as Serde<K2>);
+    const keySerde = produced.keySerde ?? defaultSerde<K2>(this.keySerde);
     return this.#then('KSTREAM-KEY-SELECT', selectKeyProcessor(selector), keySerde, this.valueSerde, true);
   }
 
@@ -167,7 +168,7 @@ export class KStream<K, V> {
   groupBy<K2>(selector: (key: K, value: V) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
     return this.selectKey(selector, grouped.keySerde ? { keySerde: grouped.keySerde } : {}).groupByKey({
       ...grouped,
-      keySerde: grouped.keySerde ?? (this.keySerde as unknown as Serde<K2>),
+      keySerde: grouped.keySerde ?? defaultSerde<K2>(this.keySerde),
     });
   }
 
@@ -235,7 +236,7 @@ export class KStream<K, V> {
       this.#context,
       name,
       this.keySerde,
-      valueSerde ?? (this.valueSerde as unknown as Serde<VR>),
+      valueSerde ?? defaultSerde<VR>(this.valueSerde),
       this.repartitionRequired,
     );
   }
@@ -255,7 +256,7 @@ export class KStream<K, V> {
       this.#context,
       name,
       this.keySerde,
-      valueSerde ?? (this.valueSerde as unknown as Serde<VR>),
+      valueSerde ?? defaultSerde<VR>(this.valueSerde),
       false,
     );
   }
@@ -276,8 +277,8 @@ export class KStream<K, V> {
 
   #serdes<K2, V2>(given: { keySerde?: Serde<K2>; valueSerde?: Serde<V2> }): [Serde<K2>, Serde<V2>] {
     return [
-      given.keySerde ?? (this.keySerde as unknown as Serde<K2>),
-      given.valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
+      given.keySerde ?? defaultSerde<K2>(this.keySerde),
+      given.valueSerde ?? defaultSerde<V2>(this.valueSerde),
     ];
   }
 }

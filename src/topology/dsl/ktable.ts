@@ -1,4 +1,5 @@
 import type { Serde } from '../../serdes/index.js';
+import { defaultSerde } from './default-serde.js';
 import { KStream } from './kstream.js';
 import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
@@ -84,7 +85,7 @@ export class KTable<K, V> {
       this.#context,
       name,
       this.keySerde,
-      valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
+      valueSerde ?? defaultSerde<V2>(this.valueSerde),
       undefined,
       {
         storeNames: upstream.storeNames,

@@ -3,6 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { TimestampExtractor } from '../record.js';
 import { Stores } from '../store-builder.js';
 import { Topology } from '../topology.js';
+import { defaultSerde } from './default-serde.js';
 import { GlobalKTable } from './global-ktable.js';
 import { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
@@ -40,7 +41,7 @@ export class StreamsBuilder {
     consumed: Consumed<K, V> = {},
   ): KStream<K, V> {
     const name = this.#context.names.next('KSTREAM-SOURCE');
-    const keySerde = consumed.keySerde ?? (Serdes.String() as unknown as Serde<K>);
+    const keySerde = consumed.keySerde ?? defaultSerde<K>(Serdes.String());
     const valueSerde = consumed.valueSerde ?? (Serdes.Json() as Serde<V>);
     this.#context.topology.addSource(name, topics, { ...consumed, keySerde, valueSerde });
     return new KStream(this.#context, name, keySerde, valueSerde, false);
@@ -51,7 +52,7 @@ export class StreamsBuilder {
     const sourceName = this.#context.names.next('KSTREAM-SOURCE');
     const processorName = this.#context.names.next('KTABLE-SOURCE');
     const storeName = options.materialized ?? `${topic}-STATE-STORE-${processorName.slice(-10)}`;
-    const keySerde = options.keySerde ?? (Serdes.String() as unknown as Serde<K>);
+    const keySerde = options.keySerde ?? defaultSerde<K>(Serdes.String());
     const valueSerde = options.valueSerde ?? (Serdes.Json() as Serde<V>);
     const topology = this.#context.topology;
     topology.addSource(sourceName, topic, { ...options, keySerde, valueSerde });
@@ -82,7 +83,7 @@ export class StreamsBuilder {
   ): GlobalKTable<K, V> {
     const storeName =
       options.materialized ?? `${topic}-STATE-STORE-${this.#context.names.next('GLOBALKTABLE').slice(-10)}`;
-    const keySerde = options.keySerde ?? (Serdes.String() as unknown as Serde<K>);
+    const keySerde = options.keySerde ?? defaultSerde<K>(Serdes.String());
     const valueSerde = options.valueSerde ?? (Serdes.Json() as Serde<V>);
     this.#context.topology.addGlobalStore({ name: storeName, topic, keySerde, valueSerde });
     return new GlobalKTable(topic, storeName, keySerde, valueSerde);

@@ -1,10 +1,11 @@
 import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
+import type { CheckpointedStore, PendingWrites } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { boundedRequests, recordSizeBound } from '../kafka/record-size.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { ProduceLimits } from './produce-limits.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
-import { type Checkpointed, isCheckpointed } from './restorer.js';
+import { isCheckpointed } from './restorer.js';
 import type { StreamTask, TaskStore } from './task.js';
 
 export type TopicPartitionOffset = { topic: string; partition: number; offset: string };
@@ -14,7 +15,11 @@ export interface PreparedTask {
   readonly task: StreamTask;
   readonly records: Map<string, ResolvedRecord[]>;
   readonly offsets: TopicPartitionOffset[];
-  readonly writes: { readonly store: TaskStore; readonly durable: Checkpointed; readonly writes: unknown }[];
+  readonly writes: {
+    readonly store: TaskStore;
+    readonly durable: CheckpointedStore;
+    readonly writes: PendingWrites;
+  }[];
 }
 
 /**
@@ -122,7 +127,7 @@ export async function writeCheckpoints(
     } else if (builder.logging) {
       checkpoint = ends.get(`${changelogTopic(builder.name)}:${partition}`);
     }
-    await durable.writeCheckpointed(writes as never, checkpoint);
+    await durable.writeCheckpointed(writes, checkpoint);
   }
 }
 

@@ -133,6 +133,7 @@ function isHostPort(value: unknown): value is string {
 /** Checks every setting once, fills defaults, and freezes the result. Throws StreamsError INVALID_CONFIG. */
 export function streamsConfig(input: StreamsConfigInput | StreamsConfig): StreamsConfig {
   if (validated.has(input as StreamsConfig)) return input as StreamsConfig;
+  // A JavaScript caller may pass anything: every key is checked below, as untyped input.
   const raw = (input ?? {}) as unknown as Record<string, unknown>;
   const known = new Set([...Object.keys(STREAMS_CONFIG_DOCS), 'kafka']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw invalid(key, 'is not a setting');

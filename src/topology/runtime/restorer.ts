@@ -1,21 +1,14 @@
 import type { Logger } from '../../logging/index.js';
 import type { Serde } from '../../serdes/index.js';
-import type { BytesStore } from '../../stores/index.js';
+import type { BytesStore, CheckpointedStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { PartitionReaderError } from '../kafka/partition-reader.js';
 import type { StreamsMetrics } from './metrics.js';
 import type { StreamTask } from './task.js';
 
-/** The part of a checkpointed (persistent) store that restoring uses. */
-export interface Checkpointed {
-  readonly checkpoint: bigint | undefined;
-  takeWrites(): unknown;
-  writeCheckpointed(writes: never, checkpoint: bigint | undefined): Promise<void>;
-  clear(): Promise<void>;
-}
-
-export function isCheckpointed(store: BytesStore): store is BytesStore & Checkpointed {
-  return typeof (store as Partial<Checkpointed>).takeWrites === 'function';
+/** Whether a store keeps a changelog checkpoint with its data (LevelDB does; an in-memory store does not). */
+export function isCheckpointed(store: BytesStore): store is CheckpointedStore {
+  return typeof (store as Partial<CheckpointedStore>).takeWrites === 'function';
 }
 
 export interface RestoreProgress {
@@ -73,8 +66,7 @@ export async function restoreStore(options: RestoreOptions): Promise<number> {
     }
     restored += records.length;
     const last = records.at(-1);
-    if (durable && last)
-      await durable.writeCheckpointed(durable.takeWrites() as never, BigInt(last.offset) + 1n);
+    if (durable && last) await durable.writeCheckpointed(durable.takeWrites(), BigInt(last.offset) + 1n);
     if (last) position = BigInt(last.offset) + 1n;
     await progress(end);
   };
@@ -95,7 +87,7 @@ export async function restoreStore(options: RestoreOptions): Promise<number> {
   }
   // The end may lie past the last record (compaction, transaction markers): record it so the next restore
   // does not read the same tail again.
-  if (durable) await durable.writeCheckpointed(durable.takeWrites() as never, end);
+  if (durable) await durable.writeCheckpointed(durable.takeWrites(), end);
   position = end;
   await progress(end);
   return restored;

@@ -168,6 +168,7 @@ export class StreamTask {
             `processor ${name} is not connected to a store named ${storeName}`,
           );
         }
+        // The processor names the store's type: its word, unchecked, as in Kafka Streams.
         return store.top as unknown as S;
       },
       recordMetadata: () => this.#current,

@@ -6,16 +6,14 @@ import {
   type StateStore,
 } from '../../stores/index.js';
 import { RecordTooLargeError, StreamsError } from '../errors.js';
-import { recordSizeBound } from '../kafka/record-size.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { RecordMetadata, StreamRecord, TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
-import { type DeadLetterContent, deadLetterRecord } from './dead-letter.js';
-import { partitionForKey } from './murmur2.js';
-import type { OutgoingRecord, RecordCollector } from './record-collector.js';
+import type { RecordCollector } from './record-collector.js';
 import { describe, type RawRecord, readSourceRecord } from './source-record.js';
 import { buildStoreStack, type TaskStore } from './store-stack.js';
+import { TaskOutput } from './task-output.js';
 
 export type { RawRecord } from './source-record.js';
 export type { TaskStore } from './store-stack.js';
@@ -64,6 +62,7 @@ export class StreamTask {
   readonly subtopology: Subtopology;
   readonly stores = new Map<string, TaskStore>();
   readonly #env: TaskEnvironment;
+  readonly #output: TaskOutput;
   readonly #sources = new Map<string, { node: SourceNode; run: RuntimeNode[] }>();
   readonly #processors: Processor[] = [];
   /** The next offset to commit, per source topic (physical name), once processed. */
@@ -86,6 +85,7 @@ export class StreamTask {
     this.id = id;
     this.subtopology = subtopology;
     this.#env = env;
+    this.#output = new TaskOutput(env, taskIdString(id));
     for (const builder of subtopology.stores) {
       const inner = innerStores.get(builder.name) ?? new InMemoryKeyValueStore(builder.name);
       this.stores.set(
@@ -93,8 +93,8 @@ export class StreamTask {
         buildStoreStack(builder, inner, {
           changelogTopic: env.changelogTopic(builder.name),
           partition: id.partition,
-          send: (record) => this.#send(record),
-          checkSize: (record) => this.#checkSize(record),
+          send: (record) => this.#output.send(record),
+          checkSize: (record) => this.#output.checkSize(record),
           ...(env.onStoreWrite
             ? { onWrite: (key, value) => env.onStoreWrite?.(id, builder.name, key, value) }
             : {}),
@@ -162,6 +162,7 @@ export class StreamTask {
         const store = this.stores.get(storeName);
         if (!store || !storeNames.includes(storeName)) {
           const global = this.#env.globalStore?.(storeName);
+          // As below: the processor's word for the store's type (a global store is read-only).
           if (global) return global as unknown as S;
           throw new StreamsError(
             'STORE_NOT_CONNECTED',
@@ -206,50 +207,12 @@ export class StreamTask {
       name: node.name,
       process: (record) => {
         try {
-          this.#sink(node, topic, record);
+          this.#output.sink(node, topic, record);
         } catch (error) {
           throw this.#processingFailure(`sink ${node.name}`, error);
         }
       },
     };
-  }
-
-  #sink(node: SinkNode, topic: string, record: StreamRecord<unknown, unknown>): void {
-    const { key: rawKey, value: rawValue } = record;
-    const key = rawKey === null || rawKey === undefined ? null : node.keySerde.serialize(rawKey, topic);
-    const value =
-      rawValue === null || rawValue === undefined ? null : node.valueSerde.serialize(rawValue, topic);
-    let partition = node.partitioner?.(rawKey, rawValue, this.#env.partitions(topic));
-    if (partition === undefined && node.internal && key !== null) {
-      partition = partitionForKey(key, this.#env.partitions(topic));
-    }
-    this.#send({
-      topic,
-      ...(partition === undefined ? {} : { partition }),
-      key,
-      value,
-      timestamp: record.timestamp,
-      headers: record.headers,
-    });
-  }
-
-  /** Every record the task writes goes through here: checked against its topic's limit, then buffered. */
-  #send(record: OutgoingRecord): void {
-    this.#env.collector.send(record, this.#checkSize(record));
-  }
-
-  /**
-   * Throws RecordTooLargeError for a record its topic would refuse (a broker takes it whole or not at all);
-   * else answers its size bound, which the commit reuses to split its requests.
-   */
-  #checkSize(record: OutgoingRecord): number {
-    const bytes = recordSizeBound(record);
-    const limit = this.#env.maxRecordBytes(record.topic);
-    if (bytes > limit) {
-      const { topic, key, value, timestamp } = record;
-      throw new RecordTooLargeError({ topic, key, value, timestamp, bytes, limit });
-    }
-    return bytes;
   }
 
   /**
@@ -262,7 +225,7 @@ export class StreamTask {
     const metadata: RecordMetadata = { topic, partition, offset: raw.offset };
     if (this.#env.isSkipped?.(metadata)) {
       const reason = new StreamsError('RECORD_SKIPPED', 'skipped by an operator (probestream skip)');
-      this.#deadLetter(raw, metadata, reason);
+      this.#output.deadLetter(raw, metadata, reason);
       return;
     }
     this.#current = metadata;
@@ -272,7 +235,7 @@ export class StreamTask {
         record = readSourceRecord(source.node, topic, raw, metadata);
       } catch (error) {
         if (this.#env.deserializationExceptionHandler === 'fail') throw error;
-        this.#deadLetter(raw, metadata, error as StreamsError);
+        this.#output.deadLetter(raw, metadata, error as StreamsError);
         return;
       }
       try {
@@ -284,7 +247,7 @@ export class StreamTask {
         }
         if (!(error instanceof StreamsError) || error.code !== 'PROCESSING_FAILED') throw error;
         if (this.#env.processingExceptionHandler === 'fail') throw error;
-        this.#deadLetter(raw, metadata, error);
+        this.#output.deadLetter(raw, metadata, error);
       }
     } catch (error) {
       // What stops the task names its record, for the operator who may skip it.
@@ -309,32 +272,7 @@ export class StreamTask {
         { cause: error },
       );
     }
-    this.#deadLetter(raw, source, error, { ...record, headers: {} }, record.topic);
-  }
-
-  /** Sends the failed record (or, for a production error, the refused one) to the DLQ. */
-  #deadLetter(
-    raw: RawRecord,
-    source: RecordMetadata,
-    error: StreamsError,
-    content: DeadLetterContent = { ...raw, timestamp: Number(raw.timestamp) },
-    targetTopic?: string,
-  ): void {
-    const code = error.code ?? 'PROCESSING_FAILED';
-    const topic = `${this.#env.applicationId}-dlq`;
-    const limits = [this.#env.partitions(topic), this.#env.maxRecordBytes(topic)] as const;
-    this.#env.collector.send(
-      deadLetterRecord(topic, ...limits, content, {
-        code,
-        errorClass: error.name,
-        message: String(error.message),
-        source,
-        sourceTimestamp: raw.timestamp,
-        task: this.idString,
-        ...(targetTopic === undefined ? {} : { targetTopic }),
-      }),
-    );
-    this.#env.onDeadLetter?.(code, source);
+    this.#output.deadLetter(raw, source, error, { ...record, headers: {} }, record.topic);
   }
 
   /**

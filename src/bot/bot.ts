@@ -1,4 +1,4 @@
-import { Bot, type Context } from 'grammy';
+import { Bot, type Composer, type Context } from 'grammy';
 import type { Logger } from '../logging/index.js';
 import { nameProblem } from '../probes/names.js';
 import { normalizeMac } from '../probes/pcap.js';
@@ -112,6 +112,28 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
 
   safe.command('stats', (ctx) => lookup(ctx, ctx.match));
 
+  registerNameCommand(safe, { api, reply, answer });
+  registerAlertListCommands(safe, { api, reply, answer });
+
+  safe.on('message:text', (ctx) => {
+    if (ctx.message.text.startsWith('/')) return reply(ctx, unknownCommandReply());
+    return lookup(ctx, ctx.message.text);
+  });
+
+  return bot;
+}
+
+/** What the commands below share with the bot's own handlers. */
+interface CommandHandlers {
+  readonly api: ProbestreamApiClient;
+  reply(ctx: Context, text: string): Promise<unknown>;
+  /** Runs a query through the API and replies with its text, or with why it failed. */
+  answer(ctx: Context, query: () => Promise<string>): Promise<void>;
+}
+
+/** `/name <mac> <name>`: names a device by hand, through the API. */
+function registerNameCommand(safe: Composer<Context>, handlers: CommandHandlers): void {
+  const { api, reply, answer } = handlers;
   safe.command('name', (ctx) => {
     const match = /^(\S+)\s+([\s\S]+)$/.exec(ctx.match.trim());
     const mac = match === null ? undefined : normalizeMac(match[1] as string);
@@ -124,7 +146,11 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
       return namedReply(mac, name);
     });
   });
+}
 
+/** `/watch`, `/unwatch` and `/watched`: the SSID alert list, through the API. */
+function registerAlertListCommands(safe: Composer<Context>, handlers: CommandHandlers): void {
+  const { api, reply, answer } = handlers;
   safe.command('watch', (ctx) => {
     const argument = parseSsidArgument(ctx.match);
     if (argument === undefined) return reply(ctx, watchUsageReply());
@@ -149,13 +175,6 @@ export function createProbeBot(options: ProbeBotOptions): Bot {
   });
 
   safe.command('watched', (ctx) => answer(ctx, async () => watchedListReply(await api.watchedSsids())));
-
-  safe.on('message:text', (ctx) => {
-    if (ctx.message.text.startsWith('/')) return reply(ctx, unknownCommandReply());
-    return lookup(ctx, ctx.message.text);
-  });
-
-  return bot;
 }
 
 /**

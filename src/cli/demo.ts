@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { Kafka as KafkaClient } from 'kafkajs';
 import { ProbeApplication } from '../app/probe-application.js';
-import { openCaptureFile } from '../capture/open.js';
+import { type CaptureSource, openCaptureFile } from '../capture/open.js';
 import { CaptureProducer } from '../capture/producer.js';
 import { replay } from '../capture/replay.js';
 import { type LocalKafka, startLocalKafka } from '../local/index.js';
@@ -80,37 +80,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       brokers: brokers.split(','),
       ...options.kafka,
     });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureProbeTopics(admin, { partitions: options.partitions ?? 3, logger });
-    } finally {
-      await admin.disconnect();
-    }
-
-    const devices = JSON.parse(await readFile(DEMO_DEVICES, 'utf8')) as DeviceRecord[];
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    try {
-      if (options.mongodbUrl === undefined) {
-        const serde = deviceSerde();
-        await producer.send({
-          topic: TOPICS.devices,
-          acks: -1,
-          messages: devices.map((device) => ({ key: device.mac, value: serde.serialize(device) })),
-        });
-        log(`loaded ${devices.length} devices from the bundled list into ${TOPICS.devices}`);
-      }
-      await producer.send({
-        topic: TOPICS.ssidAlertList,
-        acks: -1,
-        messages: [
-          { key: DEMO_WATCHED.ssid, value: ssidAlertSerde().serialize({ reason: DEMO_WATCHED.reason }) },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    const devices = await seedDemoTopics(kafka, options);
 
     checkpoint();
     let stateDir = options.stateDir;
@@ -140,21 +110,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     checkpoint();
 
     const source = await openCaptureFile(DEMO_CAPTURE);
-    const capture = new CaptureProducer({ kafka, topic: TOPICS.pcap });
-    await capture.connect();
-    const replaying = new AbortController();
-    const loop = replay(() => source.open(), {
-      producer: capture,
-      speed: options.speed ?? 1,
-      loop: true,
-      signal: replaying.signal,
-    }).catch((error: unknown) => log(`the demo's replay stopped: ${(error as Error).message}`));
-    cleanups.push(async () => {
-      replaying.abort();
-      await loop;
-      await capture.close();
-    });
-    log(`replaying ${DEMO_CAPTURE} in a loop at capture speed`);
+    cleanups.push(await replayInLoop(kafka, source, options.speed ?? 1, log));
 
     const sample = await chooseDemoSample(devices, source.open());
     return {
@@ -169,4 +125,68 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The demo's topics, created when missing, and what they start with: the bundled device list (unless the
+ * CDC names devices) and one watched SSID. Answers the bundled devices.
+ */
+async function seedDemoTopics(kafka: KafkaClient, options: DemoOptions): Promise<DeviceRecord[]> {
+  const { logger } = options;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureProbeTopics(admin, { partitions: options.partitions ?? 3, logger });
+  } finally {
+    await admin.disconnect();
+  }
+
+  const devices = JSON.parse(await readFile(DEMO_DEVICES, 'utf8')) as DeviceRecord[];
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  try {
+    if (options.mongodbUrl === undefined) {
+      const serde = deviceSerde();
+      await producer.send({
+        topic: TOPICS.devices,
+        acks: -1,
+        messages: devices.map((device) => ({ key: device.mac, value: serde.serialize(device) })),
+      });
+      logger.info(`loaded ${devices.length} devices from the bundled list into ${TOPICS.devices}`);
+    }
+    await producer.send({
+      topic: TOPICS.ssidAlertList,
+      acks: -1,
+      messages: [
+        { key: DEMO_WATCHED.ssid, value: ssidAlertSerde().serialize({ reason: DEMO_WATCHED.reason }) },
+      ],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  return devices;
+}
+
+/** The bundled capture replayed into `pcap` in a loop (speed 1: at capture speed); answers what stops it. */
+async function replayInLoop(
+  kafka: KafkaClient,
+  source: CaptureSource,
+  speed: number,
+  log: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const capture = new CaptureProducer({ kafka, topic: TOPICS.pcap });
+  await capture.connect();
+  const replaying = new AbortController();
+  const loop = replay(() => source.open(), {
+    producer: capture,
+    speed,
+    loop: true,
+    signal: replaying.signal,
+  }).catch((error: unknown) => log(`the demo's replay stopped: ${(error as Error).message}`));
+  log(`replaying ${DEMO_CAPTURE} in a loop at capture speed`);
+  return async () => {
+    replaying.abort();
+    await loop;
+    await capture.close();
+  };
 }

@@ -53,9 +53,23 @@ export function registerDeviceRoutes(
   app: FastifyInstance,
   options: { readonly router: KeyRouter; readonly deviceNames: DeviceNames },
 ): void {
+  const context = deviceRouteContext(options);
+  registerGetDeviceStats(app, context);
+  registerGetDeviceStatsByName(app, context);
+  registerListDevices(app, context);
+}
+
+/** What the routes below share, made once from the options. */
+function deviceRouteContext(options: { readonly router: KeyRouter; readonly deviceNames: DeviceNames }) {
   const { router, deviceNames } = options;
   const deviceName = (mac: string) => deviceNames.get(mac)?.name ?? null;
+  return { router, deviceNames, deviceName };
+}
 
+type DeviceRouteContext = ReturnType<typeof deviceRouteContext>;
+
+function registerGetDeviceStats(app: FastifyInstance, context: DeviceRouteContext): void {
+  const { router, deviceName } = context;
   app.get<{ Params: { mac: string } }>(
     '/devices/:mac/stats',
     {
@@ -88,7 +102,10 @@ export function registerDeviceRoutes(
       return { mac, deviceName: deviceName(mac), ...statsView(answer.value) };
     },
   );
+}
 
+function registerGetDeviceStatsByName(app: FastifyInstance, context: DeviceRouteContext): void {
+  const { router, deviceNames } = context;
   app.get<{ Params: { name: string } }>(
     '/devices/by-name/:name/stats',
     {
@@ -142,7 +159,10 @@ export function registerDeviceRoutes(
       return { name: found.names[0] ?? name, ...matched, ...statsView(found.stats) };
     },
   );
+}
 
+function registerListDevices(app: FastifyInstance, context: DeviceRouteContext): void {
+  const { router, deviceName } = context;
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/devices',
     {

@@ -34,6 +34,14 @@ export function registerNameRoutes(
   app: FastifyInstance,
   options: { readonly deviceNames: DeviceNames; readonly authenticated: boolean },
 ): void {
+  const context = nameRouteContext(options);
+  registerListNames(app, context);
+  registerPutDeviceName(app, context);
+  registerDeleteDeviceName(app, context);
+}
+
+/** What the routes below share, made once from the options. */
+function nameRouteContext(options: { readonly deviceNames: DeviceNames; readonly authenticated: boolean }) {
   const { deviceNames } = options;
   const security = options.authenticated ? [{ bearer: [] }] : [];
   const authErrors = options.authenticated ? (['UNAUTHORIZED'] as const) : [];
@@ -43,7 +51,13 @@ export function registerNameRoutes(
     if (mac === undefined) throw new ApiError(INVALID_MAC.code, INVALID_MAC.message);
     return mac;
   };
+  return { authenticated: options.authenticated, deviceNames, security, authErrors, macParams, checkedMac };
+}
 
+type NameRouteContext = ReturnType<typeof nameRouteContext>;
+
+function registerListNames(app: FastifyInstance, context: NameRouteContext): void {
+  const { deviceNames } = context;
   app.get<{ Querystring: { prefix: string; limit: number; cursor?: string } }>(
     '/names',
     {
@@ -86,7 +100,10 @@ export function registerNameRoutes(
       return { names: page.names, nextCursor: page.more && last ? encodeCursor(last.name) : null };
     },
   );
+}
 
+function registerPutDeviceName(app: FastifyInstance, context: NameRouteContext): void {
+  const { deviceNames, security, macParams, checkedMac } = context;
   app.put<{ Params: { mac: string }; Body: { name: string; isGuest?: boolean } }>(
     '/devices/:mac/name',
     {
@@ -115,7 +132,7 @@ export function registerNameRoutes(
         },
         response: {
           200: { description: 'Written.', ...deviceSchema },
-          ...bodyWriteErrors(options.authenticated, 'INVALID_MAC', 'INVALID_NAME'),
+          ...bodyWriteErrors(context.authenticated, 'INVALID_MAC', 'INVALID_NAME'),
         },
       },
     },
@@ -128,7 +145,10 @@ export function registerNameRoutes(
       return { mac, name, source: record.source, isGuest: record.is_guest };
     },
   );
+}
 
+function registerDeleteDeviceName(app: FastifyInstance, context: NameRouteContext): void {
+  const { deviceNames, security, authErrors, macParams, checkedMac } = context;
   app.delete<{ Params: { mac: string } }>(
     '/devices/:mac/name',
     {

@@ -37,10 +37,28 @@ export function registerSsidAlertRoutes(
     readonly authenticated: boolean;
   },
 ): void {
+  const context = ssidAlertRouteContext(options);
+  registerListSsidAlerts(app, context);
+  registerPutSsidAlert(app, context);
+  registerDeleteSsidAlert(app, context);
+}
+
+/** What the routes below share, made once from the options. */
+function ssidAlertRouteContext(options: {
+  readonly router: KeyRouter;
+  readonly alertList: AlertListWriter;
+  readonly authenticated: boolean;
+}) {
   const { router, alertList } = options;
   const security = options.authenticated ? [{ bearer: [] }] : [];
   const authErrors = options.authenticated ? (['UNAUTHORIZED'] as const) : [];
+  return { authenticated: options.authenticated, router, alertList, security, authErrors };
+}
 
+type SsidAlertRouteContext = ReturnType<typeof ssidAlertRouteContext>;
+
+function registerListSsidAlerts(app: FastifyInstance, context: SsidAlertRouteContext): void {
+  const { router } = context;
   app.get(
     '/ssid-alerts',
     {
@@ -74,7 +92,10 @@ export function registerSsidAlertRoutes(
       return { alerts };
     },
   );
+}
 
+function registerPutSsidAlert(app: FastifyInstance, context: SsidAlertRouteContext): void {
+  const { alertList, security } = context;
   app.put<{ Params: { ssid: string }; Body: { reason: string } }>(
     '/ssid-alerts/:ssid',
     {
@@ -95,7 +116,7 @@ export function registerSsidAlertRoutes(
         },
         response: {
           200: { description: 'Written.', ...alertSchema },
-          ...bodyWriteErrors(options.authenticated, 'INVALID_SSID'),
+          ...bodyWriteErrors(context.authenticated, 'INVALID_SSID'),
         },
       },
     },
@@ -107,7 +128,10 @@ export function registerSsidAlertRoutes(
       return { ssid, reason };
     },
   );
+}
 
+function registerDeleteSsidAlert(app: FastifyInstance, context: SsidAlertRouteContext): void {
+  const { alertList, security, authErrors } = context;
   app.delete<{ Params: { ssid: string } }>(
     '/ssid-alerts/:ssid',
     {

@@ -2,8 +2,9 @@
  * Live capture through tshark: `tshark -i <interface> [-I] -l -n -T ek -e …`, its stdout read by the EK reader
  * into canonical `pcap` records. The same command with `-r <file>` replays a capture (tests, old files).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { PcapValue } from '../probes/pcap.js';
 import { type EkReadOptions, type EkReadStats, readEkLines, TSHARK_FIELDS } from './ek.js';
 import { CaptureError } from './errors.js';
@@ -104,84 +105,28 @@ export function captureWithTshark(options: TsharkCaptureOptions): TsharkCapture 
 
   async function* run(): AsyncGenerator<PcapValue> {
     if (options.signal?.aborted) return;
-    // Its own process group, so that a SIGKILL also reaches the dumpcap that tshark runs for live capture
-    // (killed alone, tshark leaves dumpcap capturing). The owner stops it through `signal`, not the terminal.
-    const child = spawn(tsharkPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let spawnError: NodeJS.ErrnoException | undefined;
-    let stopping = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        spawnError ??= error;
-        resolve({ code: null, signal: null });
-      });
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
-    const running = () => child.exitCode === null && child.signalCode === null && spawnError === undefined;
-    const killGroup = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is gone already.
-      }
-    };
-    const stop = () => {
-      stopping = true;
-      if (!running() || killTimer !== undefined) return;
-      // SIGTERM to tshark alone: it stops its dumpcap and flushes its output.
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => {
-        if (running()) {
-          log(`tshark did not exit within ${killGraceMs} ms of SIGTERM: killing it`);
-          killGroup();
-        }
-      }, killGraceMs);
-    };
-    // A process.exit() must not leave tshark capturing with no one reading.
-    const onExit = () => {
-      if (running()) killGroup();
-    };
-    process.once('exit', onExit);
-    options.signal?.addEventListener('abort', stop, { once: true });
-
-    const stderrTail: string[] = [];
-    const stderrDone = new Promise<void>((resolve) => {
-      const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
-      lines.on('line', (line) => {
-        stderrTail.push(line);
-        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-        log(line);
-      });
-      lines.once('close', resolve);
-    });
-
-    const reader = readEkLines(child.stdout, { ...options.ek, source: `tshark ${args.join(' ')}` });
+    const tshark = new TsharkProcess(tsharkPath, args, killGraceMs, log);
+    options.signal?.addEventListener('abort', tshark.stop, { once: true });
+    const reader = readEkLines(tshark.child.stdout, { ...options.ek, source: `tshark ${args.join(' ')}` });
     stats = () => reader.stats;
     try {
       yield* reader;
-      const { code, signal } = await exited;
-      await stderrDone;
-      if (spawnError !== undefined) throw startFailure(tsharkPath, spawnError);
-      if (!stopping && code !== 0) {
+      const { code, signal } = await tshark.exited;
+      await tshark.stderrDone;
+      if (tshark.spawnError !== undefined) throw startFailure(tsharkPath, tshark.spawnError);
+      if (!tshark.stopping && code !== 0) {
         const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-        const tail = stderrTail.filter((line) => line.trim() !== '').join('\n');
+        const tail = tshark.stderrTail.filter((line) => line.trim() !== '').join('\n');
         throw new CaptureError('CAPTURE_TSHARK_FAILED', `tshark ${how}${tail ? `:\n${tail}` : ''}`);
       }
     } catch (error) {
       // A failed spawn also closes stdout; say why rather than what the reader saw.
-      if (spawnError !== undefined && !(error instanceof CaptureError))
-        throw startFailure(tsharkPath, spawnError);
+      if (tshark.spawnError !== undefined && !(error instanceof CaptureError))
+        throw startFailure(tsharkPath, tshark.spawnError);
       throw error;
     } finally {
-      stop();
-      await exited;
-      clearTimeout(killTimer);
-      // Whatever tshark left in its group (a dumpcap, if tshark died abruptly) goes with it.
-      killGroup();
-      child.stdout.destroy();
-      child.stderr.destroy();
-      options.signal?.removeEventListener('abort', stop);
-      process.off('exit', onExit);
+      options.signal?.removeEventListener('abort', tshark.stop);
+      await tshark.dispose();
     }
   }
 
@@ -196,6 +141,89 @@ export function captureWithTshark(options: TsharkCaptureOptions): TsharkCapture 
       return run();
     },
   };
+}
+
+/**
+ * A running tshark, in a process group of its own so that a SIGKILL also reaches the dumpcap that tshark
+ * runs for live capture (killed alone, tshark leaves dumpcap capturing). Its owner stops it (`stop`), not the
+ * terminal; a process.exit() kills it rather than leave it capturing with no one reading.
+ */
+class TsharkProcess {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last lines of its stderr, each also logged. */
+  readonly stderrTail: string[] = [];
+  readonly stderrDone: Promise<void>;
+  spawnError: NodeJS.ErrnoException | undefined;
+  stopping = false;
+  readonly #killGraceMs: number;
+  readonly #log: (line: string) => void;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(path: string, args: readonly string[], killGraceMs: number, log: (line: string) => void) {
+    this.#killGraceMs = killGraceMs;
+    this.#log = log;
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        this.spawnError ??= error;
+        resolve({ code: null, signal: null });
+      });
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    process.once('exit', this.#onExit);
+    this.stderrDone = new Promise<void>((resolve) => {
+      const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on('line', (line) => {
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+        log(line);
+      });
+      lines.once('close', resolve);
+    });
+  }
+
+  get #running(): boolean {
+    const { child } = this;
+    return child.exitCode === null && child.signalCode === null && this.spawnError === undefined;
+  }
+
+  #killGroup(): void {
+    try {
+      if (this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  }
+
+  readonly #onExit = (): void => {
+    if (this.#running) this.#killGroup();
+  };
+
+  /** SIGTERM to tshark alone (it stops its dumpcap and flushes its output); SIGKILL to its group after the grace. */
+  readonly stop = (): void => {
+    this.stopping = true;
+    if (!this.#running || this.#killTimer !== undefined) return;
+    this.child.kill('SIGTERM');
+    this.#killTimer = setTimeout(() => {
+      if (this.#running) {
+        this.#log(`tshark did not exit within ${this.#killGraceMs} ms of SIGTERM: killing it`);
+        this.#killGroup();
+      }
+    }, this.#killGraceMs);
+  };
+
+  /** Stops it and waits for its end; whatever it left in its group (a dumpcap, if it died abruptly) goes too. */
+  async dispose(): Promise<void> {
+    this.stop();
+    await this.exited;
+    clearTimeout(this.#killTimer);
+    this.#killGroup();
+    this.child.stdout.destroy();
+    this.child.stderr.destroy();
+    process.off('exit', this.#onExit);
+  }
 }
 
 export interface TsharkVersion {

@@ -120,23 +120,28 @@ export async function main(argv: readonly string[]): Promise<number> {
       stderr: process.stderr,
     });
   } catch (error) {
-    if (error instanceof SettingsError || error instanceof UsageError) {
-      process.stderr.write(`probestream ${command.name}: ${error.message}\n`);
-      return error instanceof UsageError ? error.exitCode : 2;
-    }
-    const code = (error as { code?: unknown }).code;
-    const prefix = typeof code === 'string' ? `${code}: ` : '';
-    const message = (error as Error).message ?? String(error);
-    process.stderr.write(`probestream ${command.name}: ${prefix}${message}\n`);
-    if (/ECONNREFUSED|ENOTFOUND|Connection error/.test(message)) {
-      process.stderr.write(
-        'Is Kafka running there? Give its address with --brokers or KAFKA_BROKERS (`npm run demo` starts one and prints it).\n',
-      );
-    }
-    if (cliLogger().level === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
-    return 1;
+    return reportFailure(command, error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A command's failure on stderr, in one line (with a hint for an unreachable broker); answers the exit code. */
+function reportFailure(command: Command, error: unknown): number {
+  if (error instanceof SettingsError || error instanceof UsageError) {
+    process.stderr.write(`probestream ${command.name}: ${error.message}\n`);
+    return error instanceof UsageError ? error.exitCode : 2;
+  }
+  const code = (error as { code?: unknown }).code;
+  const prefix = typeof code === 'string' ? `${code}: ` : '';
+  const message = (error as Error).message ?? String(error);
+  process.stderr.write(`probestream ${command.name}: ${prefix}${message}\n`);
+  if (/ECONNREFUSED|ENOTFOUND|Connection error/.test(message)) {
+    process.stderr.write(
+      'Is Kafka running there? Give its address with --brokers or KAFKA_BROKERS (`npm run demo` starts one and prints it).\n',
+    );
+  }
+  if (cliLogger().level === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
+  return 1;
 }

@@ -136,13 +136,8 @@ function unreadable(path: string, cause: unknown): CaptureError {
   return new CaptureError('CAPTURE_UNREADABLE_FILE', `cannot read ${path}: ${reason}`, { cause });
 }
 
-async function* readBatches(
-  path: string,
-  chunkSize: number,
-  signal: AbortSignal | undefined,
-  stats: MutableCaptureReadStats,
-): AsyncGenerator<PcapValue[], void, undefined> {
-  signal?.throwIfAborted();
+/** The file open for reading, and its size; CAPTURE_UNREADABLE_FILE when either fails. */
+async function openCapture(path: string): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -150,12 +145,22 @@ async function* readBatches(
     throw unreadable(path, cause);
   }
   try {
-    let size: number;
-    try {
-      size = (await handle.stat()).size;
-    } catch (cause) {
-      throw unreadable(path, cause);
-    }
+    return { handle, size: (await handle.stat()).size };
+  } catch (cause) {
+    await handle.close();
+    throw unreadable(path, cause);
+  }
+}
+
+async function* readBatches(
+  path: string,
+  chunkSize: number,
+  signal: AbortSignal | undefined,
+  stats: MutableCaptureReadStats,
+): AsyncGenerator<PcapValue[], void, undefined> {
+  signal?.throwIfAborted();
+  const { handle, size } = await openCapture(path);
+  try {
     let buffer = Buffer.allocUnsafe(Math.max(chunkSize, 4));
     let start = 0;
     let end = 0;

@@ -162,6 +162,38 @@ async function waitForBroker(brokers: string, broker: JavaProcess, timeoutMs: nu
   throw await broker.failure(`did not answer a metadata request within ${timeoutMs} ms`, lastError);
 }
 
+/** Formats a new data folder for KRaft; a kept one is already formatted, with its own cluster id. */
+async function formatStorage(
+  dataDir: string,
+  configFile: string,
+  classpath: readonly string[],
+  jvmOptions: readonly string[],
+): Promise<void> {
+  if (existsSync(join(dataDir, 'logs', 'meta.properties'))) return;
+  const format = [
+    'kafka.tools.StorageTool',
+    'format',
+    '--cluster-id',
+    newClusterId(),
+    '--config',
+    configFile,
+  ];
+  try {
+    await run(javaCommand(), [...jvmOptions, '-cp', classpath.join(':'), ...format], {
+      maxBuffer: 4 << 20,
+    });
+  } catch (cause) {
+    const { stdout = '', stderr = '' } = cause as { stdout?: string; stderr?: string };
+    throw new LocalServiceError(
+      'LOCAL_SERVICE_START_FAILED',
+      `kafka storage format failed:\n${stdout}${stderr}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
 /**
  * Starts a single-node Apache Kafka 4.x broker (KRaft, combined broker and controller) on 127.0.0.1, from
  * the jars on Maven Central, with the machine's Java. Resolves once it answers a metadata request.
@@ -188,31 +220,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     '-Dlog4j2.shutdownHookEnabled=false',
   ];
 
-  // A kept data folder is already formatted, with its own cluster id; formatting it again would fail.
-  if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
-    const format = [
-      'kafka.tools.StorageTool',
-      'format',
-      '--cluster-id',
-      newClusterId(),
-      '--config',
-      configFile,
-    ];
-    try {
-      await run(javaCommand(), [...jvmOptions, '-cp', classpath.join(':'), ...format], {
-        maxBuffer: 4 << 20,
-      });
-    } catch (cause) {
-      const { stdout = '', stderr = '' } = cause as { stdout?: string; stderr?: string };
-      throw new LocalServiceError(
-        'LOCAL_SERVICE_START_FAILED',
-        `kafka storage format failed:\n${stdout}${stderr}`,
-        {
-          cause,
-        },
-      );
-    }
-  }
+  await formatStorage(dataDir, configFile, classpath, jvmOptions);
 
   const brokers = `127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 90_000;

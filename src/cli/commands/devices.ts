@@ -100,24 +100,7 @@ Creates the topics when they are missing (--partitions).`,
       }
       case 'import': {
         expect(2);
-        const path = first as string;
-        const format =
-          extname(path).toLowerCase() === '.csv'
-            ? 'csv'
-            : extname(path).toLowerCase() === '.json'
-              ? 'json'
-              : undefined;
-        if (format === undefined)
-          throw new UsageError(`import reads a .json or a .csv file, not ${JSON.stringify(path)}`);
-        let parsed: ReturnType<typeof parseDeviceFile>;
-        try {
-          parsed = parseDeviceFile(await readFile(path, 'utf8'), format);
-        } catch (error) {
-          if (error instanceof DeviceFileError) throw new UsageError(`${path}: ${error.message}`, 1);
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-            throw new UsageError(`${path}: no such file`, 1);
-          throw error;
-        }
+        const parsed = await readDeviceFile(first as string);
         return write(kafka, async (directory, writer) => {
           const records = parsed.taken.map((row) =>
             manualDevice(row.mac, row.name, directory.get(row.mac), row.isGuest),
@@ -134,6 +117,21 @@ Creates the topics when they are missing (--partitions).`,
     }
   },
 });
+
+/** A .json or .csv device file's rows; a UsageError names what is wrong with the file. */
+async function readDeviceFile(path: string): Promise<ReturnType<typeof parseDeviceFile>> {
+  const extension = extname(path).toLowerCase();
+  const format = extension === '.csv' ? 'csv' : extension === '.json' ? 'json' : undefined;
+  if (format === undefined)
+    throw new UsageError(`import reads a .json or a .csv file, not ${JSON.stringify(path)}`);
+  try {
+    return parseDeviceFile(await readFile(path, 'utf8'), format);
+  } catch (error) {
+    if (error instanceof DeviceFileError) throw new UsageError(`${path}: ${error.message}`, 1);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`${path}: no such file`, 1);
+    throw error;
+  }
+}
 
 /** Reads the table (to keep what it knows of each device), then writes through one producer. */
 async function write(

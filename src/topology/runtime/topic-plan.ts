@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { StreamsError } from '../errors.js';
-import type { Topology } from '../topology.js';
+import type { Subtopology, Topology } from '../topology.js';
 import type { AssignableSubtopology } from './assignor.js';
 import { skipsTopicConfig } from './skip-list.js';
 
@@ -23,17 +23,14 @@ export interface TopicNaming {
 }
 
 /**
- * Works out partition counts: a sub-topology has as many tasks as its (co-partitioned) source topics have
- * partitions; a repartition topic gets the count of the sub-topology that reads it when that one also reads
- * user topics (a join), else of the one that writes it; a changelog matches its sub-topology.
+ * Each sub-topology's partition count: its user source topics' (which must agree), else, for one fed only
+ * by repartition topics, its upstream's. Sets the count of every repartition topic in `counts`.
  */
-export function planTopics(
-  topology: Topology,
+function subtopologyPartitions(
+  subs: readonly Subtopology[],
   naming: TopicNaming,
-  userTopicPartitions: ReadonlyMap<string, number>,
-): TopicPlan {
-  const subs = topology.subtopologies();
-  const counts = new Map<string, number>(userTopicPartitions);
+  counts: Map<string, number>,
+): Map<number, number> {
   const subCount = new Map<number, number>();
 
   for (const sub of subs) {
@@ -69,6 +66,22 @@ export function planTopics(
       }
     }
   }
+  return subCount;
+}
+
+/**
+ * Works out partition counts: a sub-topology has as many tasks as its (co-partitioned) source topics have
+ * partitions; a repartition topic gets the count of the sub-topology that reads it when that one also reads
+ * user topics (a join), else of the one that writes it; a changelog matches its sub-topology.
+ */
+export function planTopics(
+  topology: Topology,
+  naming: TopicNaming,
+  userTopicPartitions: ReadonlyMap<string, number>,
+): TopicPlan {
+  const subs = topology.subtopologies();
+  const counts = new Map<string, number>(userTopicPartitions);
+  const subCount = subtopologyPartitions(subs, naming, counts);
 
   const internal: ITopicConfig[] = [];
   const subtopologies = subs.map((sub) => {

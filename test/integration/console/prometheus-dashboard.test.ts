@@ -1,9 +1,9 @@
-import { silentLogger } from '../../../src/logging/index.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
+import { silentLogger } from '../../../src/logging/index.js';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';

@@ -292,7 +292,7 @@ export class StreamThread {
     this.#unavailableSince ??= Date.now();
     const waited = Date.now() - this.#unavailableSince;
     if (waited <= this.#deps.config.taskTimeoutMs) return false;
-    log(
+    this.#deps.config.logger.warn(
       `Kafka has been unavailable for ${Math.round(waited / 1000)} s (taskTimeoutMs): ${describeError(error)}`,
     );
     return true;

@@ -6,6 +6,14 @@
 
 // Serdes and errors
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
+export type {
+  ReadOnlySessionStore,
+  ReadOnlyWindowStore,
+  SessionStore,
+  TimeWindow,
+  Windowed,
+  WindowStore,
+} from '../stores/index.js';
 export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
@@ -17,6 +25,8 @@ export {
   StreamsBuilder,
   type TableOptions,
 } from './dsl/streams-builder.js';
+export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
+export { SessionWindows, TimeWindows } from './dsl/windows.js';
 export {
   describeError,
   PartitionReaderError,
@@ -49,7 +59,14 @@ export {
   type WaitOptions,
 } from './kafka/transient.js';
 // The processor API
-export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
+export type {
+  Cancellable,
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+  PunctuationType,
+  Punctuator,
+} from './processor.js';
 export {
   type RecordHeaders,
   type RecordMetadata,
@@ -97,3 +114,4 @@ export {
   TopologyTestDriver,
 } from './test-driver.js';
 export { type SinkOptions, type SourceOptions, Topology } from './topology.js';
+export { WindowedSerdes } from './windowed-serdes.js';

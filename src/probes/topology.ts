@@ -1,4 +1,5 @@
 import { type KStream, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
+import { ALERT_WINDOWS_STORE, alertSuppressor, alertWindowsStore } from './alert-suppression.js';
 import type { ProbeRequest } from './pcap.js';
 import {
   type Alert,
@@ -22,6 +23,8 @@ export interface ProbeTopologyOptions {
   readonly persistent?: boolean;
   /** A `pcap` record larger than this goes to the DLQ unread. Default 65,536. */
   readonly maxPcapRecordBytes?: number;
+  /** At most one alert per (MAC, SSID) per window of this many ms of event time; 0: one per probe. */
+  readonly alertSuppressWindowMs?: number;
 }
 
 /** The repartition topics, named so that they stay the same when the topology changes elsewhere. */
@@ -38,8 +41,9 @@ export const REPARTITIONS = Object.freeze({
  * - per MAC: `pcap-stats`;
  * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
  *   `pcap-stats-by-name` (the seed's INNER JOIN then GROUP BY name);
- * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → `alerts`, keyed by
- *   MAC, with the device name when known.
+ * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → at most one
+ *   alert per (MAC, SSID) per window (alertSuppressWindowMs) → `alerts`, keyed by MAC, with the device name
+ *   when known.
  */
 export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology {
   const topics = { ...TOPICS, ...options.topics };
@@ -94,7 +98,7 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     valueSerde: ssidAlertSerde(),
     materialized: STORES.ssidAlertList,
   });
-  enriched
+  const alerts = enriched
     .filter((_mac, probe) => probe.ssid !== null && probe.ssid !== '')
     .join(
       alertList,
@@ -107,8 +111,13 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
         deviceName: probe.deviceName,
       }),
       { valueSerde: Serdes.Json<Alert>() },
-    )
-    .to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
+    );
+  // Alerts stay keyed by MAC, so each (MAC, SSID) pair is counted in one task.
+  const windowMs = options.alertSuppressWindowMs ?? 0;
+  if (windowMs > 0) builder.addStateStore(alertWindowsStore(windowMs, persistent));
+  const kept =
+    windowMs > 0 ? alerts.process(alertSuppressor(windowMs), { stores: [ALERT_WINDOWS_STORE] }) : alerts;
+  kept.to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
 
   return builder.build();
 }

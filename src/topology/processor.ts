@@ -25,6 +25,11 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   currentStreamTimeMs(): number;
   /** The wall-clock time, as the engine (or the test driver's mock clock) sees it. */
   currentSystemTimeMs(): number;
+  /**
+   * Counts a record this processor drops by design (later than a window's grace, or suppressed), in
+   * `probestream_dropped_records_total{node, reason}`.
+   */
+  recordDropped(reason: string): void;
 }
 
 /** Which clock a punctuator follows. */

@@ -15,5 +15,5 @@ export function skip(context: ProcessorContext<unknown, unknown>, reason: string
 
 /** Records an operation drops by design (a record later than its window's grace): `probestream_dropped_records_total`. */
 export function drop(context: ProcessorContext<unknown, unknown>, reason: string): void {
-  (context as { recordDropped?(reason: string): void }).recordDropped?.(reason);
+  context.recordDropped(reason);
 }

@@ -15,8 +15,6 @@ export interface RuntimeNode {
 export interface RuntimeContext extends ProcessorContext {
   /** Counts a record an operation passed over (a null key, say). */
   recordSkipped(reason: string): void;
-  /** Counts a record an operation dropped on purpose (later than a window's grace, say). */
-  recordDropped(reason: string): void;
 }
 
 export interface ContextDeps {

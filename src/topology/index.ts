@@ -98,6 +98,7 @@ export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/sk
 export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-engine.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
+export type { LocalSessionStore, LocalWindowStore } from './runtime/windowed-queries.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export {
   type WorkerMetricsRegistry,

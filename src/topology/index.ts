@@ -25,6 +25,7 @@ export {
   StreamsBuilder,
   type TableOptions,
 } from './dsl/streams-builder.js';
+export { BufferConfig, Suppressed } from './dsl/suppressed.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
 export { SessionWindows, TimeWindows } from './dsl/windows.js';
 export {

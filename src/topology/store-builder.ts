@@ -28,7 +28,7 @@ export interface StoreBuilder<K = unknown, V = unknown> {
    * SessionStore. The two windowed kinds lay their entries out in a key-value store of bytes (see
    * src/stores/window-layout.ts), so they are cached, logged, checkpointed and restored like any other.
    */
-  readonly type?: 'keyValue' | 'window' | 'session';
+  readonly type?: 'keyValue' | 'window' | 'session' | 'suppression';
   /** Window and session stores: how long stream time keeps a window (a session) after its start (end). */
   readonly retentionMs?: number;
   /** Window stores: the size of their windows. */

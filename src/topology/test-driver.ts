@@ -6,6 +6,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.j
 import type { RecordHeaders } from './record.js';
 import type { OutgoingRecord, RecordCollector } from './runtime/record-collector.js';
 import { StreamTask } from './runtime/task.js';
+import type { StoreBuilder } from './store-builder.js';
 import type { Topology } from './topology.js';
 
 export interface TestDriverConfig {
@@ -208,7 +209,7 @@ export class TopologyTestDriver {
     return this.#store(name, 'session') as SessionStore<K, V>;
   }
 
-  #store(name: string, type: 'keyValue' | 'window' | 'session'): StateStore {
+  #store(name: string, type: NonNullable<StoreBuilder['type']>): StateStore {
     for (const task of this.#tasks) {
       const store = task.stores.get(name);
       if (!store) continue;

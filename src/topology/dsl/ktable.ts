@@ -1,7 +1,11 @@
 import type { Serde } from '../../serdes/index.js';
+import { Serdes } from '../../serdes/index.js';
+import type { Windowed } from '../../stores/index.js';
+import { Stores } from '../store-builder.js';
 import { KStream } from './kstream.js';
 import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
+import { type Suppressed, suppressProcessor } from './suppressed.js';
 import type { ValueGetterSupplier } from './value-getter.js';
 
 /**
@@ -20,6 +24,8 @@ export class KTable<K, V> {
   readonly queryableStoreName: string | undefined;
   /** @internal how a join looks keys up in this table */
   readonly valueGetter: ValueGetterSupplier<K, V>;
+  /** @internal how long after a window's end it closes (grace; a session's gap plus grace), for suppress */
+  readonly windowGraceMs: number | undefined;
 
   /** @internal made by the DSL */
   constructor(
@@ -29,6 +35,7 @@ export class KTable<K, V> {
     valueSerde: Serde<V>,
     queryableStoreName: string | undefined,
     valueGetter: ValueGetterSupplier<K, V>,
+    windowGraceMs?: number,
   ) {
     this.#context = context;
     this.nodeName = nodeName;
@@ -36,6 +43,43 @@ export class KTable<K, V> {
     this.valueSerde = valueSerde;
     this.queryableStoreName = queryableStoreName;
     this.valueGetter = valueGetter;
+    this.windowGraceMs = windowGraceMs;
+  }
+
+  /**
+   * Holds updates back (see Suppressed): a windowed table's final results once each window closes, or
+   * at most one update per key per time limit. The buffer is a store of its own, logged and restored.
+   * Updates go out at the commit after they come due (commit.interval.ms).
+   */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    const name = suppressed.name ?? this.#context.names.next('KTABLE-SUPPRESS');
+    const storeName = `${suppressed.name ? name : `KTABLE-SUPPRESS-STATE-STORE-${name.slice(-10)}`}-store`;
+    let dueTime: (key: K, timestamp: number) => number;
+    if (suppressed.kind === 'untilWindowCloses') {
+      const grace = this.windowGraceMs;
+      if (grace === undefined)
+        throw new TypeError('suppress(untilWindowCloses) needs a windowed table (from windowedBy)');
+      dueTime = (key) => (key as unknown as Windowed<unknown>).window.end + grace;
+    } else {
+      dueTime = (_key, timestamp) => timestamp + suppressed.timeToWaitMs;
+    }
+    const supplier = suppressProcessor(storeName, suppressed, this.keySerde, this.valueSerde, dueTime);
+    this.#context.topology.addProcessor(name, supplier, this.nodeName);
+    const store = Stores.keyValueStore({
+      name: storeName,
+      keySerde: Serdes.Buffer(),
+      valueSerde: Serdes.Buffer(),
+    });
+    this.#context.topology.addStateStore({ ...store, type: 'suppression' as const }, name);
+    return new KTable(
+      this.#context,
+      name,
+      this.keySerde,
+      this.valueSerde,
+      undefined,
+      this.valueGetter,
+      this.windowGraceMs,
+    );
   }
 
   /** The table's updates as a stream (a delete arrives as a null value). */

@@ -130,13 +130,21 @@ export class TimeWindowedKStream<K, V> {
         windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
     );
     const windowedSerde = WindowedSerdes.timeWindowed(keySerde, windows.sizeMs);
-    return new KTable(this.#context, name, windowedSerde, valueSerde, storeName, {
-      storeNames: [storeName],
-      get: (context) => {
-        const store = context.getStateStore<WindowStore<K, A>>(storeName);
-        return (windowed) => store.fetch(windowed.key, windowed.window.start);
+    return new KTable(
+      this.#context,
+      name,
+      windowedSerde,
+      valueSerde,
+      storeName,
+      {
+        storeNames: [storeName],
+        get: (context) => {
+          const store = context.getStateStore<WindowStore<K, A>>(storeName);
+          return (windowed) => store.fetch(windowed.key, windowed.window.start);
+        },
       },
-    });
+      windows.graceMs,
+    );
   }
 }
 
@@ -219,12 +227,20 @@ export class SessionWindowedKStream<K, V> {
       (storeName) =>
         sessionAggregateProcessor(storeName, windows, initializer, aggregator, merger) as ProcessorSupplier,
     );
-    return new KTable(this.#context, name, WindowedSerdes.sessionWindowed(keySerde), valueSerde, storeName, {
-      storeNames: [storeName],
-      get: (context) => {
-        const store = context.getStateStore<SessionStore<K, A>>(storeName);
-        return (windowed) => store.fetchSession(windowed.key, windowed.window.start, windowed.window.end);
+    return new KTable(
+      this.#context,
+      name,
+      WindowedSerdes.sessionWindowed(keySerde),
+      valueSerde,
+      storeName,
+      {
+        storeNames: [storeName],
+        get: (context) => {
+          const store = context.getStateStore<SessionStore<K, A>>(storeName);
+          return (windowed) => store.fetchSession(windowed.key, windowed.window.start, windowed.window.end);
+        },
       },
-    });
+      windows.inactivityGapMs + windows.graceMs,
+    );
   }
 }

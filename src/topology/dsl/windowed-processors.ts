@@ -56,7 +56,8 @@ export function windowAggregateProcessor<K, V, A>(
 /**
  * Session aggregation, as Kafka Streams': a record joins every session of its key within the inactivity
  * gap of it, merging them (their aggregates combined with `merger`, the merged-away sessions deleted
- * downstream); a session whose end is already closed takes nothing.
+ * downstream); a session closes once stream time passes its end plus the gap plus grace, and then takes
+ * nothing more.
  */
 export function sessionAggregateProcessor<K, V, A>(
   storeName: string,
@@ -78,8 +79,9 @@ export function sessionAggregateProcessor<K, V, A>(
         if (key === null || key === undefined) return skip(context, 'null key');
         if (value === null || value === undefined) return skip(context, 'null value');
         store.observe(timestamp);
-        const closeTime = store.observedStreamTime - windows.graceMs;
         const gap = windows.inactivityGapMs;
+        // A session can still grow until a record a gap after its end may no longer come: gap plus grace.
+        const closeTime = store.observedStreamTime - windows.graceMs - gap;
         const overlapping = store.findSessions(key, timestamp - gap, timestamp + gap);
         let [start, end] = [timestamp, timestamp];
         let aggregate = initializer();

@@ -7,11 +7,15 @@ import {
   ReadOnlyWindowStore,
   SessionStore,
   type StateStore,
+  SuppressionBuffer,
   WindowStore,
 } from '../../stores/index.js';
 import type { StoreBuilder } from '../store-builder.js';
 
-/** A store as processors see it; windowed stores also drop what retention has expired. */
+/**
+ * A store as processors see it. `expire` is what the task runs before each commit: windowed stores drop what
+ * retention has expired, a suppression buffer hands over what has come due.
+ */
 export type StoreView = StateStore & { expire?(): Promise<number> };
 
 /** The serdes of a store stack's top layer: the builder's, or bytes for a windowed store's own layout. */
@@ -33,6 +37,7 @@ export function storeView(builder: StoreBuilder, top: KeyValueStore<unknown, unk
   }
   if (builder.type === 'session')
     return new SessionStore(bytes, { ...base, retentionMs: builder.retentionMs as number });
+  if (builder.type === 'suppression') return new SuppressionBuffer(bytes, builder.name);
   return top;
 }
 

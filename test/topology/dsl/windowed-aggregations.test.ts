@@ -172,7 +172,8 @@ describe('session-windowed aggregation', () => {
     const input = driver.createInputTopic<string, string>('probes', Serdes.String(), Serdes.String());
     await input.pipeInput('mac', 'a', 10 * MINUTE);
     await input.pipeInput('mac', 'late', 2 * MINUTE);
-    await input.pipeInput('mac', 'closed', 9 * MINUTE - 1); // its own session, ended before 10 - 1 min
+    // Closed: a session of its own that ends before stream time (10 min) minus gap and grace (2 min).
+    await input.pipeInput('mac', 'closed', 8 * MINUTE - 1);
     await input.pipeInput('mac', 'in grace', 9 * MINUTE + 1); // within the gap of 'a': merges
     expect(driver.droppedRecords().get('late')).toBe(2);
     expect(

@@ -6,6 +6,7 @@
 
 // Serdes and errors
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
+// Windowed stores, as processors and queries see them
 export type {
   ReadOnlySessionStore,
   ReadOnlyWindowStore,
@@ -16,6 +17,7 @@ export type {
 } from '../stores/index.js';
 export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
+export { KGroupedTable } from './dsl/kgrouped-table.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
 export { KTable } from './dsl/ktable.js';
 // The DSL

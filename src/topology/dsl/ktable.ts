@@ -2,10 +2,14 @@ import type { Serde } from '../../serdes/index.js';
 import { Serdes } from '../../serdes/index.js';
 import type { Windowed } from '../../stores/index.js';
 import { Stores } from '../store-builder.js';
-import { KStream } from './kstream.js';
+import type { Materialized } from './kgrouped-stream.js';
+import type { KGroupedTable } from './kgrouped-table.js';
+import { type Grouped, KStream } from './kstream.js';
 import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
 import { type Suppressed, suppressProcessor } from './suppressed.js';
+import { joinTables, regroupTable, storeGetter } from './table-operations.js';
+import { tableMapValuesToStoreProcessor } from './table-processors.js';
 import type { ValueGetterSupplier } from './value-getter.js';
 
 /**
@@ -120,26 +124,82 @@ export class KTable<K, V> {
     });
   }
 
-  mapValues<V2>(mapper: (value: V, key: K) => V2, valueSerde?: Serde<V2>): KTable<K, V2> {
+  /**
+   * A new value per row. Unmaterialized (the default), it is computed again at every lookup; with
+   * `materialized`, kept in a store of its own, which interactive queries can read.
+   */
+  mapValues<V2>(
+    mapper: (value: V, key: K) => V2,
+    valueSerde?: Serde<V2>,
+    materialized?: Materialized<V2>,
+  ): KTable<K, V2> {
     const name = this.#context.names.next('KTABLE-MAPVALUES');
+    const serde = valueSerde ?? (this.valueSerde as unknown as Serde<V2>);
+    if (materialized !== undefined) {
+      const storeName = typeof materialized === 'string' ? materialized : materialized.storeName;
+      const persistent = typeof materialized === 'object' ? materialized.persistent : undefined;
+      const store = Stores.keyValueStore({ name: storeName, keySerde: this.keySerde, valueSerde: serde });
+      this.#context.topology.addProcessor(
+        name,
+        tableMapValuesToStoreProcessor(storeName, mapper),
+        this.nodeName,
+      );
+      this.#context.topology.addStateStore(persistent === undefined ? store : { ...store, persistent }, name);
+      return new KTable(this.#context, name, this.keySerde, serde, storeName, storeGetter<K, V2>(storeName));
+    }
     this.#context.topology.addProcessor(name, tableMapValuesProcessor(mapper), this.nodeName);
     const upstream = this.valueGetter;
-    return new KTable(
-      this.#context,
-      name,
-      this.keySerde,
-      valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
-      undefined,
-      {
-        storeNames: upstream.storeNames,
-        get: (context) => {
-          const lookup = upstream.get(context);
-          return (key) => {
-            const value = lookup(key);
-            return value === undefined ? undefined : mapper(value, key);
-          };
-        },
+    return new KTable(this.#context, name, this.keySerde, serde, undefined, {
+      storeNames: upstream.storeNames,
+      get: (context) => {
+        const lookup = upstream.get(context);
+        return (key) => {
+          const value = lookup(key);
+          return value === undefined ? undefined : mapper(value, key);
+        };
       },
-    );
+    });
+  }
+
+  /** Inner join with another table on the key: a row when both sides have the key. */
+  join<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V, otherValue: V2) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner as never, 'inner', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /** Left join: a row for every key of this table, the other side undefined when it lacks the key. */
+  leftJoin<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V, otherValue: V2 | undefined) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner as never, 'left', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /** Outer join: a row for every key of either table, the side that lacks it undefined. */
+  outerJoin<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V | undefined, otherValue: V2 | undefined) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner, 'outer', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /**
+   * Regroups the rows by a new key, for an aggregation with adder and subtractor (KGroupedTable): a row that
+   * changes, moves to another group or leaves the table is taken away from where it was counted.
+   */
+  groupBy<K2, V2>(
+    selector: (key: K, value: V) => readonly [K2, V2],
+    grouped: Grouped<K2, V2> = {},
+  ): KGroupedTable<K2, V2> {
+    return regroupTable(this.#context, this, selector, {
+      ...grouped,
+      keySerde: grouped.keySerde ?? (Serdes.String() as unknown as Serde<K2>),
+      valueSerde: grouped.valueSerde ?? Serdes.Json<V2>(),
+    });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from './schemas.js';
 import { type EnrichedProbe, pcapSerde, probeSerde } from './serdes.js';
 import { addProbe, emptyStats } from './stats.js';
+import { BY_NAME_REPARTITION, statsByName } from './stats-by-name.js';
 
 export interface ProbeTopologyOptions {
   /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"). */
@@ -30,7 +31,7 @@ export interface ProbeTopologyOptions {
 /** The repartition topics, named so that they stay the same when the topology changes elsewhere. */
 export const REPARTITIONS = Object.freeze({
   byMac: 'probes-by-mac',
-  byName: 'probes-by-name',
+  byName: BY_NAME_REPARTITION,
 });
 
 /**
@@ -39,8 +40,9 @@ export const REPARTITIONS = Object.freeze({
  *   32 bytes to the DLQ), keyed by source MAC
  *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;
  * - per MAC: `pcap-stats`;
- * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
- *   `pcap-stats-by-name` (the seed's INNER JOIN then GROUP BY name);
+ * - per-MAC stats JOIN `devices` (a table-table join), regrouped by name with adder and subtractor:
+ *   `pcap-stats-by-name`, over each device's whole history whenever it was named;
+ * - LEFT JOIN `devices` on MAC: the device's name on each probe, for the alerts;
  * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → at most one
  *   alert per (MAC, SSID) per window (alertSuppressWindowMs) → `alerts`, keyed by MAC, with the device name
  *   when known.
@@ -63,11 +65,13 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     })
     .repartition(REPARTITIONS.byMac);
 
-  probes.groupByKey().aggregate<ProbeStats>(emptyStats, (_mac, probe, stats) => addProbe(stats, probe), {
-    storeName: STORES.statsByMac,
-    valueSerde: probeStatsSerde(),
-    persistent,
-  });
+  const statsByMac = probes
+    .groupByKey()
+    .aggregate<ProbeStats>(emptyStats, (_mac, probe, stats) => addProbe(stats, probe), {
+      storeName: STORES.statsByMac,
+      valueSerde: probeStatsSerde(),
+      persistent,
+    });
 
   const devices = builder.table<string, DeviceRecord>(topics.devices, {
     valueSerde: deviceSerde(),
@@ -79,18 +83,7 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     { valueSerde: probeSerde() },
   );
 
-  enriched
-    .filter((_mac, probe) => probe.deviceName !== null)
-    .groupBy((_mac, probe) => probe.deviceName as string, {
-      keySerde: Serdes.String(),
-      valueSerde: probeSerde(),
-      name: REPARTITIONS.byName,
-    })
-    .aggregate<ProbeStats>(emptyStats, (_name, probe, stats) => addProbe(stats, probe), {
-      storeName: STORES.statsByName,
-      valueSerde: probeStatsSerde(),
-      persistent,
-    });
+  statsByName(statsByMac, devices, STORES.statsByName, persistent);
 
   // The watch list is small and read whole by every instance: probes join it on their SSID where they are,
   // with no repartition by SSID.

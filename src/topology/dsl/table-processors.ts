@@ -157,7 +157,7 @@ export function tableAggregateProcessor<K, V, A>(
   };
 }
 
-/** KTable.mapValues into a store of its own (materialized): deletes stay deletes. */
+/** KTable.mapValues into a store of its own (materialized): deletes stay deletes, a null result deletes. */
 export function tableMapValuesToStoreProcessor<K, V, V2>(
   storeName: string,
   mapper: (value: V, key: K) => V2,
@@ -177,8 +177,10 @@ export function tableMapValuesToStoreProcessor<K, V, V2>(
           return context.forward({ ...record, value: null });
         }
         const value = mapper(record.value, record.key);
-        store.put(record.key, value);
-        context.forward({ ...record, value });
+        // As in Kafka Streams, a null result is a delete.
+        if (value === null || value === undefined) store.delete(record.key);
+        else store.put(record.key, value);
+        context.forward({ ...record, value: value ?? null });
       },
     };
   };

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { ProbeApplication } from '../../../src/probes/application.js';
+import { ProbeApplication } from '../../../src/app/probe-application.js';
 import {
   type Alert,
   type DeviceRecord,

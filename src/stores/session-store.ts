@@ -1,13 +1,11 @@
 import type { Serde } from '../serdes/index.js';
-import type { KeyValue, KeyValueStore, StateStore } from './key-value-store.js';
+import type { KeyValue, KeyValueStore } from './key-value-store.js';
 import {
   DATA_PREFIX,
   decodeSessions,
   encodeSessions,
-  encodeTime,
   INDEX_PREFIX,
   INDEX_VALUE,
-  STREAM_TIME_KEY,
   type StoredSession,
   segmentBound,
   segmentOf,
@@ -86,33 +84,16 @@ export class ReadOnlySessionStore<K, V> extends TimeBoundView<K, V> {
 }
 
 /** The typed store a session-windowed aggregation writes, over the task's key-value stack of bytes. */
-export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> implements StateStore {
-  readonly #inner: KeyValueStore<Buffer, Buffer>;
+export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
   #expiredBelow = 0;
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, options: SessionStoreOptions<K, V>) {
     super(inner, options);
-    this.#inner = inner;
   }
 
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
-  }
-
-  flush(): Promise<void> {
-    return this.#inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
+  /** Moves the store's stream time on to `time`, if later. */
   observe(time: number): void {
-    if (time > this.observedStreamTime) this.#inner.put(STREAM_TIME_KEY, encodeTime(time));
+    this.observeTime(time);
   }
 
   /** Writes the session's aggregate (replacing a session with the same start and end). False if expired. */
@@ -123,8 +104,8 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> implements St
     const others = this.sessionsOf(keyBytes).filter((s) => s.start !== start || s.end !== end);
     const sessions = [...others, { start, end, value: this.valueSerde.serialize(value) }];
     sessions.sort((a, b) => a.start - b.start || a.end - b.end);
-    this.#inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
-    this.#inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
+    this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
+    this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
     return true;
   }
 
@@ -139,8 +120,8 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> implements St
   }
 
   #write(keyBytes: Buffer, sessions: StoredSession[]): void {
-    if (sessions.length === 0) this.#inner.delete(sessionEntryKey(keyBytes));
-    else this.#inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
+    if (sessions.length === 0) this.inner.delete(sessionEntryKey(keyBytes));
+    else this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
   }
 
   /**
@@ -153,7 +134,7 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> implements St
     const firstLive = segmentOf(this.minLiveTime(streamTime), this.segmentIntervalMs);
     if (firstLive <= this.#expiredBelow) return 0;
     const index: Buffer[] = [];
-    for await (const { key } of this.#inner.range(
+    for await (const { key } of this.inner.range(
       Buffer.from([INDEX_PREFIX]),
       segmentBound(INDEX_PREFIX, firstLive),
     ))
@@ -162,7 +143,7 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> implements St
     for (const entry of index) {
       const keyBytes = entry.subarray(9);
       keys.set(keyBytes.toString('latin1'), keyBytes);
-      this.#inner.delete(entry);
+      this.inner.delete(entry);
     }
     // sessionsOf drops the expired sessions as it reads.
     for (const keyBytes of keys.values()) this.#write(keyBytes, this.sessionsOf(keyBytes));

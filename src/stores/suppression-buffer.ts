@@ -1,5 +1,6 @@
-import type { KeyValueStore, StateStore } from './key-value-store.js';
-import { encodeTime, readTime, STREAM_TIME_KEY, writeTime } from './window-layout.js';
+import type { KeyValueStore } from './key-value-store.js';
+import { StreamTimeStore } from './stream-time-store.js';
+import { encodeTime, readTime, writeTime } from './window-layout.js';
 
 /** A record held back by suppression: its key and value (null: a delete), serialized, and its timestamp. */
 export interface BufferedRecord {
@@ -21,39 +22,16 @@ const INDEX = 0x02;
  * - `0x02 <key>` → `<time:8>`: where a key's entry is;
  * - `0x00 …`: stream time, and the entries' count and bytes, so that bounds are checked without reading.
  */
-export class SuppressionBuffer implements StateStore {
-  readonly name: string;
-  readonly #inner: KeyValueStore<Buffer, Buffer>;
+export class SuppressionBuffer extends StreamTimeStore {
   /** Told of every entry that comes due, in due order, as `expire` removes it. */
   onDue: ((record: BufferedRecord) => void) | undefined;
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, name: string) {
-    this.#inner = inner;
-    this.name = name;
-  }
-
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
-  }
-
-  flush(): Promise<void> {
-    return this.#inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  get observedStreamTime(): number {
-    return this.#number(STREAM_TIME_KEY, -1);
+    super(inner, name);
   }
 
   observe(time: number): void {
-    if (time > this.observedStreamTime) this.#inner.put(STREAM_TIME_KEY, encodeTime(time));
+    this.observeTime(time);
   }
 
   /** Entries held. */
@@ -62,13 +40,13 @@ export class SuppressionBuffer implements StateStore {
   }
 
   /** Bytes of the keys and values held. */
-  get bytes(): number {
+  get heldBytes(): number {
     return this.#number(BYTES_KEY, 0);
   }
 
   /** When the key's entry comes due, if one is held. */
   dueTime(key: Buffer): number | undefined {
-    const at = this.#inner.get(indexKey(key));
+    const at = this.inner.get(indexKey(key));
     return at === undefined ? undefined : readTime(at, 0);
   }
 
@@ -79,8 +57,8 @@ export class SuppressionBuffer implements StateStore {
     writeTime(value, 0, record.timestamp);
     value[8] = record.value === null ? 0 : 1;
     record.value?.copy(value, 9);
-    this.#inner.put(entryKey(dueTime, record.key), value);
-    this.#inner.put(indexKey(record.key), encodeTime(dueTime));
+    this.inner.put(entryKey(dueTime, record.key), value);
+    this.inner.put(indexKey(record.key), encodeTime(dueTime));
     this.#adjust(1, record.key.length + (record.value?.length ?? 0));
   }
 
@@ -88,8 +66,8 @@ export class SuppressionBuffer implements StateStore {
   remove(key: Buffer): BufferedRecord | undefined {
     const due = this.dueTime(key);
     if (due === undefined) return undefined;
-    const entry = this.#inner.delete(entryKey(due, key));
-    this.#inner.delete(indexKey(key));
+    const entry = this.inner.delete(entryKey(due, key));
+    this.inner.delete(indexKey(key));
     if (entry === undefined) return undefined;
     const record = decode(key, entry);
     this.#adjust(-1, -(key.length + (record.value?.length ?? 0)));
@@ -104,7 +82,7 @@ export class SuppressionBuffer implements StateStore {
     const now = this.observedStreamTime;
     if (now < 0 || this.count === 0) return 0;
     const due: BufferedRecord[] = [];
-    for await (const { key, value } of this.#inner.range(
+    for await (const { key, value } of this.inner.range(
       Buffer.from([ENTRY]),
       entryKey(now + 1, Buffer.alloc(0)),
     ))
@@ -117,13 +95,13 @@ export class SuppressionBuffer implements StateStore {
   }
 
   #number(key: Buffer, absent: number): number {
-    const bytes = this.#inner.get(key);
+    const bytes = this.inner.get(key);
     return bytes === undefined ? absent : readTime(bytes, 0);
   }
 
   #adjust(entries: number, bytes: number): void {
-    this.#inner.put(COUNT_KEY, encodeTime(this.count + entries));
-    this.#inner.put(BYTES_KEY, encodeTime(this.bytes + bytes));
+    this.inner.put(COUNT_KEY, encodeTime(this.count + entries));
+    this.inner.put(BYTES_KEY, encodeTime(this.heldBytes + bytes));
   }
 }
 

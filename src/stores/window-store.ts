@@ -1,11 +1,9 @@
 import type { Serde } from '../serdes/index.js';
-import type { KeyValue, KeyValueStore, StateStore } from './key-value-store.js';
+import type { KeyValue, KeyValueStore } from './key-value-store.js';
+import { type BytesReader, StreamTimeStore } from './stream-time-store.js';
 import {
   DATA_PREFIX,
-  encodeTime,
-  readTime,
   readWindowEntryKey,
-  STREAM_TIME_KEY,
   segmentBound,
   segmentIntervalFor,
   segmentOf,
@@ -13,8 +11,7 @@ import {
   windowEntryKey,
 } from './window-layout.js';
 
-/** The reads a windowed view needs of the bytes below it: a task's store stack, a standby's, a mirror. */
-export type BytesReader = Pick<KeyValueStore<Buffer, Buffer>, 'get' | 'range'>;
+export type { BytesReader };
 
 export interface WindowStoreOptions<K, V> {
   readonly name: string;
@@ -26,15 +23,10 @@ export interface WindowStoreOptions<K, V> {
   readonly windowSizeMs: number;
 }
 
-/**
- * What a windowed store has in common with a session store: the stream time it has observed, kept in the
- * store itself so that it is committed, logged and restored with the data it governs.
- */
-export abstract class TimeBoundView<K, V> {
-  readonly name: string;
+/** What a windowed store has in common with a session store: a retention in stream time, by segments. */
+export abstract class TimeBoundView<K, V> extends StreamTimeStore {
   readonly retentionMs: number;
   readonly segmentIntervalMs: number;
-  protected readonly bytes: BytesReader;
   protected readonly keySerde: Serde<K>;
   protected readonly valueSerde: Serde<V>;
 
@@ -45,20 +37,13 @@ export abstract class TimeBoundView<K, V> {
     valueSerde: Serde<V>,
     retentionMs: number,
   ) {
+    super(bytes, name);
     if (!Number.isSafeInteger(retentionMs) || retentionMs <= 0)
       throw new TypeError(`store ${name}: a retention must be a positive whole number of ms`);
-    this.bytes = bytes;
-    this.name = name;
     this.keySerde = keySerde;
     this.valueSerde = valueSerde;
     this.retentionMs = retentionMs;
     this.segmentIntervalMs = segmentIntervalFor(retentionMs);
-  }
-
-  /** The largest record time this store has been told of; -1 before any. */
-  get observedStreamTime(): number {
-    const bytes = this.bytes.get(STREAM_TIME_KEY);
-    return bytes === undefined ? -1 : readTime(bytes, 0);
   }
 
   /** The earliest time still retained: windows (sessions) that start (end) before it are expired. */
@@ -139,35 +124,17 @@ export class ReadOnlyWindowStore<K, V> extends TimeBoundView<K, V> {
 }
 
 /** The typed store a windowed aggregation writes: a window store over the task's key-value stack of bytes. */
-export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> implements StateStore {
-  readonly #inner: KeyValueStore<Buffer, Buffer>;
+export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> {
   /** Segments below this one are known expired: expiry has nothing to do until stream time passes on. */
   #expiredBelow = 0;
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, options: WindowStoreOptions<K, V>) {
     super(inner, options);
-    this.#inner = inner;
-  }
-
-  get persistent(): boolean {
-    return this.#inner.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#inner.isOpen;
-  }
-
-  flush(): Promise<void> {
-    return this.#inner.flush();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
   }
 
   /** Moves the store's stream time on to `time`, if later. */
   observe(time: number): void {
-    if (time > this.observedStreamTime) this.#inner.put(STREAM_TIME_KEY, encodeTime(time));
+    this.observeTime(time);
   }
 
   /**
@@ -177,8 +144,8 @@ export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> implements Stat
   put(key: K, value: V | null, windowStart: number): boolean {
     if (windowStart < this.minLiveTime()) return false;
     const entryKey = windowEntryKey(this.keySerde.serialize(key), windowStart, this.segmentIntervalMs);
-    if (value === null) this.#inner.delete(entryKey);
-    else this.#inner.put(entryKey, this.valueSerde.serialize(value));
+    if (value === null) this.inner.delete(entryKey);
+    else this.inner.put(entryKey, this.valueSerde.serialize(value));
     return true;
   }
 
@@ -193,12 +160,12 @@ export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> implements Stat
     const firstLive = segmentOf(this.minLiveTime(streamTime), this.segmentIntervalMs);
     if (firstLive <= this.#expiredBelow) return 0;
     const expired: Buffer[] = [];
-    for await (const { key } of this.#inner.range(
+    for await (const { key } of this.inner.range(
       Buffer.from([DATA_PREFIX]),
       segmentBound(DATA_PREFIX, firstLive),
     ))
       expired.push(key);
-    for (const key of expired) this.#inner.delete(key);
+    for (const key of expired) this.inner.delete(key);
     this.#expiredBelow = firstLive;
     return expired.length;
   }

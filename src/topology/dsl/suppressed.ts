@@ -119,7 +119,8 @@ export function suppressProcessor<K, V>(
         const due = held ?? dueTime(record.key, record.timestamp);
         const { maxRecords, maxBytes } = suppressed.buffer;
         const size = key.length + (value?.length ?? 0);
-        const full = held === undefined && (buffer.count + 1 > maxRecords || buffer.bytes + size > maxBytes);
+        const full =
+          held === undefined && (buffer.count + 1 > maxRecords || buffer.heldBytes + size > maxBytes);
         if (full) return context.forward(record);
         buffer.put({ key, value, timestamp: record.timestamp }, due);
       },

@@ -1,7 +1,7 @@
 import type { Serde } from '../../serdes/index.js';
 import { Serdes } from '../../serdes/index.js';
-import type { SessionStore, Windowed, WindowStore } from '../../stores/index.js';
-import type { ProcessorSupplier } from '../processor.js';
+import type { SessionStore, StateStore, Windowed, WindowStore } from '../../stores/index.js';
+import type { ProcessorContext, ProcessorSupplier } from '../processor.js';
 import { type StoreBuilder, Stores } from '../store-builder.js';
 import { WindowedSerdes } from '../windowed-serdes.js';
 import type { KGroupedStream, Materialized } from './kgrouped-stream.js';
@@ -28,30 +28,54 @@ function reducing<K, V>(
   ];
 }
 
-/** Names the store, adds the processor and the store, and answers the materialized spec's parts. */
-function materialize<A>(
+/** What differs between a time-windowed and a session-windowed aggregation's table. */
+interface WindowedTableSpec<K, A> {
+  /** The least retention, size (gap) plus grace, and how to say it. */
+  readonly minimumRetentionMs: number;
+  readonly minimumIs: string;
+  readonly makeStore: (name: string, valueSerde: Serde<A>, retentionMs: number) => StoreBuilder;
+  readonly supplier: (storeName: string) => ProcessorSupplier;
+  readonly keySerde: Serde<Windowed<K>>;
+  /** Looks a windowed key up in the store, for joins. */
+  readonly lookup: (store: StateStore) => (windowed: Windowed<K>) => A | undefined;
+  /** How long after a window's end it closes, for suppress. */
+  readonly closeAfterMs: number;
+}
+
+/** Names the store, adds the processor and the store, and makes the windowed table. */
+function windowedTable<K, A>(
   context: BuildContext,
   grouped: KGroupedStream<unknown, unknown>,
-  spec: Aggregation<A>,
-  makeStore: (name: string, valueSerde: Serde<A>, retentionMs: number | undefined) => StoreBuilder,
-  supplier: (storeName: string) => ProcessorSupplier,
-): { name: string; storeName: string; valueSerde: Serde<A> } {
-  const { prefix, materialized } = spec;
+  aggregation: Aggregation<A>,
+  spec: WindowedTableSpec<K, A>,
+): KTable<Windowed<K>, A> {
+  const { prefix, materialized } = aggregation;
   const name = context.names.next(prefix);
   const storeName =
     (typeof materialized === 'string' ? materialized : materialized?.storeName) ??
     `${prefix}-STATE-STORE-${name.slice(-10)}`;
-  const valueSerde = (typeof materialized === 'object' && materialized.valueSerde) || spec.defaultValueSerde;
+  const valueSerde =
+    (typeof materialized === 'object' && materialized.valueSerde) || aggregation.defaultValueSerde;
   const options: { retentionMs?: number; persistent?: boolean } =
     typeof materialized === 'object' ? materialized : {};
+  const retentionMs = options.retentionMs ?? spec.minimumRetentionMs;
+  if (retentionMs < spec.minimumRetentionMs)
+    throw new TypeError(
+      `store ${storeName}: retention ${retentionMs} ms is less than ${spec.minimumIs} (${spec.minimumRetentionMs} ms)`,
+    );
   const input = grouped.input(storeName);
-  context.topology.addProcessor(name, supplier(storeName), input.nodeName);
-  const store = makeStore(storeName, valueSerde, options.retentionMs);
+  context.topology.addProcessor(name, spec.supplier(storeName), input.nodeName);
+  const store = spec.makeStore(storeName, valueSerde, retentionMs);
   context.topology.addStateStore(
     options.persistent === undefined ? store : { ...store, persistent: options.persistent },
     name,
   );
-  return { name, storeName, valueSerde };
+  const getter = {
+    storeNames: [storeName],
+    get: (processorContext: ProcessorContext<unknown, unknown>) =>
+      spec.lookup(processorContext.getStateStore(storeName)),
+  };
+  return new KTable(context, name, spec.keySerde, valueSerde, storeName, getter, spec.closeAfterMs);
 }
 
 /** A grouped stream cut into time windows: aggregations give a table keyed by key and window. */
@@ -104,46 +128,26 @@ export class TimeWindowedKStream<K, V> {
   #aggregate<A>(
     initializer: () => A,
     aggregator: (key: K, value: V, aggregate: A) => A,
-    spec: Aggregation<A>,
+    aggregation: Aggregation<A>,
   ): KTable<Windowed<K>, A> {
     const windows = this.#windows;
     const keySerde = this.#grouped.keySerde;
-    const minimum = windows.sizeMs + windows.graceMs;
-    const { name, storeName, valueSerde } = materialize(
+    return windowedTable<K, A>(
       this.#context,
       this.#grouped as KGroupedStream<unknown, unknown>,
-      spec,
-      (storeName, valueSerde, retentionMs) => {
-        if (retentionMs !== undefined && retentionMs < minimum)
-          throw new TypeError(
-            `store ${storeName}: retention ${retentionMs} ms is less than size plus grace (${minimum} ms)`,
-          );
-        return Stores.windowStore({
-          name: storeName,
-          keySerde,
-          valueSerde,
-          retentionMs: retentionMs ?? minimum,
-          windowSizeMs: windows.sizeMs,
-        });
-      },
-      (storeName) =>
-        windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
-    );
-    const windowedSerde = WindowedSerdes.timeWindowed(keySerde, windows.sizeMs);
-    return new KTable(
-      this.#context,
-      name,
-      windowedSerde,
-      valueSerde,
-      storeName,
+      aggregation,
       {
-        storeNames: [storeName],
-        get: (context) => {
-          const store = context.getStateStore<WindowStore<K, A>>(storeName);
-          return (windowed) => store.fetch(windowed.key, windowed.window.start);
-        },
+        minimumRetentionMs: windows.sizeMs + windows.graceMs,
+        minimumIs: 'size plus grace',
+        makeStore: (name, valueSerde, retentionMs) =>
+          Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: windows.sizeMs }),
+        supplier: (storeName) =>
+          windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
+        keySerde: WindowedSerdes.timeWindowed(keySerde, windows.sizeMs),
+        lookup: (store) => (windowed) =>
+          (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
+        closeAfterMs: windows.graceMs,
       },
-      windows.graceMs,
     );
   }
 }
@@ -203,44 +207,30 @@ export class SessionWindowedKStream<K, V> {
     initializer: () => A,
     aggregator: (key: K, value: V, aggregate: A) => A,
     merger: (key: K, left: A, right: A) => A,
-    spec: Aggregation<A>,
+    aggregation: Aggregation<A>,
   ): KTable<Windowed<K>, A> {
     const windows = this.#windows;
     const keySerde = this.#grouped.keySerde;
-    const minimum = windows.inactivityGapMs + windows.graceMs;
-    const { name, storeName, valueSerde } = materialize(
+    return windowedTable<K, A>(
       this.#context,
       this.#grouped as KGroupedStream<unknown, unknown>,
-      spec,
-      (storeName, valueSerde, retentionMs) => {
-        if (retentionMs !== undefined && retentionMs < minimum)
-          throw new TypeError(
-            `store ${storeName}: retention ${retentionMs} ms is less than gap plus grace (${minimum} ms)`,
-          );
-        return Stores.sessionStore({
-          name: storeName,
-          keySerde,
-          valueSerde,
-          retentionMs: retentionMs ?? minimum,
-        });
-      },
-      (storeName) =>
-        sessionAggregateProcessor(storeName, windows, initializer, aggregator, merger) as ProcessorSupplier,
-    );
-    return new KTable(
-      this.#context,
-      name,
-      WindowedSerdes.sessionWindowed(keySerde),
-      valueSerde,
-      storeName,
+      aggregation,
       {
-        storeNames: [storeName],
-        get: (context) => {
-          const store = context.getStateStore<SessionStore<K, A>>(storeName);
-          return (windowed) => store.fetchSession(windowed.key, windowed.window.start, windowed.window.end);
-        },
+        minimumRetentionMs: windows.inactivityGapMs + windows.graceMs,
+        minimumIs: 'gap plus grace',
+        makeStore: (name, valueSerde, retentionMs) =>
+          Stores.sessionStore({ name, keySerde, valueSerde, retentionMs }),
+        supplier: (storeName) =>
+          sessionAggregateProcessor(storeName, windows, initializer, aggregator, merger) as ProcessorSupplier,
+        keySerde: WindowedSerdes.sessionWindowed(keySerde),
+        lookup: (store) => (windowed) =>
+          (store as SessionStore<K, A>).fetchSession(
+            windowed.key,
+            windowed.window.start,
+            windowed.window.end,
+          ),
+        closeAfterMs: windows.inactivityGapMs + windows.graceMs,
       },
-      windows.inactivityGapMs + windows.graceMs,
     );
   }
 }

@@ -5,6 +5,7 @@ import {
   Serdes,
   SessionWindows,
   StreamsBuilder,
+  Suppressed,
   TimeWindows,
 } from '../../../src/topology/index.js';
 import { uniqueName } from '../../support/kafka.js';
@@ -12,6 +13,7 @@ import {
   createTopics,
   eventually,
   newStateDir,
+  readTable,
   testStreams,
   useStreamsTestContext,
 } from '../../support/streams.js';
@@ -23,12 +25,19 @@ const MINUTES = 300;
 /** Each key probes once a minute for 40 minutes, then is quiet for 10: sessions of 40 records. */
 const active = (minute: number) => minute % 50 < 40;
 
-function windowedTopology(input: string) {
+/** Per-minute counts (their final values, once each minute closes, to `finals`) and sessions per key. */
+function windowedTopology(input: string, finals: string) {
   const builder = new StreamsBuilder();
   const grouped = builder.stream<string, string>(input, { valueSerde: Serdes.String() }).groupByKey();
   grouped
     .windowedBy(TimeWindows.ofSizeAndGrace(MINUTE, MINUTE))
-    .count({ storeName: 'per-minute', retentionMs: 10 * MINUTE });
+    .count({ storeName: 'per-minute', retentionMs: 10 * MINUTE })
+    .suppress(Suppressed.untilWindowCloses())
+    .toStream()
+    .map((windowed, count) => [`${windowed.key}@${(windowed.window.start - T0) / MINUTE}`, String(count)], {
+      valueSerde: Serdes.String(),
+    })
+    .to(finals, { valueSerde: Serdes.String() });
   grouped
     .windowedBy(SessionWindows.ofInactivityGapAndGrace(5 * MINUTE, MINUTE))
     .count({ storeName: 'sessions', retentionMs: 60 * MINUTE });
@@ -74,11 +83,12 @@ const lateDrops = async (streams: KafkaStreams) =>
 describe('window and session stores on the broker', () => {
   const context = useStreamsTestContext();
 
-  it('keep only what retention allows, count late records, and restore from their changelogs', async () => {
+  it('keep only what retention allows, count late records, suppress to final results, and restore from their changelogs', async () => {
     const input = uniqueName('windowed-in');
+    const finals = uniqueName('windowed-finals');
     const applicationId = uniqueName('windowed-app');
     const stateDir = newStateDir();
-    await createTopics(context.admin, { [input]: 2 });
+    await createTopics(context.admin, { [input]: 2, [finals]: 2 });
     const producer = context.kafka.producer();
     await producer.connect();
     const messages = [];
@@ -92,7 +102,7 @@ describe('window and session stores on the broker', () => {
     await producer.send({ topic: input, messages });
     await producer.disconnect();
 
-    const first = testStreams(windowedTopology(input), { applicationId, stateDir });
+    const first = testStreams(windowedTopology(input, finals), { applicationId, stateDir });
     context.running.push(first);
     await first.start();
     const expected = Object.fromEntries([...Array(KEYS)].map((_, k) => [`device-${k}`, EXPECTED]));
@@ -112,11 +122,20 @@ describe('window and session stores on the broker', () => {
       (n) => n <= KEYS * 15 + 2,
     );
     expect(windowEntries).toBeGreaterThanOrEqual(KEYS * 10);
+    // One final count per key and closed minute (the last two are still open: grace 1 minute), each 1.
+    const closedMinutes = [...Array(MINUTES).keys()].filter((m) => active(m) && m <= 287).length;
+    const { table } = await readTable(context.kafka, finals, KEYS * closedMinutes);
+    expect(table.size).toBe(KEYS * closedMinutes);
+    expect(new Set(table.values())).toEqual(new Set(['1']));
+    const written = async () =>
+      (await context.admin.fetchTopicOffsets(finals)).reduce((n, p) => n + Number(p.high), 0);
+    expect(await written()).toBe(KEYS * closedMinutes);
     await first.close();
+    expect(await written()).toBe(KEYS * closedMinutes);
 
     // The state deleted: rebuilt from the changelogs, expired windows included as tombstones.
     await rm(stateDir, { recursive: true, force: true });
-    const second = testStreams(windowedTopology(input), { applicationId, stateDir });
+    const second = testStreams(windowedTopology(input, finals), { applicationId, stateDir });
     context.running.push(second);
     await second.start();
     await second.waitForState('RUNNING');

@@ -69,3 +69,16 @@ describe('punctuation', () => {
     expect(runs).toEqual([5, 25, 25]);
   });
 });
+
+describe('windowed stores and key lookups', () => {
+  it('refuses a key-value lookup of a window store, whose keys are laid out otherwise', async () => {
+    const { StreamsBuilder, TimeWindows } = await import('../../../src/topology/index.js');
+    const { keyValueStoreOf } = await import('../../../src/topology/runtime/streams-metadata.js');
+    const builder = new StreamsBuilder();
+    builder.stream('in').groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(1000)).count('w');
+    builder.stream('other').groupByKey().count('kv');
+    const topology = builder.build();
+    expect(() => keyValueStoreOf(topology, 'w')).toThrow(/w is a window store, not a key-value store/);
+    expect(keyValueStoreOf(topology, 'kv').builder.name).toBe('kv');
+  });
+});

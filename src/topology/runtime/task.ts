@@ -351,14 +351,9 @@ export class StreamTask {
     this.#time.commit();
   }
 
-  /** The largest record timestamp processed (since the last commit kept); -1 before any. */
-  get streamTime(): number {
-    return this.#time.streamTime;
-  }
-
   /**
-   * Work that is not a record's, due before each commit: the wall-clock punctuators, then expiry of what
-   * window and session stores retain no longer. The engine calls it with its lock held.
+   * Work due before each commit, not a record's: wall-clock punctuators, then what window and session
+   * stores retain no longer and suppressed results that came due. Called with the engine's lock held.
    */
   async maintain(now: number): Promise<void> {
     this.#time.wallClock(now);

@@ -34,6 +34,8 @@ export interface ProbeApplicationOptions {
   readonly partitions: number;
   /** A `pcap` record larger than this goes to the DLQ unread. Default 65,536. */
   readonly maxPcapRecordBytes?: number | undefined;
+  /** At most one alert per (MAC, SSID) per window of this many ms; 0 (the default): one per probe. */
+  readonly alertSuppressWindowMs?: number | undefined;
   /** When set, device names come from this MongoDB by change data capture. */
   readonly mongodbUrl?: string | undefined;
   /** When set, the interactive-query API runs on this port. */
@@ -74,6 +76,7 @@ export class ProbeApplication {
     const args = {
       topics: this.topics,
       ...(options.maxPcapRecordBytes === undefined ? {} : { maxPcapRecordBytes: options.maxPcapRecordBytes }),
+      ...(options.alertSuppressWindowMs ? { alertSuppressWindowMs: options.alertSuppressWindowMs } : {}),
     };
     // The same module as buildProbeTopology's: .ts when run from the sources, .js when built.
     const module = new URL(

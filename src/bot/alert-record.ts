@@ -6,8 +6,8 @@ export interface UnreadableRecord {
 }
 
 /**
- * An `alerts` record's value (JSON `{ts, mac, ssid, reason, deviceName}`), or a short reason why it cannot
- * be read. A missing deviceName is read as null.
+ * An `alerts` record's value (JSON `{ts, mac, ssid, reason, deviceName, suppressed?}`), or a short reason
+ * why it cannot be read. A missing deviceName is read as null.
  */
 export function decodeAlertRecord(value: Buffer | null): Alert | UnreadableRecord {
   if (value === null) return { unreadable: 'the value is null' };
@@ -28,11 +28,16 @@ export function decodeAlertRecord(value: Buffer | null): Alert | UnreadableRecor
   if (deviceName !== undefined && deviceName !== null && typeof deviceName !== 'string') {
     return { unreadable: '"deviceName" is neither a string nor null' };
   }
+  const suppressed = record.suppressed;
+  if (suppressed !== undefined && !(Number.isSafeInteger(suppressed) && (suppressed as number) >= 0)) {
+    return { unreadable: '"suppressed" is not a whole number >= 0' };
+  }
   return {
     ts: record.ts as string,
     mac: record.mac as string,
     ssid: record.ssid as string,
     reason: record.reason as string,
     deviceName: deviceName ?? null,
+    ...(suppressed === undefined ? {} : { suppressed: suppressed as number }),
   };
 }

@@ -100,12 +100,18 @@ export function internalErrorReply(): string {
   return "❌ Query failed (internal error): the details are in the bot's log.";
 }
 
-/** `📣 At <time> MAC address <mac> (<device name>) probed for SSID <ssid> — tracked because: <reason>`. */
+/**
+ * `📣 At <time> MAC address <mac> (<device name>) probed for SSID <ssid> — tracked because: <reason>`, and
+ * with suppression, how many probes of the pair the previous window kept quiet.
+ */
 export function alertText(alert: Alert, timeZone: string): string {
   const device = alert.deviceName === null ? 'unknown device' : show(alert.deviceName, 128);
+  const quiet = alert.suppressed
+    ? ` (${alert.suppressed} more ${alert.suppressed === 1 ? 'probe' : 'probes'} of this pair in the previous window, not alerted)`
+    : '';
   return (
     `📣 At ${showTime(alert.ts, timeZone)} MAC address <code>${show(alert.mac, 40)}</code> (${device}) ` +
-    `probed for SSID <b>${showSsid(alert.ssid)}</b> — tracked because: ${show(alert.reason, 500)}`
+    `probed for SSID <b>${showSsid(alert.ssid)}</b> — tracked because: ${show(alert.reason, 500)}${quiet}`
   );
 }
 

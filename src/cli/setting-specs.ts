@@ -4,7 +4,7 @@
  * default, validates each once and returns a frozen object.
  */
 
-export type SettingKind = 'string' | 'integer' | 'boolean' | 'list' | 'secret' | 'url';
+export type SettingKind = 'string' | 'integer' | 'duration' | 'boolean' | 'list' | 'secret' | 'url';
 
 export interface SettingSpec {
   readonly env?: string;
@@ -170,6 +170,14 @@ export const SETTINGS = {
     min: 1024,
     max: 104_857_600,
     doc: 'A `pcap` record larger than this goes to the DLQ unread.',
+  },
+  alertWindow: {
+    env: 'ALERT_SUPPRESS_WINDOW',
+    flag: 'alert-window',
+    kind: 'duration',
+    default: '15m',
+    max: 7 * 86_400_000,
+    doc: 'At most one alert per MAC and SSID per window of event time (0, 90s, 15m, 1h, 1d); 0: an alert for every probe. Each alert says how many probes the previous window kept quiet.',
   },
   mongodbUrl: {
     env: 'MONGODB_URL',

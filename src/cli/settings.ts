@@ -8,7 +8,7 @@ export { SETTINGS, type SettingKind, type SettingSpec };
 
 export type SettingName = keyof typeof SETTINGS;
 
-type ValueOf<S extends SettingSpec> = S['kind'] extends 'integer'
+type ValueOf<S extends SettingSpec> = S['kind'] extends 'integer' | 'duration'
   ? number
   : S['kind'] extends 'boolean'
     ? boolean
@@ -36,6 +36,18 @@ function isTimeZone(text: string): boolean {
   }
 }
 
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A whole number with a unit (ms, s, m, h, d), or 0; as milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  if (match[2] === undefined) return amount === 0 ? 0 : undefined;
+  const ms = amount * (UNIT_MS[match[2]] as number);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
 function parseValue(name: string, spec: SettingSpec, text: string, from: string): unknown {
   const fail = (why: string) => new SettingsError(`${from}: ${why} (${spec.doc})`);
   switch (spec.kind) {
@@ -46,6 +58,14 @@ function parseValue(name: string, spec: SettingSpec, text: string, from: string)
         throw fail(`${n} is outside ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`);
       }
       return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(text);
+      if (ms === undefined)
+        throw fail(`${JSON.stringify(text)} is not a duration (0, 500ms, 90s, 15m, 1h, 1d)`);
+      if ((spec.min !== undefined && ms < spec.min) || (spec.max !== undefined && ms > spec.max))
+        throw fail(`${text} is outside ${spec.min ?? 0} to ${spec.max ?? '∞'} ms`);
+      return ms;
     }
     case 'boolean': {
       const lower = text.trim().toLowerCase();

@@ -77,6 +77,11 @@ export interface Alert {
   readonly reason: string;
   /** The device's name when the devices table knows the MAC, else null. */
   readonly deviceName: string | null;
+  /**
+   * With alert suppression (ALERT_SUPPRESS_WINDOW), how many probes of this MAC and SSID raised no alert
+   * in the previous window; absent when every probe alerts.
+   */
+  readonly suppressed?: number;
 }
 
 /** Per-device statistics, the value of the `pcap-stats` and `pcap-stats-by-name` stores. */

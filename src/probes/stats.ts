@@ -39,3 +39,19 @@ export function addProbe(stats: ProbeStats, probe: ProbeRequest): ProbeStats {
     ssidsProbed,
   };
 }
+
+/** The stats of several devices taken together: counts added, the earliest first and latest last probe, SSIDs united. */
+export function mergeStats(all: readonly ProbeStats[]): ProbeStats {
+  const ssids = new Set<string | null>();
+  let merged = emptyStats();
+  for (const stats of all) {
+    for (const ssid of stats.ssidsProbed) ssids.add(ssid);
+    merged = {
+      probeCount: merged.probeCount + stats.probeCount,
+      firstProbe: Math.min(merged.firstProbe, stats.firstProbe),
+      lastProbe: Math.max(merged.lastProbe, stats.lastProbe),
+      ssidsProbed: [],
+    };
+  }
+  return { ...merged, ssidsProbed: [...ssids].sort(compareSsids) };
+}

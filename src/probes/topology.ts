@@ -1,4 +1,5 @@
 import { type KStream, type Serde, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
+import { ALERT_WINDOWS_STORE, alertSuppressor, alertWindowsStore } from './alert-suppression.js';
 import type { ProbeRequest } from './pcap.js';
 import {
   type Alert,
@@ -14,6 +15,7 @@ import {
 } from './schemas.js';
 import { type EnrichedProbe, pcapSerde, probeSerde } from './serdes.js';
 import { addProbe, emptyStats } from './stats.js';
+import { BY_NAME_REPARTITION, statsByName } from './stats-by-name.js';
 
 export interface ProbeTopologyOptions {
   /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"). */
@@ -22,12 +24,14 @@ export interface ProbeTopologyOptions {
   readonly persistent?: boolean;
   /** A `pcap` record larger than this goes to the DLQ unread. Default 65,536. */
   readonly maxPcapRecordBytes?: number;
+  /** At most one alert per (MAC, SSID) per window of this many ms of event time; 0: one per probe. */
+  readonly alertSuppressWindowMs?: number;
 }
 
 /** The repartition topics, named so that they stay the same when the topology changes elsewhere. */
 export const REPARTITIONS = Object.freeze({
   byMac: 'probes-by-mac',
-  byName: 'probes-by-name',
+  byName: BY_NAME_REPARTITION,
 });
 
 /**
@@ -36,10 +40,12 @@ export const REPARTITIONS = Object.freeze({
  *   32 bytes to the DLQ), keyed by source MAC
  *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;
  * - per MAC: `pcap-stats`;
- * - LEFT JOIN `devices` on MAC: the device's name; probes of named devices regrouped by name:
- *   `pcap-stats-by-name` (the seed's INNER JOIN then GROUP BY name);
- * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → `alerts`, keyed by
- *   MAC, with the device name when known.
+ * - per-MAC stats JOIN `devices` (a table-table join), regrouped by name with adder and subtractor:
+ *   `pcap-stats-by-name`, over each device's whole history whenever it was named;
+ * - LEFT JOIN `devices` on MAC: the device's name on each probe, for the alerts;
+ * - INNER JOIN `ssid_alert_list` (a global table: whole on every instance) on the SSID → at most one
+ *   alert per (MAC, SSID) per window (alertSuppressWindowMs) → `alerts`, keyed by MAC, with the device name
+ *   when known.
  */
 export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology {
   const topics = { ...TOPICS, ...options.topics };
@@ -60,11 +66,13 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     })
     .repartition(REPARTITIONS.byMac);
 
-  probes.groupByKey().aggregate<ProbeStats>(emptyStats, (_mac, probe, stats) => addProbe(stats, probe), {
-    storeName: STORES.statsByMac,
-    valueSerde: probeStatsSerde(),
-    persistent,
-  });
+  const statsByMac = probes
+    .groupByKey()
+    .aggregate<ProbeStats>(emptyStats, (_mac, probe, stats) => addProbe(stats, probe), {
+      storeName: STORES.statsByMac,
+      valueSerde: probeStatsSerde(),
+      persistent,
+    });
 
   const devices = builder.table<string, DeviceRecord>(topics.devices, {
     valueSerde: deviceSerde(),
@@ -76,18 +84,7 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     { valueSerde: probeSerde() },
   );
 
-  enriched
-    .filter((_mac, probe) => probe.deviceName !== null)
-    .groupBy((_mac, probe) => probe.deviceName as string, {
-      keySerde: Serdes.String(),
-      valueSerde: probeSerde(),
-      name: REPARTITIONS.byName,
-    })
-    .aggregate<ProbeStats>(emptyStats, (_name, probe, stats) => addProbe(stats, probe), {
-      storeName: STORES.statsByName,
-      valueSerde: probeStatsSerde(),
-      persistent,
-    });
+  statsByName(statsByMac, devices, STORES.statsByName, persistent);
 
   // The watch list is small and read whole by every instance: probes join it on their SSID where they are,
   // with no repartition by SSID.
@@ -95,7 +92,7 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
     valueSerde: ssidAlertSerde(),
     materialized: STORES.ssidAlertList,
   });
-  enriched
+  const alerts = enriched
     .filter((_mac, probe) => probe.ssid !== null && probe.ssid !== '')
     .join(
       alertList,
@@ -108,8 +105,13 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
         deviceName: probe.deviceName,
       }),
       { valueSerde: Serdes.Json<Alert>() },
-    )
-    .to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
+    );
+  // Alerts stay keyed by MAC, so each (MAC, SSID) pair is counted in one task.
+  const windowMs = options.alertSuppressWindowMs ?? 0;
+  if (windowMs > 0) builder.addStateStore(alertWindowsStore(windowMs, persistent));
+  const kept =
+    windowMs > 0 ? alerts.process(alertSuppressor(windowMs), { stores: [ALERT_WINDOWS_STORE] }) : alerts;
+  kept.to(topics.alerts, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Alert>() });
 
   return builder.build();
 }

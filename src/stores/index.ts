@@ -21,4 +21,18 @@ export {
 } from './leveldb-store.js';
 export { mergeSortedByKey } from './merge.js';
 export { MeteredKeyValueStore } from './metered-store.js';
+export {
+  ReadOnlySessionStore,
+  SessionStore,
+  type SessionStoreOptions,
+} from './session-store.js';
+export { type BufferedRecord, SuppressionBuffer } from './suppression-buffer.js';
+export type { TimeWindow, Windowed } from './window-layout.js';
+export {
+  type BytesReader,
+  ReadOnlyWindowStore,
+  TimeBoundView,
+  WindowStore,
+  type WindowStoreOptions,
+} from './window-store.js';
 export { ForwardingStore, WrappedStore } from './wrapped-store.js';

@@ -16,6 +16,15 @@ export {
   stderrLogger,
 } from '../logging/index.js';
 export { type AvroSchema, type AvroSerde, type Serde, Serdes } from '../serdes/index.js';
+// Windowed stores, as processors and queries see them
+export type {
+  ReadOnlySessionStore,
+  ReadOnlyWindowStore,
+  SessionStore,
+  TimeWindow,
+  Windowed,
+  WindowStore,
+} from '../stores/index.js';
 export {
   describeError,
   PartitionReaderError,
@@ -30,6 +39,7 @@ export {
 // The DSL
 export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
+export { KGroupedTable } from './dsl/kgrouped-table.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
 export { KTable } from './dsl/ktable.js';
 export {
@@ -38,12 +48,22 @@ export {
   StreamsBuilder,
   type TableOptions,
 } from './dsl/streams-builder.js';
+export { BufferConfig, Suppressed } from './dsl/suppressed.js';
+export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
+export { SessionWindows, TimeWindows } from './dsl/windows.js';
 export type { GlobalStoreSpec } from './global-store.js';
 export { type StoreBuilder, Stores } from './store-builder.js';
 export { type SinkOptions, type SourceOptions, Topology } from './topology.js';
 
 // The processor API
-export type { Processor, ProcessorContext, ProcessorSupplier } from './processor.js';
+export type {
+  Cancellable,
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+  PunctuationType,
+  Punctuator,
+} from './processor.js';
 export {
   type RecordHeaders,
   type RecordMetadata,
@@ -74,6 +94,7 @@ export { StreamsMetrics } from './runtime/metrics.js';
 export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-engine.js';
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
+export type { LocalSessionStore, LocalWindowStore } from './runtime/windowed-queries.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export type { WorkerMetricsRegistry } from './runtime/worker/worker-reads.js';
 export { WorkerStreams, type WorkerStreamsOptions } from './runtime/worker/worker-streams.js';
@@ -109,3 +130,4 @@ export {
 } from './kafka/transient.js';
 export { murmur2, partitionForKey } from './runtime/murmur2.js';
 export { parseRecordName, recordName, skipsTopic, writeSkip } from './runtime/skip-list.js';
+export { WindowedSerdes } from './windowed-serdes.js';

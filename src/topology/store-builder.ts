@@ -23,6 +23,36 @@ export interface StoreBuilder<K = unknown, V = unknown> {
    * no changelog of its own.
    */
   readonly sourceTopic?: string;
+  /**
+   * What processors get from `getStateStore`: a KeyValueStore (the default), a WindowStore or a
+   * SessionStore. The two windowed kinds lay their entries out in a key-value store of bytes (see
+   * src/stores/window-layout.ts), so they are cached, logged, checkpointed and restored like any other.
+   */
+  readonly type?: 'keyValue' | 'window' | 'session' | 'suppression';
+  /** Window and session stores: how long stream time keeps a window (a session) after its start (end). */
+  readonly retentionMs?: number;
+  /** Window stores: the size of their windows. */
+  readonly windowSizeMs?: number;
+}
+
+function checkName(name: unknown): void {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new TypeError(`a store name is letters, digits, '.', '_' and '-': ${JSON.stringify(name)}`);
+  }
+}
+
+function checkDuration(what: string, ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0)
+    throw new TypeError(`${what} must be a positive whole number of milliseconds: ${String(ms)}`);
+  return ms;
+}
+
+interface StoreOptions<K, V> {
+  name: string;
+  keySerde: Serde<K>;
+  valueSerde: Serde<V>;
+  logging?: boolean;
+  persistent?: boolean;
 }
 
 export const Stores = {
@@ -30,18 +60,8 @@ export const Stores = {
    * A key-value store: in LevelDB unless `persistent` is false, replicated to a changelog topic unless
    * `logging` is false.
    */
-  keyValueStore<K, V>(options: {
-    name: string;
-    keySerde: Serde<K>;
-    valueSerde: Serde<V>;
-    logging?: boolean;
-    persistent?: boolean;
-  }): StoreBuilder<K, V> {
-    if (typeof options?.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(options.name)) {
-      throw new TypeError(
-        `a store name is letters, digits, '.', '_' and '-': ${JSON.stringify(options?.name)}`,
-      );
-    }
+  keyValueStore<K, V>(options: StoreOptions<K, V>): StoreBuilder<K, V> {
+    checkName(options?.name);
     return Object.freeze({
       name: options.name,
       keySerde: options.keySerde,
@@ -49,5 +69,25 @@ export const Stores = {
       logging: options.logging ?? true,
       persistent: options.persistent ?? true,
     });
+  },
+
+  /**
+   * A window store: per key, a value per window start, kept for `retentionMs` of stream time after the
+   * window starts (at least the window's size plus grace), then deleted segment by segment.
+   */
+  windowStore<K, V>(
+    options: StoreOptions<K, V> & { retentionMs: number; windowSizeMs: number },
+  ): StoreBuilder<K, V> {
+    const base = Stores.keyValueStore(options);
+    const retentionMs = checkDuration('a window store retention', options.retentionMs);
+    const windowSizeMs = checkDuration('a window size', options.windowSizeMs);
+    return Object.freeze({ ...base, type: 'window' as const, retentionMs, windowSizeMs });
+  },
+
+  /** A session store: per key, its sessions, kept for `retentionMs` of stream time after they end. */
+  sessionStore<K, V>(options: StoreOptions<K, V> & { retentionMs: number }): StoreBuilder<K, V> {
+    const base = Stores.keyValueStore(options);
+    const retentionMs = checkDuration('a session store retention', options.retentionMs);
+    return Object.freeze({ ...base, type: 'session' as const, retentionMs });
   },
 };

@@ -1,12 +1,13 @@
 import type { Serde } from '../serdes/index.js';
 import { Serdes } from '../serdes/index.js';
-import type { KeyValueStore } from '../stores/index.js';
+import type { KeyValueStore, SessionStore, StateStore, WindowStore } from '../stores/index.js';
 import { defaultSerde } from './dsl/default-serde.js';
 import { GlobalStore } from './global-store.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, maxRecordBytes } from './kafka/record-size.js';
 import type { RecordHeaders } from './record.js';
 import type { OutgoingRecord, RecordCollector } from './runtime/record-collector.js';
 import { StreamTask } from './runtime/task.js';
+import type { StoreBuilder } from './store-builder.js';
 import type { Topology } from './topology.js';
 
 export interface TestDriverConfig {
@@ -17,6 +18,8 @@ export interface TestDriverConfig {
   readonly productionExceptionHandler?: 'dlq' | 'fail';
   /** What every topic takes, as a broker's max.message.bytes. Default 1,048,588 (Kafka's). */
   readonly maxMessageBytes?: number;
+  /** The mock wall clock's start, epoch ms. Default: Date.now() when the driver is made. */
+  readonly initialWallClockTimeMs?: number;
 }
 
 /** A record the topology wrote, as bytes. */
@@ -43,11 +46,14 @@ export class TopologyTestDriver {
   readonly #internalTopics = new Set<string>();
   /** Global stores by their topic: a record piped there updates the store every task reads. */
   readonly #globals = new Map<string, GlobalStore>();
+  readonly #dropped = new Map<string, number>();
+  #now: number;
   #closed = false;
 
   constructor(topology: Topology, config: TestDriverConfig = {}) {
     this.applicationId = config.applicationId ?? 'test-driver';
     this.#topology = topology;
+    this.#now = config.initialWallClockTimeMs ?? Date.now();
     const collector: RecordCollector = {
       send: (record) => {
         if (this.#internalTopics.has(record.topic)) this.#pending.push(record);
@@ -66,6 +72,9 @@ export class TopologyTestDriver {
       maxRecordBytes: () => maxRecordBytes(config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
       globalStore: (name: string) =>
         [...this.#globals.values()].find((store) => store.spec.name === name)?.view,
+      now: () => this.#now,
+      onDrop: (_node: string, reason: string) =>
+        this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1),
     };
     for (const spec of topology.globalStores()) this.#globals.set(spec.topic, new GlobalStore(spec));
     for (const sub of topology.subtopologies()) {
@@ -112,11 +121,43 @@ export class TopologyTestDriver {
       return;
     }
     this.#deliver(topic, key, value, timestamp, headers);
+    await this.#commit();
+  }
+
+  /**
+   * Moves the mock wall clock on by `ms`, running the wall-clock punctuators that come due, then commits.
+   */
+  async advanceWallClockTime(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new TypeError(`cannot move the clock by ${String(ms)} ms`);
+    this.#now += ms;
+    await this.#commit();
+  }
+
+  /** The mock wall clock, epoch ms. */
+  get wallClockTimeMs(): number {
+    return this.#now;
+  }
+
+  /** Records dropped by design so far, by reason (`late`: after their window closed), as the metric counts. */
+  droppedRecords(): ReadonlyMap<string, number> {
+    return new Map(this.#dropped);
+  }
+
+  /** Delivers internal records, runs what is due before a commit (punctuation, expiry), and commits. */
+  async #commit(): Promise<void> {
+    this.#drainInternal();
+    for (const task of this.#tasks) {
+      await task.maintain(this.#now);
+      this.#drainInternal();
+    }
+    for (const task of this.#tasks) task.flush();
+  }
+
+  #drainInternal(): void {
     while (this.#pending.length > 0) {
       const next = this.#pending.shift() as OutgoingRecord;
       this.#deliver(next.topic, next.key, next.value, next.timestamp, next.headers ?? {});
     }
-    for (const task of this.#tasks) task.flush();
   }
 
   #deliver(
@@ -156,10 +197,28 @@ export class TopologyTestDriver {
 
   /** A store of the topology, read and written as processors see it. */
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    return this.#store(name, 'keyValue') as KeyValueStore<K, V>;
+  }
+
+  /** A window store of the topology (a windowed aggregation's, say), as processors see it. */
+  getWindowStore<K, V>(name: string): WindowStore<K, V> {
+    return this.#store(name, 'window') as WindowStore<K, V>;
+  }
+
+  /** A session store of the topology, as processors see it. */
+  getSessionStore<K, V>(name: string): SessionStore<K, V> {
+    return this.#store(name, 'session') as SessionStore<K, V>;
+  }
+
+  #store(name: string, type: NonNullable<StoreBuilder['type']>): StateStore {
     for (const task of this.#tasks) {
       const store = task.stores.get(name);
-      // The caller names the store's types: its word, unchecked, as in Kafka Streams.
-      if (store) return store.top as unknown as KeyValueStore<K, V>;
+      if (!store) continue;
+      if ((store.builder.type ?? 'keyValue') !== type)
+        throw new TypeError(
+          `store ${name} is a ${store.builder.type ?? 'keyValue'} store, not a ${type} store`,
+        );
+      return store.view;
     }
     throw new TypeError(`the topology has no store named ${name}`);
   }

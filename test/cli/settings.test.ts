@@ -37,6 +37,16 @@ describe('settings', () => {
     expect(loadSettings(['timezone'], { timezone: 'Asia/Tokyo' }, {}).timezone).toBe('Asia/Tokyo');
   });
 
+  it('reads a duration with its unit, 0 alone without one', () => {
+    const window = (text: string) => loadSettings(['alertWindow'], { 'alert-window': text }, {}).alertWindow;
+    expect(loadSettings(['alertWindow'], {}, {}).alertWindow).toBe(15 * 60_000);
+    expect(loadSettings(['alertWindow'], {}, { ALERT_SUPPRESS_WINDOW: '1h' }).alertWindow).toBe(3_600_000);
+    expect([window('0'), window('500ms'), window('90s'), window('1d')]).toEqual([0, 500, 90_000, 86_400_000]);
+    expect(() => window('15')).toThrow(/^--alert-window: "15" is not a duration/);
+    expect(() => window('-1m')).toThrow(/is not a duration/);
+    expect(() => window('8d')).toThrow(/^--alert-window: 8d is outside 0 to 604800000 ms/);
+  });
+
   it('never repeats a MongoDB URL, which may hold a password, in an error', () => {
     const error = (() => {
       try {

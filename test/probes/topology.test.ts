@@ -155,23 +155,39 @@ describe('the probe topology', () => {
     expect(stats('02:00:00:00:00:97')).toBeUndefined();
   });
 
-  it('regroups the probes of known devices by device name, following the devices table', async () => {
+  it("stats by name cover each device's whole history: named after the fact, renamed, shared, unnamed", async () => {
     const devices = driver.createInputTopic('devices', Serdes.String(), deviceSerde());
-    await devices.pipeInput(PHONE, device(PHONE, 'Kitchen iPad'));
-    await devices.pipeInput(LAPTOP, device(LAPTOP, 'Kitchen iPad'));
-
     await pipeJson(null, probe(PHONE, 'RNM0', T0));
+    await pipeJson(null, probe(PHONE, null, T0 + 1));
     await pipeJson(null, probe(LAPTOP, 'eduroam', T0 + 5));
-    await pipeJson(null, probe('00:00:00:00:00:99', 'RNM0', T0 + 9)); // unknown: no name
-    await devices.pipeInput(LAPTOP, null); // deleted: its later probes count under no name
-    await pipeJson(null, probe(LAPTOP, 'other', T0 + 20));
+    await pipeJson(null, probe('00:00:00:00:00:99', 'RNM0', T0 + 9)); // never named
+    expect(statsByName('Kitchen iPad')).toBeUndefined();
 
+    // Named after its probes: all of them count under the name.
+    await devices.pipeInput(PHONE, device(PHONE, 'Kitchen iPad'));
+    expect(statsByName('Kitchen iPad')).toEqual(stats(PHONE));
+    expect(statsByName('Kitchen iPad')?.probeCount).toBe(2);
+
+    // A second device with the same name: the two add up.
+    await devices.pipeInput(LAPTOP, device(LAPTOP, 'Kitchen iPad'));
+    await pipeJson(null, probe(LAPTOP, 'other', T0 + 20));
     expect(statsByName('Kitchen iPad')).toEqual({
-      probeCount: 2,
+      probeCount: 4,
       firstProbe: T0,
-      lastProbe: T0 + 5,
-      ssidsProbed: ['RNM0', 'eduroam'],
+      lastProbe: T0 + 20,
+      ssidsProbed: [null, 'RNM0', 'eduroam', 'other'],
     });
+
+    // A rename moves the device's probes, all of them, to the new name.
+    await devices.pipeInput(LAPTOP, device(LAPTOP, 'Study laptop'));
+    expect(statsByName('Kitchen iPad')).toEqual(stats(PHONE));
+    expect(statsByName('Study laptop')).toEqual(stats(LAPTOP));
+
+    // Unnamed (deleted from the table): its name goes, with the name's last device.
+    await devices.pipeInput(LAPTOP, null);
+    expect(statsByName('Study laptop')).toBeUndefined();
+    await devices.pipeInput(PHONE, { ...device(PHONE, 'x'), name: null });
+    expect(statsByName('Kitchen iPad')).toBeUndefined();
     expect(stats(LAPTOP)?.probeCount).toBe(2);
   });
 

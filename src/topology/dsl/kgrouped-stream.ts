@@ -5,6 +5,8 @@ import type { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
 import { aggregateProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
+import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-kstream.js';
+import { SessionWindows, type TimeWindows } from './windows.js';
 
 /**
  * Where an aggregation keeps its result: a named store, optionally with its value serde, and in memory
@@ -12,7 +14,13 @@ import type { BuildContext } from './streams-builder.js';
  */
 export type Materialized<V> =
   | string
-  | { readonly storeName: string; readonly valueSerde?: Serde<V>; readonly persistent?: boolean };
+  | {
+      readonly storeName: string;
+      readonly valueSerde?: Serde<V>;
+      readonly persistent?: boolean;
+      /** Windowed aggregations: how long windows are kept; default (and least) their size plus grace. */
+      readonly retentionMs?: number;
+    };
 
 /** A stream grouped by key, ready to aggregate into a table. */
 export class KGroupedStream<K, V> {
@@ -25,6 +33,34 @@ export class KGroupedStream<K, V> {
     this.#context = context;
     this.#stream = stream;
     this.#repartitionName = repartitionName;
+  }
+
+  /** @internal the key serde grouped by */
+  get keySerde(): Serde<K> {
+    return this.#stream.keySerde;
+  }
+
+  /** @internal the value serde of the grouped records */
+  get valueSerde(): Serde<V> {
+    return this.#stream.valueSerde;
+  }
+
+  /** @internal the stream to aggregate: repartitioned first when an earlier operation changed the key */
+  input(storeName: string): KStream<K, V> {
+    return this.#stream.repartitionRequired
+      ? this.#stream.repartition(this.#repartitionName ?? storeName)
+      : this.#stream;
+  }
+
+  /** Aggregates per time window (tumbling or hopping) or per session of activity. */
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(
+    windows: TimeWindows | SessionWindows,
+  ): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    return windows instanceof SessionWindows
+      ? new SessionWindowedKStream(this.#context, this, windows)
+      : new TimeWindowedKStream(this.#context, this, windows);
   }
 
   /** Counts records per key (Long values, readable by Kafka's Java tools). */
@@ -76,9 +112,7 @@ export class KGroupedStream<K, V> {
       (typeof materialized === 'string' ? materialized : materialized?.storeName) ??
       `${prefix}-STATE-STORE-${name.slice(-10)}`;
     const valueSerde = (typeof materialized === 'object' && materialized.valueSerde) || defaultValueSerde;
-    const input = this.#stream.repartitionRequired
-      ? this.#stream.repartition(this.#repartitionName ?? storeName)
-      : this.#stream;
+    const input = this.input(storeName);
     const topology = this.#context.topology;
     topology.addProcessor(name, aggregateProcessor(storeName, initializer, aggregator), input.nodeName);
     const persistent = typeof materialized === 'object' ? materialized.persistent : undefined;

@@ -150,6 +150,31 @@ export class KStream<K, V> {
     );
   }
 
+  /**
+   * Runs a processor of your own (the processor API) on every record, connected to the named stores
+   * (added with `StreamsBuilder.addStateStore`); what it forwards is the new stream. The key is taken to
+   * be unchanged: a processor that changes it should be followed by `selectKey` or a repartition.
+   */
+  process<K2 = K, V2 = V>(
+    supplier: ProcessorSupplier<K, V, K2, V2>,
+    options: {
+      readonly stores?: readonly string[];
+      readonly keySerde?: Serde<K2>;
+      readonly valueSerde?: Serde<V2>;
+    } = {},
+  ): KStream<K2, V2> {
+    const stream = this.#then(
+      'KSTREAM-PROCESSOR',
+      supplier,
+      options.keySerde ?? (this.keySerde as unknown as Serde<K2>),
+      options.valueSerde ?? (this.valueSerde as unknown as Serde<V2>),
+      this.repartitionRequired,
+    );
+    if (options.stores?.length)
+      this.#context.topology.connectProcessorAndStateStores(stream.nodeName, ...options.stores);
+    return stream;
+  }
+
   /** Writes every record to a topic (which must exist). */
   to(topic: string, produced: Produced<K, V> = {}): void {
     const name = this.#context.names.next('KSTREAM-SINK');

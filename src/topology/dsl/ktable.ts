@@ -1,8 +1,16 @@
 import type { Serde } from '../../serdes/index.js';
+import { Serdes } from '../../serdes/index.js';
+import type { Windowed } from '../../stores/index.js';
+import { Stores } from '../store-builder.js';
 import { defaultSerde } from './default-serde.js';
-import { KStream } from './kstream.js';
+import type { Materialized } from './kgrouped-stream.js';
+import type { KGroupedTable } from './kgrouped-table.js';
+import { type Grouped, KStream } from './kstream.js';
 import { passThroughProcessor, tableFilterProcessor, tableMapValuesProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
+import { type Suppressed, suppressProcessor } from './suppressed.js';
+import { joinTables, regroupTable, storeGetter } from './table-operations.js';
+import { tableMapValuesToStoreProcessor } from './table-processors.js';
 import type { ValueGetterSupplier } from './value-getter.js';
 
 /**
@@ -21,6 +29,8 @@ export class KTable<K, V> {
   readonly queryableStoreName: string | undefined;
   /** @internal how a join looks keys up in this table */
   readonly valueGetter: ValueGetterSupplier<K, V>;
+  /** @internal how long after a window's end it closes (grace; a session's gap plus grace), for suppress */
+  readonly windowGraceMs: number | undefined;
 
   /** @internal made by the DSL */
   constructor(
@@ -30,6 +40,7 @@ export class KTable<K, V> {
     valueSerde: Serde<V>,
     queryableStoreName: string | undefined,
     valueGetter: ValueGetterSupplier<K, V>,
+    windowGraceMs?: number,
   ) {
     this.#context = context;
     this.nodeName = nodeName;
@@ -37,6 +48,43 @@ export class KTable<K, V> {
     this.valueSerde = valueSerde;
     this.queryableStoreName = queryableStoreName;
     this.valueGetter = valueGetter;
+    this.windowGraceMs = windowGraceMs;
+  }
+
+  /**
+   * Holds updates back (see Suppressed): a windowed table's final results once each window closes, or
+   * at most one update per key per time limit. The buffer is a store of its own, logged and restored.
+   * Updates go out at the commit after they come due (commit.interval.ms).
+   */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    const name = suppressed.name ?? this.#context.names.next('KTABLE-SUPPRESS');
+    const storeName = `${suppressed.name ? name : `KTABLE-SUPPRESS-STATE-STORE-${name.slice(-10)}`}-store`;
+    let dueTime: (key: K, timestamp: number) => number;
+    if (suppressed.kind === 'untilWindowCloses') {
+      const grace = this.windowGraceMs;
+      if (grace === undefined)
+        throw new TypeError('suppress(untilWindowCloses) needs a windowed table (from windowedBy)');
+      dueTime = (key) => (key as unknown as Windowed<unknown>).window.end + grace;
+    } else {
+      dueTime = (_key, timestamp) => timestamp + suppressed.timeToWaitMs;
+    }
+    const supplier = suppressProcessor(storeName, suppressed, this.keySerde, this.valueSerde, dueTime);
+    this.#context.topology.addProcessor(name, supplier, this.nodeName);
+    const store = Stores.keyValueStore({
+      name: storeName,
+      keySerde: Serdes.Buffer(),
+      valueSerde: Serdes.Buffer(),
+    });
+    this.#context.topology.addStateStore({ ...store, type: 'suppression' as const }, name);
+    return new KTable(
+      this.#context,
+      name,
+      this.keySerde,
+      this.valueSerde,
+      undefined,
+      this.valueGetter,
+      this.windowGraceMs,
+    );
   }
 
   /** The table's updates as a stream (a delete arrives as a null value). */
@@ -77,26 +125,82 @@ export class KTable<K, V> {
     });
   }
 
-  mapValues<V2>(mapper: (value: V, key: K) => V2, valueSerde?: Serde<V2>): KTable<K, V2> {
+  /**
+   * A new value per row. Unmaterialized (the default), it is computed again at every lookup; with
+   * `materialized`, kept in a store of its own, which interactive queries can read.
+   */
+  mapValues<V2>(
+    mapper: (value: V, key: K) => V2,
+    valueSerde?: Serde<V2>,
+    materialized?: Materialized<V2>,
+  ): KTable<K, V2> {
     const name = this.#context.names.next('KTABLE-MAPVALUES');
+    const serde = valueSerde ?? defaultSerde<V2>(this.valueSerde);
+    if (materialized !== undefined) {
+      const storeName = typeof materialized === 'string' ? materialized : materialized.storeName;
+      const persistent = typeof materialized === 'object' ? materialized.persistent : undefined;
+      const store = Stores.keyValueStore({ name: storeName, keySerde: this.keySerde, valueSerde: serde });
+      this.#context.topology.addProcessor(
+        name,
+        tableMapValuesToStoreProcessor(storeName, mapper),
+        this.nodeName,
+      );
+      this.#context.topology.addStateStore(persistent === undefined ? store : { ...store, persistent }, name);
+      return new KTable(this.#context, name, this.keySerde, serde, storeName, storeGetter<K, V2>(storeName));
+    }
     this.#context.topology.addProcessor(name, tableMapValuesProcessor(mapper), this.nodeName);
     const upstream = this.valueGetter;
-    return new KTable(
-      this.#context,
-      name,
-      this.keySerde,
-      valueSerde ?? defaultSerde<V2>(this.valueSerde),
-      undefined,
-      {
-        storeNames: upstream.storeNames,
-        get: (context) => {
-          const lookup = upstream.get(context);
-          return (key) => {
-            const value = lookup(key);
-            return value === undefined ? undefined : mapper(value, key);
-          };
-        },
+    return new KTable(this.#context, name, this.keySerde, serde, undefined, {
+      storeNames: upstream.storeNames,
+      get: (context) => {
+        const lookup = upstream.get(context);
+        return (key) => {
+          const value = lookup(key);
+          return value === undefined ? undefined : mapper(value, key);
+        };
       },
-    );
+    });
+  }
+
+  /** Inner join with another table on the key: a row when both sides have the key. */
+  join<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V, otherValue: V2) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner as never, 'inner', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /** Left join: a row for every key of this table, the other side undefined when it lacks the key. */
+  leftJoin<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V, otherValue: V2 | undefined) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner as never, 'left', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /** Outer join: a row for every key of either table, the side that lacks it undefined. */
+  outerJoin<V2, VR>(
+    other: KTable<K, V2>,
+    joiner: (value: V | undefined, otherValue: V2 | undefined) => VR,
+    valueSerde?: Serde<VR>,
+  ): KTable<K, VR> {
+    return joinTables(this.#context, this, other, joiner, 'outer', valueSerde ?? Serdes.Json<VR>());
+  }
+
+  /**
+   * Regroups the rows by a new key, for an aggregation with adder and subtractor (KGroupedTable): a row that
+   * changes, moves to another group or leaves the table is taken away from where it was counted.
+   */
+  groupBy<K2, V2>(
+    selector: (key: K, value: V) => readonly [K2, V2],
+    grouped: Grouped<K2, V2> = {},
+  ): KGroupedTable<K2, V2> {
+    return regroupTable(this.#context, this, selector, {
+      ...grouped,
+      keySerde: grouped.keySerde ?? (Serdes.String() as unknown as Serde<K2>),
+      valueSerde: grouped.valueSerde ?? Serdes.Json<V2>(),
+    });
   }
 }

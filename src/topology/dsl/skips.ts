@@ -12,3 +12,8 @@ interface SkipCounting {
 export function skip(context: ProcessorContext<unknown, unknown>, reason: string): void {
   (context as SkipCounting).recordSkipped?.(reason);
 }
+
+/** Records an operation drops by design (a record later than its window's grace): `probestream_dropped_records_total`. */
+export function drop(context: ProcessorContext<unknown, unknown>, reason: string): void {
+  context.recordDropped(reason);
+}

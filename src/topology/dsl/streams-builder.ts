@@ -1,7 +1,7 @@
 import type { Serde } from '../../serdes/index.js';
 import { Serdes } from '../../serdes/index.js';
 import type { TimestampExtractor } from '../record.js';
-import { Stores } from '../store-builder.js';
+import { type StoreBuilder, Stores } from '../store-builder.js';
 import { Topology } from '../topology.js';
 import { defaultSerde } from './default-serde.js';
 import { GlobalKTable } from './global-ktable.js';
@@ -87,6 +87,15 @@ export class StreamsBuilder {
     const valueSerde = options.valueSerde ?? (Serdes.Json() as Serde<V>);
     this.#context.topology.addGlobalStore({ name: storeName, topic, keySerde, valueSerde });
     return new GlobalKTable(topic, storeName, keySerde, valueSerde);
+  }
+
+  /**
+   * Adds a store for processors added with `KStream.process` to use (they name it). Like every store, it
+   * is logged to a changelog and restored unless its builder says otherwise.
+   */
+  addStateStore(store: StoreBuilder): this {
+    this.#context.topology.addStateStore(store);
+    return this;
   }
 
   /** The topology built so far. Call once, after the last operation. */

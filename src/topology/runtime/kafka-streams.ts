@@ -36,6 +36,12 @@ import {
   type TopicPlan,
   userTopics,
 } from './topic-plan.js';
+import {
+  type LocalSessionStore,
+  type LocalWindowStore,
+  localSessionStore,
+  localWindowStore,
+} from './windowed-queries.js';
 
 /**
  * Runs a topology as one member of the consumer group `application.id` (Kafka Streams' KafkaStreams: its
@@ -304,6 +310,19 @@ export class KafkaStreams implements StreamsEngine {
       (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1,
     );
   }
+
+  /** This instance's share of a window store (a windowed aggregation's): keys of the tasks running here. */
+  windowStore<K, V>(storeName: string): LocalWindowStore<K, V> {
+    return localWindowStore(this.#topology, storeName, () => this.#activeTasks(), this.#partitionsOf);
+  }
+
+  /** This instance's share of a session store. */
+  sessionStore<K, V>(storeName: string): LocalSessionStore<K, V> {
+    return localSessionStore(this.#topology, storeName, () => this.#activeTasks(), this.#partitionsOf);
+  }
+
+  #activeTasks = () => this.#tasks?.activeTasks() ?? [];
+  #partitionsOf = (sub: number) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1;
 
   /**
    * A key's value from the copy of its partition kept here, with how fresh it is: the active task when it

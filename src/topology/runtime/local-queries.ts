@@ -7,7 +7,7 @@ import { ChangelogLag } from './changelog-lag.js';
 import { partitionForKey } from './murmur2.js';
 import type { RestoreProgress } from './restorer.js';
 import type { StandbyTask } from './standby-task.js';
-import { storeOf } from './streams-metadata.js';
+import { keyValueStoreOf } from './streams-metadata.js';
 import type { StreamsState } from './streams-state.js';
 import type { StreamTask } from './task.js';
 
@@ -181,7 +181,7 @@ export class LocalQueries {
     if (!queryable(state))
       throw new StreamsError('INVALID_STATE_STORE', `cannot read ${storeName}: the instance is ${state}`);
     if (global) return global.range(options.from) as AsyncIterable<KeyValue<K, V>>;
-    const { sub, builder } = storeOf(this.#topology, storeName);
+    const { sub, builder } = keyValueStoreOf(this.#topology, storeName);
     const from = options.from === undefined ? undefined : builder.keySerde.serialize(options.from);
     const ranges = [...this.#host.activeTasks()]
       .filter((task) => task.id.subtopology === sub.id)
@@ -232,7 +232,7 @@ export function locateKey<K>(
   key: K,
   partitionsOf: (subtopology: number) => number | undefined,
 ) {
-  const { sub, builder } = storeOf(topology, storeName);
+  const { sub, builder } = keyValueStoreOf(topology, storeName);
   const count = partitionsOf(sub.id);
   if (count === undefined)
     throw new StreamsError(

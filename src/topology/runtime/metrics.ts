@@ -15,6 +15,7 @@ export class StreamsMetrics {
   readonly dlqRecords: Counter<'topic' | 'code'>;
   readonly productionErrors: Counter<'topic' | 'reason'>;
   readonly skippedRecords: Counter<'node' | 'reason'>;
+  readonly droppedRecords: Counter<'node' | 'reason'>;
   readonly activeTasks: Gauge;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restoredRecords: Counter<'store'>;
@@ -77,6 +78,12 @@ export class StreamsMetrics {
     this.skippedRecords = new Counter({
       name: 'probestream_skipped_records_total',
       help: 'Records an operation passed over (a null key in a join or aggregation), by node and reason',
+      labelNames: ['node', 'reason'],
+      registers,
+    });
+    this.droppedRecords = new Counter({
+      name: 'probestream_dropped_records_total',
+      help: 'Records an operation dropped by design, by node and reason (late: after its window closed, past the grace)',
       labelNames: ['node', 'reason'],
       registers,
     });

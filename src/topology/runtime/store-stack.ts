@@ -7,6 +7,7 @@ import {
 import type { StoreBuilder } from '../store-builder.js';
 import type { OutgoingRecord } from './record-collector.js';
 import { SizeCheckingStore } from './size-checking-store.js';
+import { type StoreView, stackSerdes, storeView } from './store-views.js';
 
 /** One store of a task, with the layers the engine drives: the buffer it flushes and the bottom it restores. */
 export interface TaskStore {
@@ -15,6 +16,8 @@ export interface TaskStore {
   readonly cache: CachingKeyValueStore;
   /** The bottom layer: restore writes here, below the cache and the changelog. */
   readonly inner: BytesStore;
+  /** What processors get: the top, or a window or session store over it. */
+  readonly view: StoreView;
 }
 
 /** What the layers of a task's store report to, and check with, the task. */
@@ -52,6 +55,6 @@ export function buildStoreStack(builder: StoreBuilder, inner: BytesStore, hooks:
   const observed = onWrite
     ? new ChangeLoggingKeyValueStore(checked, (key, value) => onWrite(key, value ?? undefined))
     : checked;
-  const top = new MeteredKeyValueStore(observed, builder.keySerde, builder.valueSerde);
-  return { builder, top, cache, inner };
+  const top = new MeteredKeyValueStore(observed, ...stackSerdes(builder));
+  return { builder, top, cache, inner, view: storeView(builder, top) };
 }

@@ -41,6 +41,18 @@ export function storeOf(topology: Topology, storeName: string) {
   return { sub, builder };
 }
 
+/**
+ * A key-value store of the topology, for key lookups and listings: INVALID_STATE_STORE for a window or
+ * session store too, whose keys are laid out otherwise (KafkaStreams.windowStore and sessionStore read them).
+ */
+export function keyValueStoreOf(topology: Topology, storeName: string) {
+  const found = storeOf(topology, storeName);
+  const type = found.builder.type ?? 'keyValue';
+  if (type !== 'keyValue')
+    throw new StreamsError('INVALID_STATE_STORE', `${storeName} is a ${type} store, not a key-value store`);
+  return found;
+}
+
 /** A store's serdes, a task store's or a global store's; throws INVALID_STATE_STORE for an unknown name. */
 export function storeSerdes(
   topology: Topology,
@@ -48,7 +60,7 @@ export function storeSerdes(
 ): { readonly keySerde: Serde<unknown>; readonly valueSerde: Serde<unknown>; readonly global: boolean } {
   const global = topology.globalStores().find((store) => store.name === storeName);
   if (global) return { keySerde: global.keySerde, valueSerde: global.valueSerde, global: true };
-  const { builder } = storeOf(topology, storeName);
+  const { builder } = keyValueStoreOf(topology, storeName);
   return { keySerde: builder.keySerde, valueSerde: builder.valueSerde, global: false };
 }
 
@@ -126,7 +138,7 @@ export function localStoreView<K, V>(
   tasks: () => readonly StreamTask[],
   partitions: (subtopology: number) => number,
 ): ReadOnlyKeyValueStore<K, V> {
-  const { sub, builder } = storeOf(topology, storeName);
+  const { sub, builder } = keyValueStoreOf(topology, storeName);
   const local = () => tasks().filter((task) => task.id.subtopology === sub.id);
   const top = (task: StreamTask) => task.stores.get(storeName)?.top;
   return {

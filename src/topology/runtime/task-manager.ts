@@ -349,6 +349,7 @@ export class TaskManager {
         metrics.dlqRecords.inc({ topic: source.topic, code });
       },
       onSkip: (node, reason) => metrics.skippedRecords.inc({ node, reason }),
+      onDrop: (node, reason) => metrics.droppedRecords.inc({ node, reason }),
       ...(observer ? { onStoreWrite: observer.write.bind(observer) } : {}),
       globalStore: (name) => this.#deps.globalState.store(name),
     };
@@ -385,6 +386,7 @@ export class TaskManager {
     // up the API's queries for the whole flush. The caller's lock keeps records from being processed.
     const prepared: (PreparedTask & { active: ActiveTask })[] = [];
     for (const active of [...this.#tasks.values()]) {
+      await active.task.maintain(Date.now()); // wall-clock punctuation, window expiry, suppression
       prepared.push({ active, ...prepareTask(active.task, active.collector) });
       await nextTurn();
     }

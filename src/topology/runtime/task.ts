@@ -1,19 +1,16 @@
 import { CodedError } from '../../errors/index.js';
-import {
-  type BytesStore,
-  InMemoryKeyValueStore,
-  type ReadOnlyKeyValueStore,
-  type StateStore,
-} from '../../stores/index.js';
+import { type BytesStore, InMemoryKeyValueStore, type ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { RecordTooLargeError, StreamsError } from '../errors.js';
-import type { Processor, ProcessorContext } from '../processor.js';
+import type { Processor } from '../processor.js';
 import type { RecordMetadata, StreamRecord, TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
+import { type ContextDeps, processorContext, type RuntimeNode } from './processor-context.js';
 import type { RecordCollector } from './record-collector.js';
 import { describe, type RawRecord, readSourceRecord } from './source-record.js';
 import { buildStoreStack, type TaskStore } from './store-stack.js';
 import { TaskOutput } from './task-output.js';
+import { TaskTime } from './task-time.js';
 
 export type { RawRecord } from './source-record.js';
 export type { TaskStore } from './store-stack.js';
@@ -41,15 +38,14 @@ export interface TaskEnvironment {
   onProductionError?(topic: string, reason: string): void;
   /** Called for every record an operation passed over (a null key in a join, say). */
   onSkip?(nodeName: string, reason: string): void;
+  /** Called for every record an operation dropped by design (later than its window's grace, say). */
+  onDrop?(nodeName: string, reason: string): void;
+  /** The wall clock; Date.now by default (the test driver's is advanced by hand). */
+  now?(): number;
   /** When set, told of every write to the task's stores (serialized; value undefined for a delete). */
   onStoreWrite?(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
   /** A global store (read by any processor, unconnected), if the topology has one of that name. */
   globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
-}
-
-interface RuntimeNode {
-  readonly name: string;
-  process(record: StreamRecord<unknown, unknown>): void;
 }
 
 /**
@@ -70,6 +66,8 @@ export class StreamTask {
   readonly #committed = new Map<string, bigint>();
   #current: RecordMetadata | undefined;
   #closed = false;
+  readonly #time = new TaskTime();
+  readonly #contextDeps: ContextDeps;
 
   /**
    * `innerStores` are the bottom layers, opened by the engine (LevelDB for persistent stores); a store not
@@ -86,6 +84,17 @@ export class StreamTask {
     this.subtopology = subtopology;
     this.#env = env;
     this.#output = new TaskOutput(env, taskIdString(id));
+    this.#contextDeps = {
+      applicationId: env.applicationId,
+      taskId: id,
+      stores: this.stores,
+      time: this.#time,
+      current: () => this.#current,
+      now: () => env.now?.() ?? Date.now(),
+      ...(env.onSkip ? { onSkip: env.onSkip } : {}),
+      ...(env.onDrop ? { onDrop: env.onDrop } : {}),
+      ...(env.globalStore ? { globalStore: env.globalStore } : {}),
+    };
     for (const builder of subtopology.stores) {
       const inner = innerStores.get(builder.name) ?? new InMemoryKeyValueStore(builder.name);
       this.stores.set(
@@ -130,7 +139,7 @@ export class StreamTask {
     const processor = node.supplier();
     this.#processors.push(processor);
     const children = topology.children(name).map((child) => build(child.name));
-    const context = this.#context(name, node.stores, children);
+    const context = processorContext(this.#contextDeps, name, node.stores, children);
     processor.init?.(context);
     return {
       name,
@@ -141,39 +150,6 @@ export class StreamTask {
           throw this.#processingFailure(`processor ${name}`, error);
         }
       },
-    };
-  }
-
-  #context(
-    name: string,
-    storeNames: readonly string[],
-    children: RuntimeNode[],
-  ): ProcessorContext & {
-    recordSkipped(reason: string): void;
-  } {
-    return {
-      applicationId: this.#env.applicationId,
-      taskId: this.id,
-      forward: (record, childName) => {
-        for (const child of children)
-          if (childName === undefined || child.name === childName) child.process(record);
-      },
-      getStateStore: <S extends StateStore>(storeName: string): S => {
-        const store = this.stores.get(storeName);
-        if (!store || !storeNames.includes(storeName)) {
-          const global = this.#env.globalStore?.(storeName);
-          // As below: the processor's word for the store's type (a global store is read-only).
-          if (global) return global as unknown as S;
-          throw new StreamsError(
-            'STORE_NOT_CONNECTED',
-            `processor ${name} is not connected to a store named ${storeName}`,
-          );
-        }
-        // The processor names the store's type: its word, unchecked, as in Kafka Streams.
-        return store.top as unknown as S;
-      },
-      recordMetadata: () => this.#current,
-      recordSkipped: (reason) => this.#env.onSkip?.(name, reason),
     };
   }
 
@@ -240,6 +216,7 @@ export class StreamTask {
       }
       try {
         for (const node of source.run) node.process(record);
+        this.#time.observe(record.timestamp);
       } catch (error) {
         if (error instanceof RecordTooLargeError) {
           this.#productionError(raw, metadata, error);
@@ -308,6 +285,16 @@ export class StreamTask {
    */
   flush(): void {
     for (const store of this.stores.values()) store.cache.flushCache();
+    this.#time.commit();
+  }
+
+  /**
+   * Work due before each commit, not a record's: wall-clock punctuators, then what window and session
+   * stores retain no longer and suppressed results that came due. Called with the engine's lock held.
+   */
+  async maintain(now: number): Promise<void> {
+    this.#time.wallClock(now);
+    for (const store of this.stores.values()) await store.view.expire?.();
   }
 
   /** The offsets processed since the last commit: `{topic, partition, offset}` with offset = next to read. */
@@ -328,6 +315,7 @@ export class StreamTask {
   /** Drops everything since the last commit: buffered store writes and progress. */
   discard(): void {
     for (const store of this.stores.values()) store.cache.discard();
+    this.#time.rollback();
     this.#nextOffsets.clear();
     for (const [topic, offset] of this.#committed) this.#nextOffsets.set(topic, offset);
   }

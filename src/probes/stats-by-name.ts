@@ -1,0 +1,61 @@
+import { type KTable, Serdes } from '../topology/index.js';
+import type { DeviceRecord, ProbeStats } from './schemas.js';
+import { probeStatsSerde } from './schemas.js';
+import { mergeStats } from './stats.js';
+
+/** The repartition topic of the devices' stats regrouped by name. */
+export const BY_NAME_REPARTITION = 'stats-by-name';
+
+/** The per-name store of each device's stats under that name, by MAC: what the by-name stats are made of. */
+export const NAME_MEMBERS_STORE = 'pcap-stats-by-name-members';
+
+interface Member {
+  readonly mac: string;
+  readonly stats: ProbeStats;
+}
+
+type Members = Readonly<Record<string, ProbeStats>>;
+
+/**
+ * Stats by name over each device's whole history: the per-MAC stats table joined with the devices table,
+ * regrouped by name. A device's stats are added under its name and taken away from the name it had, so a
+ * name given after the fact shows every probe, a rename moves them, two devices with one name add up,
+ * and a device that loses its name leaves (a name with no device left is deleted). Each name keeps its
+ * devices' stats apart (first and last probe and the SSID set cannot be subtracted), and the store the
+ * API reads, `storeName`, holds them merged.
+ */
+export function statsByName(
+  statsByMac: KTable<string, ProbeStats>,
+  devices: KTable<string, DeviceRecord>,
+  storeName: string,
+  persistent: boolean,
+): KTable<string, ProbeStats> {
+  const named = devices.filter((_mac, device) => typeof device.name === 'string' && device.name !== '');
+  return statsByMac
+    .join(named, (stats, device): { name: string; stats: ProbeStats } => ({
+      name: device.name as string,
+      stats,
+    }))
+    .groupBy((mac, joined): readonly [string, Member] => [joined.name, { mac, stats: joined.stats }], {
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Json<Member>(),
+      name: BY_NAME_REPARTITION,
+    })
+    .aggregate<Members>(
+      () => ({}),
+      (_name, member, members) => ({ ...members, [member.mac]: member.stats }),
+      (_name, member, members) => {
+        const { [member.mac]: _gone, ...rest } = members;
+        return rest;
+      },
+      { storeName: NAME_MEMBERS_STORE, persistent },
+    )
+    .mapValues(
+      (members) => {
+        const all = Object.values(members);
+        return (all.length === 0 ? null : mergeStats(all)) as ProbeStats;
+      },
+      probeStatsSerde(),
+      { storeName, persistent },
+    );
+}

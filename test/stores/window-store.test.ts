@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type BytesStore,
+  ForwardingStore,
+  InMemoryKeyValueStore,
+  type KeyValue,
+  MeteredKeyValueStore,
+  SessionStore,
+  WindowStore,
+} from '../../src/stores/index.js';
+import { Serdes } from '../../src/topology/index.js';
+
+const MINUTE = 60_000;
+
+/** Counts the entries every range read yields: expiry must read only what it expires. */
+class CountingStore extends ForwardingStore {
+  read = 0;
+  override range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
+    const inner = this.inner.range(from, to);
+    const counter = this;
+    return (async function* () {
+      for await (const entry of inner) {
+        counter.read += 1;
+        yield entry;
+      }
+    })();
+  }
+}
+
+function bytesStack(): {
+  counting: CountingStore;
+  top: MeteredKeyValueStore<Buffer, Buffer>;
+  inner: BytesStore;
+} {
+  const inner = new InMemoryKeyValueStore('w');
+  const counting = new CountingStore(inner);
+  return { counting, inner, top: new MeteredKeyValueStore(counting, Serdes.Buffer(), Serdes.Buffer()) };
+}
+
+describe('WindowStore', () => {
+  it('expiry deletes whole expired segments and reads nothing else', async () => {
+    const { counting, top, inner } = bytesStack();
+    const store = new WindowStore(top, {
+      name: 'w',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: 10 * MINUTE,
+      windowSizeMs: MINUTE,
+    });
+    for (let minute = 0; minute < 1000; minute++) {
+      store.observe(minute * MINUTE);
+      store.put(`device-${minute % 7}`, minute, minute * MINUTE);
+      counting.read = 0;
+      const before = inner.approximateNumEntries();
+      const expired = await store.expire();
+      // What it read is what it deleted: the live windows are never read.
+      expect(counting.read).toBe(expired);
+      expect(inner.approximateNumEntries()).toBe(before - expired);
+      // Bounded: retention (10) plus one segment (5) of windows at most, plus the stream time entry.
+      expect(inner.approximateNumEntries()).toBeLessThanOrEqual(16);
+    }
+    expect(store.fetch('device-5', 999 * MINUTE)).toBe(999);
+    expect(store.fetch('device-5', 985 * MINUTE)).toBeUndefined();
+  });
+
+  it('does not write a window that retention has already expired', () => {
+    const { top } = bytesStack();
+    const store = new WindowStore(top, {
+      name: 'w',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: MINUTE,
+      windowSizeMs: MINUTE,
+    });
+    store.observe(10 * MINUTE);
+    expect(store.put('k', 1, 0)).toBe(false);
+    expect(store.put('k', 1, 10 * MINUTE)).toBe(true);
+  });
+
+  it('keeps one key apart from a longer key that starts with the same bytes', async () => {
+    const { top } = bytesStack();
+    const store = new WindowStore(top, {
+      name: 'w',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: 100 * MINUTE,
+      windowSizeMs: MINUTE,
+    });
+    store.observe(5 * MINUTE);
+    store.put('a', 1, MINUTE);
+    store.put('a\u0000\u0000', 2, MINUTE);
+    const found = [];
+    for await (const entry of store.fetch('a', 0, 5 * MINUTE)) found.push(entry);
+    expect(found).toEqual([{ key: MINUTE, value: 1 }]);
+  });
+});
+
+describe('SessionStore', () => {
+  it('expiry drops sessions that ended before retention, reading only the expired index entries', async () => {
+    const { counting, top } = bytesStack();
+    const store = new SessionStore(top, {
+      name: 's',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: 10 * MINUTE,
+    });
+    store.observe(MINUTE);
+    store.put({ key: 'old', window: { start: 0, end: MINUTE } }, 1);
+    store.put({ key: 'kept', window: { start: 0, end: MINUTE } }, 2);
+    store.observe(30 * MINUTE);
+    store.put({ key: 'kept', window: { start: 29 * MINUTE, end: 30 * MINUTE } }, 3);
+    counting.read = 0;
+    expect(await store.expire()).toBe(2);
+    expect(counting.read).toBe(2);
+    expect(store.fetch('old')).toEqual([]);
+    expect(store.fetch('kept').map((s) => s.value)).toEqual([3]);
+    expect(top.get(Buffer.from('\u0001old', 'latin1'))).toBeUndefined();
+  });
+});

@@ -61,6 +61,18 @@ export {
 // Running a topology
 export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';
 export {
+  type ColumnType,
+  formatColumnType,
+  parseColumnType,
+  type Relation,
+  RelationCatalog,
+  type RelationColumn,
+  type RelationQuery,
+  type RelationRow,
+  type StreamDeclaration,
+  type TableDeclaration,
+} from './relations.js';
+export {
   type ExceptionHandling,
   type ProcessingGuarantee,
   STREAMS_CONFIG_DOCS,

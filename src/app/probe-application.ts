@@ -14,7 +14,8 @@ import { DeviceWriter } from '../probes/device-writer.js';
 import { type ProbeTopics, STORES, TOPICS } from '../probes/schemas.js';
 import { ensureProbeTopics } from '../probes/topics.js';
 import { buildProbeTopology } from '../probes/topology.js';
-import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
+import { type StreamsConfigInput, type Topology, WorkerStreams } from '../topology/index.js';
+import { registerProbeSqlRoutes } from './sql-routes.js';
 
 export interface ProbeApiOptions {
   /** The port to listen on; the instance advertises it as application.server (which must agree). */
@@ -40,6 +41,8 @@ export interface ProbeApplicationOptions {
   /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"; tests give each run its own). */
   readonly topics?: Partial<ProbeTopics>;
   readonly log: (line: string) => void;
+  /** How the SQL relations show times to people (PCAP_STATS_01). Default Europe/London. */
+  readonly timeZone?: string | undefined;
   /** Called if the CDC stops for good after it started (MongoDB or Kafka refusing it). */
   readonly onCdcError?: (error: Error) => void;
 }
@@ -58,6 +61,7 @@ export class ProbeApplication {
   /** Served at /metrics beside the engine's: for parts started beside the application (the bot). */
   readonly extraMetrics = new Registry();
   readonly #options: ProbeApplicationOptions;
+  readonly #topology: Topology;
   #cdc: DeviceCdc | undefined;
   #api: FastifyInstance | undefined;
   #alertList: KafkaAlertListWriter | undefined;
@@ -78,8 +82,9 @@ export class ProbeApplication {
       `../probes/topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
       import.meta.url,
     );
+    this.#topology = buildProbeTopology(args);
     this.streams = new WorkerStreams(
-      buildProbeTopology(args),
+      this.#topology,
       { module: module.href, exportName: 'buildProbeTopology', args },
       { deserializationExceptionHandler: 'dlq', processingExceptionHandler: 'dlq', ...options.streams },
       // The stores whose keys the API looks up; the others are read through the worker.
@@ -174,7 +179,20 @@ export class ProbeApplication {
       metricsRegistries: [this.streams.metrics.registry, this.extraMetrics],
       engine: this.streams,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
-      registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
+      registerRoutes: async (app) => {
+        registerInternalRoutes(app, router, isReady);
+        await registerProbeSqlRoutes(app, {
+          kafka: this.#options.kafka,
+          router,
+          topology: this.#topology,
+          topics: this.topics,
+          applicationId: this.streams.config.applicationId,
+          alertList: this.#alertList as KafkaAlertListWriter,
+          apiToken: options.apiToken,
+          isReady,
+          timeZone: this.#options.timeZone,
+        });
+      },
     });
     const host = options.host ?? '0.0.0.0';
     await this.#api.listen({ port: options.port, host });

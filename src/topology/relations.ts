@@ -1,4 +1,4 @@
-import type { Serde } from './serdes.js';
+import type { Serde } from '../serdes/index.js';
 import type { Topology } from './topology.js';
 
 /**

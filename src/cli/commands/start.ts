@@ -63,6 +63,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         partitions: settings.partitions,
         maxPcapRecordBytes: settings.maxPcapRecordBytes,
         mongodbUrl: settings.mongodbUrl,
+        timeZone: settings.timezone,
         api: { port, host: API_HOST, apiToken: settings.apiToken },
         log,
         onCdcError: fail,

@@ -14,6 +14,7 @@ import { DeviceWriter } from '../probes/device-writer.js';
 import { type ProbeTopics, STORES, TOPICS } from '../probes/schemas.js';
 import { ensureProbeTopics } from '../probes/topics.js';
 import { buildProbeTopology } from '../probes/topology.js';
+import type { SqlEngine } from '../query/index.js';
 import { type StreamsConfigInput, type Topology, WorkerStreams } from '../topology/index.js';
 import { registerProbeSqlRoutes } from './sql-routes.js';
 
@@ -69,6 +70,7 @@ export class ProbeApplication {
   #deviceWriter: DeviceWriter | undefined;
   #pushSources: KafkaPushSources | undefined;
   #closed: Promise<void> | undefined;
+  #sql: SqlEngine | undefined;
 
   constructor(options: ProbeApplicationOptions) {
     this.#options = options;
@@ -94,6 +96,11 @@ export class ProbeApplication {
 
   get cdc(): DeviceCdc | undefined {
     return this.#cdc;
+  }
+
+  /** The SQL engine behind the API's ksqlDB endpoints, once started. */
+  get sql(): SqlEngine | undefined {
+    return this.#sql;
   }
 
   /** The API server, once started. */
@@ -181,7 +188,7 @@ export class ProbeApplication {
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: async (app) => {
         registerInternalRoutes(app, router, isReady);
-        await registerProbeSqlRoutes(app, {
+        this.#sql = await registerProbeSqlRoutes(app, {
           kafka: this.#options.kafka,
           router,
           topology: this.#topology,

@@ -213,7 +213,8 @@ async function streamPush(
     open.delete(response);
   });
   response.open(header(plan));
-  if (request.raw.destroyed) response.close();
+  // The request body has been read (so request.raw counts as destroyed): the socket says whether the client left.
+  if (request.raw.socket.destroyed) response.close();
 }
 
 function sendError(

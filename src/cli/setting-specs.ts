@@ -176,6 +176,18 @@ export const SETTINGS = {
     default: 'http://127.0.0.1:8080',
     doc: 'Where `query` and a standalone bot find the API.',
   },
+  sqlExecute: {
+    flag: 'execute',
+    kind: 'string',
+    doc: '`sql`: run this one statement and exit, rather than open the shell.',
+  },
+  sqlOffsetReset: {
+    flag: 'offset-reset',
+    kind: 'string',
+    choices: ['latest', 'earliest'],
+    default: 'latest',
+    doc: "`sql`: where push queries start (ksqlDB's ksql.streams.auto.offset.reset).",
+  },
   telegramBotToken: {
     env: 'TELEGRAM_BOT_TOKEN',
     kind: 'secret',

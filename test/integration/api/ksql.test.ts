@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeviceRecord, deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
+import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
+import { runCli } from '../../support/cli.js';
 import { uniqueName } from '../../support/kafka.js';
 import { postKsql, postPushQuery } from '../../support/ksql-client.js';
 import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
@@ -339,5 +340,48 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
       body: JSON.stringify({ ksql: 42 }),
     });
     expect(notString.status).toBe(400);
+  });
+
+  it('probestream sql --execute draws a pull query as the ksql CLI does, and points at a parse error', async () => {
+    const env = { PROBESTREAM_API_URL: b.url, HOME: undefined };
+    const pulled = await runCli(
+      [
+        'sql',
+        '--execute',
+        "SELECT ROWKEY, PROBE_COUNT, SSIDS_PROBED FROM PCAP_STATS_01 WHERE ROWKEY = 'a4:83:e7:4e:39:15';",
+      ],
+      env,
+    );
+    expect(pulled).toMatchObject({ code: 0, stderr: '' });
+    expect(pulled.stdout).toBe(
+      [
+        '+------------------+------------+--------------+',
+        '|ROWKEY            |PROBE_COUNT |SSIDS_PROBED  |',
+        '+------------------+------------+--------------+',
+        '|a4:83:e7:4e:39:15 |2           |[, Casa Vigo] |',
+        '+------------------+------------+--------------+',
+        'Query terminated',
+        '',
+      ].join('\n'),
+    );
+    const wrong = await runCli(
+      ['sql', '--execute', 'SELECT ROWKEY\nFROM PCAP_STATS_01 WHERE ROWKEY = ;'],
+      env,
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(
+      "FROM PCAP_STATS_01 WHERE ROWKEY = ;\n                                  ^\nline 2:35: expected an expression but found ';'\n",
+    );
+  });
+
+  it('probestream sql reads statements over several lines from its input, and SHOW TABLES draws a table', async () => {
+    const shell = await runCli(
+      ['sql'],
+      { PROBESTREAM_API_URL: a.url, HOME: undefined },
+      'SHOW\nTABLES;\nDESCRIBE SSID_ALERT_LIST;\nexit\n',
+    );
+    expect(shell.code).toBe(0);
+    expect(shell.stdout).toContain(`|SSID_ALERT_LIST        |${topics.ssidAlertList}`);
+    expect(shell.stdout).toContain('|ROWKEY |STRING  (key) |');
   });
 });

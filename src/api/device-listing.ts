@@ -25,7 +25,7 @@ export interface ListedDevice {
 
 /** Entries read from every instance for one listing at most: a filtered or sorted listing reads the whole store. */
 export const MAX_LISTING_SCAN = 200_000;
-const PAGE = 1000;
+const PAGE = 5000;
 
 const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 

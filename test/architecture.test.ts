@@ -12,10 +12,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   local: ['errors'],
   probes: ['errors', 'serdes', 'stores', 'topology'],
   capture: ['errors', 'serdes', 'probes', 'topology'],
-  api: ['errors', 'serdes', 'probes', 'topology'],
+  query: ['errors', 'serdes', 'topology'],
+  api: ['errors', 'serdes', 'probes', 'topology', 'query'],
   bot: ['errors', 'probes'],
-  app: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'api', 'bot', 'local'],
-  cli: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'api', 'bot', 'local', 'app'],
+  app: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'query', 'api', 'bot', 'local'],
+  cli: ['errors', 'serdes', 'stores', 'topology', 'probes', 'capture', 'query', 'api', 'bot', 'local', 'app'],
 };
 
 /** Packages that only the application's outer layers may use: the engine is a library. */

@@ -5,10 +5,10 @@ import { RoutedRelationData } from '../api/ksql/routed-relation-data.js';
 import { registerKsqlRoutes } from '../api/ksql/routes.js';
 import { MAX_SSID_BYTES } from '../api/routes/ssid-alerts.js';
 import type { KeyRouter } from '../api/routing.js';
+import type { ProbeTopics } from '../probes/schemas.js';
 import { SqlEngine, SqlError, type SqlLimits } from '../query/index.js';
 import type { RelationRow, Topology } from '../topology/index.js';
-import { probeRelations } from '../probes/relations.js';
-import type { ProbeTopics } from '../probes/schemas.js';
+import { probeRelations } from './probe-relations.js';
 
 export interface ProbeSqlRoutesOptions {
   readonly kafka: Kafka;

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/index.js';
+
 /**
  * Errors of the SQL layer. One catalogue: every failure of a statement is a SqlError with one of these codes,
  * and where the statement text is to blame, the line and column (1-based) of the fault. Codes are stable;
@@ -33,14 +35,17 @@ export interface SqlPosition {
   readonly offset: number;
 }
 
-export class SqlError extends Error {
-  override readonly name = 'SqlError';
-  readonly code: SqlErrorCode;
+/** A statement that cannot run; the message starts with `line L:C:` when a position is known. */
+export class SqlError extends CodedError<SqlErrorCode> {
+  override readonly name: string = 'SqlError';
   readonly position: SqlPosition | undefined;
 
   constructor(code: SqlErrorCode, message: string, position?: SqlPosition, options?: { cause?: unknown }) {
-    super(position === undefined ? message : `line ${position.line}:${position.column}: ${message}`, options);
-    this.code = code;
+    super(
+      code,
+      position === undefined ? message : `line ${position.line}:${position.column}: ${message}`,
+      options,
+    );
     this.position = position;
   }
 }

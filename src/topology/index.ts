@@ -58,8 +58,6 @@ export {
   type TaskId,
   type TimestampExtractor,
 } from './record.js';
-// Running a topology
-export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';
 export {
   type ColumnType,
   formatColumnType,
@@ -72,6 +70,8 @@ export {
   type StreamDeclaration,
   type TableDeclaration,
 } from './relations.js';
+// Running a topology
+export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';
 export {
   type ExceptionHandling,
   type ProcessingGuarantee,

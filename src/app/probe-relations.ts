@@ -1,12 +1,4 @@
-import { formatTimestamp, parseDatePattern } from '../query/index.js';
-import {
-  RelationCatalog,
-  type RelationRow,
-  type Serde,
-  SerdeError,
-  type Topology,
-} from '../topology/index.js';
-import { decodeSsidBytes, frameSubtype, type PcapValue, PROBE_REQUEST_SUBTYPE } from './pcap.js';
+import { decodeSsidBytes, frameSubtype, type PcapValue, PROBE_REQUEST_SUBTYPE } from '../probes/pcap.js';
 import {
   type DeviceRecord,
   deviceSerde,
@@ -16,8 +8,16 @@ import {
   type SsidAlertEntry,
   STORES,
   ssidAlertSerde,
-} from './schemas.js';
-import { DEFAULT_MAX_PCAP_RECORD_BYTES } from './serdes.js';
+} from '../probes/schemas.js';
+import { DEFAULT_MAX_PCAP_RECORD_BYTES } from '../probes/serdes.js';
+import { formatTimestamp, parseDatePattern } from '../query/index.js';
+import {
+  RelationCatalog,
+  type RelationRow,
+  type Serde,
+  SerdeError,
+  type Topology,
+} from '../topology/index.js';
 
 /**
  * The probe application's relations, with the seed's names and types, so that the seed's ksqlDB statements

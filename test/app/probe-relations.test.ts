@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeRelations } from '../../src/probes/relations.js';
+import { probeRelations } from '../../src/app/probe-relations.js';
 import { TOPICS } from '../../src/probes/schemas.js';
 import { buildProbeTopology } from '../../src/probes/topology.js';
 import type { Relation } from '../../src/topology/index.js';

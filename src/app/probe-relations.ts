@@ -129,10 +129,15 @@ function statsRow(key: string | null, stats: ProbeStats, time: (ms: number) => u
   return {
     key,
     rowtime: stats.lastProbe,
+    // Times are written only when a query reads them: a scan of every device reads few columns.
     columns: {
       PROBE_COUNT: stats.probeCount,
-      FIRST_PROBE: time(stats.firstProbe),
-      LAST_PROBE: time(stats.lastProbe),
+      get FIRST_PROBE() {
+        return time(stats.firstProbe);
+      },
+      get LAST_PROBE() {
+        return time(stats.lastProbe);
+      },
       UNIQUE_SSIDS_PROBED: stats.ssidsProbed.length,
       SSIDS_PROBED: stats.ssidsProbed,
     },

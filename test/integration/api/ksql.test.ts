@@ -116,6 +116,21 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
       );
       expect(answer.body.slice(1)).toEqual(expected);
     }
+    // The same question on the REST listing, filtered and sorted across both instances.
+    for (const instance of [a, b]) {
+      const listed = await fetch(`${instance.url}/devices?ssid=${encodeURIComponent('Casa Vigo')}`).then(
+        (r) => r.json(),
+      );
+      expect((listed as { devices: { mac: string }[] }).devices.map((d) => d.mac)).toEqual(
+        [PHONE, macOf(0), macOf(4), macOf(8), macOf(12)].sort(),
+      );
+      const busiest = await fetch(`${instance.url}/devices?sort=probeCount&order=desc&limit=2`).then((r) =>
+        r.json(),
+      );
+      expect(busiest).toMatchObject({
+        devices: [{ mac: PHONE, deviceName: 'Kitchen iPad', probeCount: 2 }, { mac: macOf(0) }],
+      });
+    }
     const limited = await postKsql(
       b.url,
       '/query',

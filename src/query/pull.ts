@@ -75,16 +75,18 @@ async function scan(
   const rows: unknown[][] = [];
   if (plan.limit === 0) return rows;
   let read = 0;
-  for await (const row of data.scan(plan.from, signal)) {
-    if (++read > limits.maxScanRows) {
-      throw new SqlError(
-        'SQL_LIMIT_EXCEEDED',
-        `the query would read more than ${limits.maxScanRows} rows of ${plan.from.name}; look rows up by ${plan.from.keyColumn}, or add a LIMIT`,
-      );
-    }
-    if (keep(plan, row)) {
-      rows.push(plan.project([row]));
-      if (plan.limit !== undefined && rows.length >= plan.limit) break;
+  for await (const page of data.scan(plan.from, signal)) {
+    for (const row of page) {
+      if (++read > limits.maxScanRows) {
+        throw new SqlError(
+          'SQL_LIMIT_EXCEEDED',
+          `the query would read more than ${limits.maxScanRows} rows of ${plan.from.name}; look rows up by ${plan.from.keyColumn}, or add a LIMIT`,
+        );
+      }
+      if (keep(plan, row)) {
+        rows.push(plan.project([row]));
+        if (plan.limit !== undefined && rows.length >= plan.limit) return rows;
+      }
     }
     if (signal.aborted) throw signal.reason;
   }

@@ -13,8 +13,11 @@ export type Unsubscribe = () => void;
 export interface RelationData {
   /** A table's row by key, or undefined when the key is not there. Throws SqlError SQL_UNAVAILABLE when no copy can answer. */
   get(table: Relation, key: string, signal: AbortSignal): Promise<RelationRow | undefined>;
-  /** A table's rows from every instance, a page at a time, until the caller stops or the signal aborts. */
-  scan(table: Relation, signal: AbortSignal): AsyncIterable<RelationRow>;
+  /**
+   * A table's rows from every instance in key order, a page (an array of rows) at a time, until the caller
+   * stops or the signal aborts.
+   */
+  scan(table: Relation, signal: AbortSignal): AsyncIterable<readonly RelationRow[]>;
   /**
    * Calls `onRow` for each row of the relation's topic from `from` on, in order per partition, until
    * unsubscribed; `onEnd` if the feed fails for good. Rejects when it cannot start.

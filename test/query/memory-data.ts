@@ -27,11 +27,12 @@ export class MemoryRelationData implements RelationData {
     return this.tables.get(table.name)?.get(key);
   }
 
-  async *scan(table: Relation): AsyncIterable<RelationRow> {
+  async *scan(table: Relation): AsyncIterable<readonly RelationRow[]> {
     const rows = [...(this.tables.get(table.name)?.values() ?? [])].sort((a, b) =>
       (a.key as string) < (b.key as string) ? -1 : 1,
     );
-    yield* rows;
+    // Pages of 3, so that a scan crosses pages.
+    for (let i = 0; i < rows.length; i += 3) yield rows.slice(i, i + 3);
   }
 
   async subscribe(

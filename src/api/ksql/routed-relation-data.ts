@@ -36,7 +36,7 @@ export class RoutedRelationData implements RelationData {
     return answer.value === undefined ? undefined : table.row(key, answer.value, 0);
   }
 
-  async *scan(table: Relation, signal: AbortSignal): AsyncIterable<RelationRow> {
+  async *scan(table: Relation, signal: AbortSignal): AsyncIterable<readonly RelationRow[]> {
     const limit = this.#options.scanPageSize ?? 5000;
     let after: string | undefined;
     for (;;) {
@@ -47,10 +47,12 @@ export class RoutedRelationData implements RelationData {
           after === undefined ? { limit } : { limit, after },
         ),
       );
+      const rows: RelationRow[] = [];
       for (const { key, value } of page.entries) {
         const row = table.row(key, value, 0);
-        if (row !== undefined) yield row;
+        if (row !== undefined) rows.push(row);
       }
+      yield rows;
       if (page.next === null || page.next === after) return;
       after = page.next;
     }

@@ -148,26 +148,33 @@ const COMPARE: Record<string, (c: number) => boolean> = {
   '>=': (c) => c >= 0,
 };
 
+/** AND and OR, three-valued: FALSE AND NULL is FALSE, TRUE OR NULL is TRUE, otherwise NULL wins. */
+function compileLogical(
+  expression: Extract<Expression, { kind: 'binary' }>,
+  operator: 'AND' | 'OR',
+  scope: Scope,
+): CompiledExpression {
+  const left = compileCondition(expression.left, scope, operator);
+  const right = compileCondition(expression.right, scope, operator);
+  const stop = operator === 'OR';
+  return {
+    type: 'BOOLEAN',
+    evaluate: (rows) => {
+      const a = left.evaluate(rows);
+      if (a === stop) return stop;
+      const b = right.evaluate(rows);
+      if (b === stop) return stop;
+      return a === null || b === null ? null : !stop;
+    },
+  };
+}
+
 function compileBinary(
   expression: Extract<Expression, { kind: 'binary' }>,
   scope: Scope,
 ): CompiledExpression {
   const { operator } = expression;
-  if (operator === 'AND' || operator === 'OR') {
-    const left = compileCondition(expression.left, scope, operator);
-    const right = compileCondition(expression.right, scope, operator);
-    const stop = operator === 'OR';
-    return {
-      type: 'BOOLEAN',
-      evaluate: (rows) => {
-        const a = left.evaluate(rows);
-        if (a === stop) return stop;
-        const b = right.evaluate(rows);
-        if (b === stop) return stop;
-        return a === null || b === null ? null : !stop;
-      },
-    };
-  }
+  if (operator === 'AND' || operator === 'OR') return compileLogical(expression, operator, scope);
   const left = compileExpression(expression.left, scope);
   const right = compileExpression(expression.right, scope);
   const test = COMPARE[operator];

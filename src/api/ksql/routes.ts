@@ -95,31 +95,36 @@ export async function registerKsqlRoutes(app: FastifyInstance, options: KsqlRout
       return entities;
     });
 
-    scope.get('/info', { schema: { hide: true } }, async (request, reply) => {
-      reply.type(mediaType(request));
-      const clusterId = await options.kafkaClusterId().catch(() => undefined);
-      return {
-        KsqlServerInfo: {
-          version: '0.29.0',
-          kafkaClusterId: clusterId ?? '',
-          ksqlServiceId: options.serviceId,
-          serverStatus: options.isReady() ? 'RUNNING' : 'ERROR',
-        },
-      };
-    });
+    registerServerRoutes(scope, options);
+  });
+}
 
-    scope.get('/healthcheck', { schema: { hide: true } }, async (request, reply) => {
-      const healthy = options.isReady();
-      reply.code(healthy ? 200 : 503).type(mediaType(request));
-      return {
-        isHealthy: healthy,
-        details: {
-          metastore: { isHealthy: true },
-          kafka: { isHealthy: healthy },
-          commandRunner: { isHealthy: true },
-        },
-      };
-    });
+/** `GET /info` and `GET /healthcheck`, as ksqlDB answers them. */
+function registerServerRoutes(scope: FastifyInstance, options: KsqlRouteOptions): void {
+  scope.get('/info', { schema: { hide: true } }, async (request, reply) => {
+    reply.type(mediaType(request));
+    const clusterId = await options.kafkaClusterId().catch(() => undefined);
+    return {
+      KsqlServerInfo: {
+        version: '0.29.0',
+        kafkaClusterId: clusterId ?? '',
+        ksqlServiceId: options.serviceId,
+        serverStatus: options.isReady() ? 'RUNNING' : 'ERROR',
+      },
+    };
+  });
+
+  scope.get('/healthcheck', { schema: { hide: true } }, async (request, reply) => {
+    const healthy = options.isReady();
+    reply.code(healthy ? 200 : 503).type(mediaType(request));
+    return {
+      isHealthy: healthy,
+      details: {
+        metastore: { isHealthy: true },
+        kafka: { isHealthy: healthy },
+        commandRunner: { isHealthy: true },
+      },
+    };
   });
 }
 

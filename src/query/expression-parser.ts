@@ -99,31 +99,21 @@ export class ExpressionParser extends TokenCursor {
   }
 
   protected additive(): Expression {
-    return this.#chain(
-      () => this.#multiplicative(),
-      this.#symbolOperator(['+', '-']),
-      (left, token, right) => ({
-        kind: 'binary',
-        operator: token.text as BinaryOperator,
-        left,
-        right,
-        offset: token.offset,
-      }),
-    );
+    return this.#arithmetic(() => this.#multiplicative(), ['+', '-']);
   }
 
   #multiplicative(): Expression {
-    return this.#chain(
-      () => this.#unary(),
-      this.#symbolOperator(['*', '/', '%']),
-      (left, token, right) => ({
-        kind: 'binary',
-        operator: token.text as BinaryOperator,
-        left,
-        right,
-        offset: token.offset,
-      }),
-    );
+    return this.#arithmetic(() => this.#unary(), ['*', '/', '%']);
+  }
+
+  #arithmetic(operand: () => Expression, symbols: readonly string[]): Expression {
+    return this.#chain(operand, this.#symbolOperator(symbols), (left, token, right) => ({
+      kind: 'binary',
+      operator: token.text as BinaryOperator,
+      left,
+      right,
+      offset: token.offset,
+    }));
   }
 
   #unary(): Expression {

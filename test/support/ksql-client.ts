@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { WaitingQueue } from './waiting-queue.js';
 
 /** One line of a push query's body, parsed as the seed's Python bots parse it. */
 export type PushLine =
@@ -36,9 +37,8 @@ export function postPushQuery(
       `${url}/query`,
       { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json; charset=utf-8' } },
       (response) => {
-        const lines: PushLine[] = [];
+        const lines = new WaitingQueue<PushLine>('line');
         const rawLines: string[] = [];
-        const waiting: ((line: PushLine) => void)[] = [];
         let buffer = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
@@ -52,10 +52,7 @@ export function postPushQuery(
               .replace(/^\[/, '')
               .replace(/[,\]]$/, '');
             if (text === '') continue;
-            const line = JSON.parse(text) as PushLine;
-            const waiter = waiting.shift();
-            if (waiter) waiter(line);
-            else lines.push(line);
+            lines.push(JSON.parse(text) as PushLine);
           }
         });
         const ended = new Promise<void>((done) => {
@@ -68,15 +65,7 @@ export function postPushQuery(
           rawLines,
           ended,
           next(timeoutMs = 30_000) {
-            const line = lines.shift();
-            if (line !== undefined) return Promise.resolve(line);
-            return new Promise((done, fail) => {
-              const timer = setTimeout(() => fail(new Error(`no line within ${timeoutMs} ms`)), timeoutMs);
-              waiting.push((next) => {
-                clearTimeout(timer);
-                done(next);
-              });
-            });
+            return lines.next(timeoutMs);
           },
           close() {
             req.destroy();

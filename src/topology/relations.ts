@@ -66,7 +66,7 @@ export interface Relation {
   readonly columns: readonly RelationColumn[];
   readonly topic: string;
   readonly valueFormat: string;
-  /** Tables only: the store that answers pull queries. */
+  /** Tables only: the store (or global store) that answers pull queries. */
   readonly store: string | undefined;
   readonly valueSerde: Serde<unknown>;
   readonly row: (key: string | null, value: unknown, timestamp: number) => RelationRow | undefined;
@@ -119,7 +119,11 @@ export class RelationCatalog {
   }
 
   table<V>(declaration: TableDeclaration<V>): this {
-    if (this.#topology.store(declaration.store) === undefined) {
+    const { store } = declaration;
+    if (
+      this.#topology.store(store) === undefined &&
+      !this.#topology.globalStores().some((g) => g.name === store)
+    ) {
       throw new TypeError(`table ${declaration.name}: the topology has no store ${declaration.store}`);
     }
     return this.#add('TABLE', declaration, declaration.store);

@@ -71,6 +71,16 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
         (await fetch(`${a.url}/devices?limit=1000`).then((r) => r.json())) as { devices?: unknown[] },
       (body) => body.devices?.length === DEVICES + 1,
     );
+    // Each instance reads the devices table on its own: wait until both name the phone.
+    for (const instance of [a, b]) {
+      await eventually(
+        async () =>
+          (await fetch(`${instance.url}/devices/${PHONE}/stats`).then((r) => r.json())) as {
+            deviceName?: string;
+          },
+        (body) => body.deviceName === 'Kitchen iPad',
+      );
+    }
   }, 120_000);
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { apiSuite } from './api.js';
 import { chaosSuite } from './chaos.js';
 import { engineSuite } from './engine.js';
 import { probesSuite } from './probes.js';
+import { sqlSuite } from './sql.js';
 import { stateSuite } from './state.js';
 import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './support.js';
 
@@ -17,7 +18,7 @@ import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './supp
  * failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS or BENCH_KEYS).
  */
 
-const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite, chaosSuite];
+const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite, sqlSuite, chaosSuite];
 
 /** After the suites, the process should end on its own; if it has not by then, something was left open. */
 const EXIT_GRACE_MS = 10_000;

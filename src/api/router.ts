@@ -41,7 +41,12 @@ export interface InternalEntries {
 /** Internal routes, served by every instance to the others; never forwarded again. */
 export const INTERNAL_PREFIX = '/internal/stores';
 
-const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Entries in UTF-8 byte order of their keys (each key encoded once: pages of thousands are sorted). */
+function byUtf8Key<E extends { readonly key: string }>(entries: readonly E[]): E[] {
+  const keyed = entries.map((entry) => ({ entry, bytes: Buffer.from(entry.key) }));
+  keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  return keyed.map(({ entry }) => entry);
+}
 
 /**
  * Routes interactive queries (see routing.ts): the local active copy first; then the owning instance over
@@ -173,7 +178,11 @@ export class StoreRouter implements KeyRouter {
     const parts = this.#streams.isGlobalStore?.(store)
       ? [await this.localPage(store, options.limit, options.after)]
       : await this.#pagesOfAll(store, options);
-    const merged = parts.flatMap((part) => part.entries).sort((a, b) => utf8Order(a.key, b.key));
+    // Each part is sorted already: one instance's needs no sorting again.
+    const merged =
+      parts.length === 1
+        ? [...(parts[0] as InternalEntries).entries]
+        : byUtf8Key(parts.flatMap((part) => part.entries));
     const more = merged.length > options.limit || parts.some((part) => part.more);
     const entries = merged.slice(0, options.limit) as { key: string; value: V }[];
     return { entries, next: more && entries.length > 0 ? (entries.at(-1) as { key: string }).key : null };

@@ -15,7 +15,9 @@ import { DeviceWriter } from '../probes/device-writer.js';
 import { type ProbeTopics, STORES, TOPICS } from '../probes/schemas.js';
 import { ensureProbeTopics } from '../probes/topics.js';
 import { buildProbeTopology } from '../probes/topology.js';
-import { type StreamsConfigInput, WorkerStreams } from '../topology/index.js';
+import type { SqlEngine } from '../query/index.js';
+import { type StreamsConfigInput, type Topology, WorkerStreams } from '../topology/index.js';
+import { registerProbeSqlRoutes } from './sql-routes.js';
 
 export interface ProbeApiOptions {
   /** The port to listen on; the instance advertises it as application.server (which must agree). */
@@ -44,6 +46,8 @@ export interface ProbeApplicationOptions {
   readonly topics?: Partial<ProbeTopics>;
   /** The one logger of every part: the engine's (unless `streams.logger` is given), the API's, the CDC's. */
   readonly logger: Logger;
+  /** How the SQL relations show times to people (PCAP_STATS_01). Default Europe/London. */
+  readonly timeZone?: string | undefined;
   /** Called if the CDC stops for good after it started (MongoDB or Kafka refusing it). */
   readonly onCdcError?: (error: Error) => void;
 }
@@ -62,6 +66,7 @@ export class ProbeApplication {
   /** Served at /metrics beside the engine's: for parts started beside the application (the bot). */
   readonly extraMetrics = new Registry();
   readonly #options: ProbeApplicationOptions;
+  readonly #topology: Topology;
   #cdc: DeviceCdc | undefined;
   #api: FastifyInstance | undefined;
   #alertList: KafkaAlertListWriter | undefined;
@@ -69,6 +74,7 @@ export class ProbeApplication {
   #deviceWriter: DeviceWriter | undefined;
   #pushSources: KafkaPushSources | undefined;
   #closed: Promise<void> | undefined;
+  #sql: SqlEngine | undefined;
 
   constructor(options: ProbeApplicationOptions) {
     this.#options = options;
@@ -83,8 +89,9 @@ export class ProbeApplication {
       `../probes/topology${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
       import.meta.url,
     );
+    this.#topology = buildProbeTopology(args);
     this.streams = new WorkerStreams(
-      buildProbeTopology(args),
+      this.#topology,
       { module: module.href, exportName: 'buildProbeTopology', args },
       {
         deserializationExceptionHandler: 'dlq',
@@ -99,6 +106,11 @@ export class ProbeApplication {
 
   get cdc(): DeviceCdc | undefined {
     return this.#cdc;
+  }
+
+  /** The SQL engine behind the API's ksqlDB endpoints, once started. */
+  get sql(): SqlEngine | undefined {
+    return this.#sql;
   }
 
   /** The API server, once started. */
@@ -185,7 +197,20 @@ export class ProbeApplication {
       metricsRegistries: [this.streams.metrics.registry, this.extraMetrics],
       engine: this.streams,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
-      registerRoutes: (app) => registerInternalRoutes(app, router, isReady),
+      registerRoutes: async (app) => {
+        registerInternalRoutes(app, router, isReady);
+        this.#sql = await registerProbeSqlRoutes(app, {
+          kafka: this.#options.kafka,
+          router,
+          topology: this.#topology,
+          topics: this.topics,
+          applicationId: this.streams.config.applicationId,
+          alertList: this.#alertList as KafkaAlertListWriter,
+          apiToken: options.apiToken,
+          isReady,
+          timeZone: this.#options.timeZone,
+        });
+      },
     });
     const host = options.host ?? '0.0.0.0';
     await this.#api.listen({ port: options.port, host });

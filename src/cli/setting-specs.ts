@@ -197,7 +197,21 @@ export const SETTINGS = {
     flag: 'api',
     kind: 'url',
     default: 'http://127.0.0.1:8080',
-    doc: 'Where `query` and a standalone bot find the API.',
+    doc: 'Where `query`, `sql` and a standalone bot find the API.',
+  },
+  sqlExecute: {
+    env: 'SQL_EXECUTE',
+    flag: 'execute',
+    kind: 'string',
+    doc: '`sql`: run this one statement and exit, rather than open the shell.',
+  },
+  sqlOffsetReset: {
+    env: 'SQL_OFFSET_RESET',
+    flag: 'offset-reset',
+    kind: 'string',
+    choices: ['latest', 'earliest'],
+    default: 'latest',
+    doc: "`sql`: where push queries start (ksqlDB's ksql.streams.auto.offset.reset).",
   },
   telegramBotToken: {
     env: 'TELEGRAM_BOT_TOKEN',

@@ -72,6 +72,18 @@ export {
   type TaskId,
   type TimestampExtractor,
 } from './record.js';
+export {
+  type ColumnType,
+  formatColumnType,
+  parseColumnType,
+  type Relation,
+  RelationCatalog,
+  type RelationColumn,
+  type RelationQuery,
+  type RelationRow,
+  type StreamDeclaration,
+  type TableDeclaration,
+} from './relations.js';
 
 // Running a topology
 export type { ActiveTaskObserver, ObservedTask } from './runtime/active-task-observer.js';

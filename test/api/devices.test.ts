@@ -195,3 +195,77 @@ describe('GET /devices', () => {
     });
   });
 });
+
+describe('GET /devices, filtered and sorted', () => {
+  const T = 1_587_564_340_123;
+  const stats = (count: number, last: number, ssids: string[]) => ({
+    probeCount: count,
+    firstProbe: T,
+    lastProbe: T + last,
+    ssidsProbed: ssids,
+  });
+
+  async function listing() {
+    const api = await testApi();
+    api.router.put(STORES.statsByMac, '00:00:00:00:00:01', stats(5, 300, ['Casa Vigo']));
+    api.router.put(STORES.statsByMac, '00:00:00:00:00:02', stats(9, 100, ['', 'Casa Vigo']));
+    api.router.put(STORES.statsByMac, '00:00:00:00:00:03', stats(1, 200, ['other']));
+    api.router.put(STORES.statsByMac, '00:00:00:00:00:04', stats(9, 400, ['Casa Vigo']));
+    api.deviceNames.add('00:00:00:00:00:02', 'Café iPad').add('00:00:00:00:00:03', 'Kitchen');
+    return api;
+  }
+  const macs = async (api: Awaited<ReturnType<typeof listing>>, query: string) => {
+    const response = await api.app.inject({ url: `/devices?${query}` });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    return { macs: body.devices.map((d: { mac: string }) => d.mac.slice(-2)), next: body.nextCursor, body };
+  };
+
+  test('keeps the devices that probed an SSID, have a name, or were heard since a time', async () => {
+    const api = await listing();
+    expect((await macs(api, `ssid=${encodeURIComponent('Casa Vigo')}`)).macs).toEqual(['01', '02', '04']);
+    expect((await macs(api, 'name=cafe')).macs).toEqual(['02']);
+    const since = new Date(T + 250).toISOString();
+    expect((await macs(api, `since=${since}&ssid=${encodeURIComponent('Casa Vigo')}`)).macs).toEqual([
+      '01',
+      '04',
+    ]);
+    const named = await macs(api, 'name=KITCH');
+    expect(named.body.devices[0]).toMatchObject({
+      mac: '00:00:00:00:00:03',
+      deviceName: 'Kitchen',
+      probeCount: 1,
+    });
+  });
+
+  test('pages a filtered listing by MAC with the cursor', async () => {
+    const api = await listing();
+    const first = await macs(api, `ssid=${encodeURIComponent('Casa Vigo')}&limit=2`);
+    expect(first.macs).toEqual(['01', '02']);
+    const second = await macs(api, `ssid=${encodeURIComponent('Casa Vigo')}&limit=2&cursor=${first.next}`);
+    expect(second).toMatchObject({ macs: ['04'], next: null });
+  });
+
+  test('sorts by probe count or last probe, either way, ties by MAC, and pages the sorted order', async () => {
+    const api = await listing();
+    expect((await macs(api, 'sort=probeCount&order=desc')).macs).toEqual(['02', '04', '01', '03']);
+    expect((await macs(api, 'sort=lastProbe')).macs).toEqual(['02', '03', '01', '04']);
+    expect((await macs(api, 'order=desc')).macs).toEqual(['04', '03', '02', '01']);
+    const first = await macs(api, 'sort=probeCount&order=desc&limit=3');
+    expect(first.macs).toEqual(['02', '04', '01']);
+    const second = await macs(api, `sort=probeCount&order=desc&limit=3&cursor=${first.next}`);
+    expect(second).toMatchObject({ macs: ['03'], next: null });
+  });
+
+  test.each([
+    ['since=yesterday', 'since is a time: ISO-8601 (2020-04-22T14:05:40Z) or epoch milliseconds'],
+    ['sort=name', 'querystring/sort must be equal to one of the allowed values'],
+    ['order=up', 'querystring/order must be equal to one of the allowed values'],
+    [`ssid=${'x'.repeat(33)}`, 'querystring/ssid must NOT have more than 32 characters'],
+  ])('refuses %s with INVALID_REQUEST', async (query, message) => {
+    const api = await listing();
+    const response = await api.app.inject({ url: `/devices?${query}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: { code: 'INVALID_REQUEST', message } });
+  });
+});

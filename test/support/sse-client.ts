@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { WaitingQueue } from './waiting-queue.js';
 
 export interface SseEvent {
   readonly id: string | undefined;
@@ -22,8 +23,7 @@ export interface SseConnection {
 export function openSse(url: string): Promise<SseConnection> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { accept: 'text/event-stream' } }, (response) => {
-      const events: SseEvent[] = [];
-      const waiting: ((event: SseEvent) => void)[] = [];
+      const events = new WaitingQueue<SseEvent>('event');
       const comments: string[] = [];
       let buffer = '';
       response.setEncoding('utf8');
@@ -42,10 +42,7 @@ export function openSse(url: string): Promise<SseConnection> {
             }
           }
           if (fields.data !== undefined) {
-            const event = { id: fields.id, event: fields.event, data: fields.data };
-            const waiter = waiting.shift();
-            if (waiter) waiter(event);
-            else events.push(event);
+            events.push({ id: fields.id, event: fields.event, data: fields.data });
           }
           end = buffer.indexOf('\n\n');
         }
@@ -60,18 +57,7 @@ export function openSse(url: string): Promise<SseConnection> {
         comments,
         ended,
         next(timeoutMs = 5000) {
-          const event = events.shift();
-          if (event) return Promise.resolve(event);
-          return new Promise((resolveEvent, rejectEvent) => {
-            const timer = setTimeout(
-              () => rejectEvent(new Error(`no event within ${timeoutMs} ms`)),
-              timeoutMs,
-            );
-            waiting.push((next) => {
-              clearTimeout(timer);
-              resolveEvent(next);
-            });
-          });
+          return events.next(timeoutMs);
         },
         close() {
           req.destroy();

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { normalizeMac } from '../../probes/pcap.js';
 import { type ProbeStats, STORES } from '../../probes/schemas.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { type DeviceListQuery, listDevices, MAX_LISTING_SCAN } from '../device-listing.js';
 import type { DeviceNames } from '../device-names.js';
 import { ApiError } from '../errors.js';
 import { isHeaderSafe } from '../headers.js';
@@ -16,6 +16,7 @@ import {
   macStatsSchema,
   nameStatsSchema,
   pageQueryProperties,
+  ssidSchema,
   storeAnswerHeaders,
 } from '../schemas.js';
 
@@ -163,21 +164,41 @@ function registerGetDeviceStatsByName(app: FastifyInstance, context: DeviceRoute
 
 function registerListDevices(app: FastifyInstance, context: DeviceRouteContext): void {
   const { router, deviceName } = context;
-  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+  app.get<{ Querystring: DeviceListQuery }>(
     '/devices',
     {
       config: { invalid: CURSOR_INVALID },
       schema: {
         operationId: 'listDevices',
         tags: ['devices'],
-        summary: 'A page of devices with their statistics, from every instance, by MAC',
+        summary: 'A page of devices with their statistics, from every instance, filtered and sorted',
+        description:
+          'Filters combine (AND). Sorted by MAC unless `sort` says otherwise; ties are broken by MAC. A ' +
+          `listing sorted otherwise reads every device (at most ${MAX_LISTING_SCAN}) to sort them.`,
         querystring: {
           type: 'object',
-          properties: pageQueryProperties('Devices', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+          properties: {
+            ...pageQueryProperties('Devices', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+            ssid: { ...ssidSchema, description: 'Only devices that probed for this SSID (exactly).' },
+            name: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 256,
+              description: "Only devices whose name holds this text (case and accents don't matter).",
+            },
+            since: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 64,
+              description: 'Only devices heard from at or after this time: ISO-8601 or epoch milliseconds.',
+            },
+            sort: { type: 'string', enum: ['mac', 'lastProbe', 'probeCount'], default: 'mac' },
+            order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
+          },
         },
         response: {
           200: {
-            description: 'One page of devices, sorted by MAC.',
+            description: 'One page of devices.',
             type: 'object',
             required: ['devices', 'nextCursor'],
             properties: {
@@ -185,7 +206,8 @@ function registerListDevices(app: FastifyInstance, context: DeviceRouteContext):
               nextCursor: {
                 type: 'string',
                 nullable: true,
-                description: 'Pass as cursor for the next page; null on the last page.',
+                description:
+                  'Pass as cursor (with the same filters and order) for the next page; null on the last page.',
               },
             },
           },
@@ -200,19 +222,14 @@ function registerListDevices(app: FastifyInstance, context: DeviceRouteContext):
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
-      const page = await router.page<ProbeStats>(
-        STORES.statsByMac,
-        after === undefined ? { limit } : { limit, after },
-      );
+      const page = await listDevices(router, STORES.statsByMac, deviceName, request.query);
       return {
-        devices: page.entries.map(({ key, value }) => ({
-          mac: key,
-          deviceName: deviceName(key),
-          ...statsView(value),
+        devices: page.devices.map(({ mac, stats }) => ({
+          mac,
+          deviceName: deviceName(mac),
+          ...statsView(stats),
         })),
-        nextCursor: page.next === null ? null : encodeCursor(page.next),
+        nextCursor: page.nextCursor,
       };
     },
   );

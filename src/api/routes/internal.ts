@@ -53,7 +53,8 @@ export function registerInternalRoutes(
         querystring: {
           type: 'object',
           properties: {
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+            // Up to 10,000: the SQL layer's scans read large pages; the REST listings ask for at most 1,000.
+            limit: { type: 'integer', minimum: 1, maximum: 10_000 },
             after: { type: 'string', maxLength: 1024 },
           },
           required: ['limit'],

@@ -7,6 +7,7 @@ import { devicesCommand } from './devices.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { skipCommand } from './skip.js';
+import { sqlCommand } from './sql.js';
 import { startCommand } from './start.js';
 import { topologyCommand } from './topology.js';
 
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   devicesCommand,
   botCommand,
   queryCommand,
+  sqlCommand,
   skipCommand,
   demoCommand,
   topologyCommand,

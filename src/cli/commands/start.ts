@@ -65,6 +65,7 @@ when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing w
         maxPcapRecordBytes: settings.maxPcapRecordBytes,
         alertSuppressWindowMs: settings.alertWindow,
         mongodbUrl: settings.mongodbUrl,
+        timeZone: settings.timezone,
         api: { port, host: API_HOST, apiToken: settings.apiToken },
         logger: cliLogger(),
         onCdcError: fail,

@@ -201,7 +201,7 @@ async function readPcap(path: string, expected: Expected, fileBytes: number): Pr
  * that moment fails with NOT_LEADER_OR_FOLLOWER, and kafkajs's retry (not idempotent) can write a batch
  * twice.
  */
-async function waitForLeadership(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function waitForLeadership(admin: Admin, topics: readonly string[]): Promise<void> {
   await pollUntil(
     `leaders of ${topics.join(', ')}`,
     () =>

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 /**
  * `npx tsx bench/profile-summary.ts <folder> [--records <n>]`: sums the V8 CPU profiles that
  * `node --cpu-prof` wrote into <folder> (one per thread; BENCH_CPU_PROF=<folder> makes the kafka-streams
- * suite run probestream so), and prints, per thread, where its CPU went: self time by layer and the
- * functions with the most self time, in ms and, with --records, in µs per input record.
+ * suite run probestream so), and prints, per thread, where its CPU went: self time by layer (Node's
+ * internals charged to the layer that called them) and the functions with the most self time, in ms and,
+ * with --records, in µs per input record.
  */
 
 interface ProfileNode {
@@ -25,37 +26,63 @@ interface CpuProfile {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+const INTERNAL = 'Node.js internals';
+
 /** The layer a frame belongs to, from its file (first match wins). */
 const LAYERS: readonly [string, RegExp][] = [
-  ['kafkajs decode/encode', /kafkajs\/src\/(protocol|utils\/(crc32|long|encoder|decoder))/],
-  ['kafkajs client', /kafkajs\//],
+  [
+    'kafkajs produce (grouping, encoding)',
+    /kafkajs\/src\/(producer\/|protocol\/(requests\/produce\/|encoder|recordBatch\/(v0\/index|record\/v0\/index|crc32C)))/,
+  ],
+  [
+    'kafkajs fetch (decoding)',
+    /kafkajs\/src\/(consumer\/|protocol\/(decoder|requests\/fetch\/|recordBatch\/(v0\/decoder|record\/v0\/decoder|header)))/,
+  ],
+  ['kafkajs other (network, Long, metadata)', /kafkajs\//],
   ['Avro (avsc)', /avsc\//],
   [
     'LevelDB (classic-level, abstract-level)',
     /(classic-level|abstract-level|level-transcoder|module-error|maybe-combine-errors)\//,
   ],
-  ['stores (src/stores)', /\/src\/stores\//],
+  ['stores (src/stores)', /\/(src|dist)\/stores\//],
   ['mirror and worker messages', /\/runtime\/worker\//],
   [
     'commit (commit, record-collector, produce limits, record size)',
     /\/(runtime\/(commit|record-collector|produce-limits|dead-letter)|kafka\/record-size)\.[jt]s/,
   ],
   ['fetch (partition-reader)', /\/kafka\/partition-reader\.[jt]s/],
-  ['tasks and processors (runtime, dsl)', /\/src\/topology\//],
-  ['probe application (pcap reading, stats)', /\/src\/probes\//],
-  ['API and CLI', /\/src\/(api|cli|bot)\/|fastify|pino|prom-client/],
-  ['Node.js internals', /^node:|^internal\//],
+  ['tasks and processors (runtime, dsl)', /\/(src|dist)\/topology\//],
+  ['probe application (pcap reading, stats)', /\/(src|dist)\/probes\//],
+  ['API and CLI', /\/(src|dist)\/(api|cli|bot)\/|fastify|pino|prom-client|ajv|light-my-request/],
+  [INTERNAL, /^node:|^internal\//],
 ];
 
-function layerOf(url: string, functionName: string): string {
+/** Functions without a file that are not V8's or Node's: the readers and writers avsc generates. */
+const AVSC_GENERATED = /^(read|write|skip|clone|compare)[A-Z]/;
+
+function ownLayer(url: string, functionName: string): string {
   if (url === '') {
     if (functionName === '(garbage collector)') return 'garbage collector';
     if (functionName === '(program)' || functionName === '(idle)' || functionName === '(root)')
       return functionName;
-    return `builtins (${functionName || 'anonymous'})`;
+    if (AVSC_GENERATED.test(functionName)) return 'Avro (avsc)';
+    return INTERNAL;
   }
   for (const [layer, pattern] of LAYERS) if (pattern.test(url)) return layer;
   return 'other';
+}
+
+/**
+ * The layer a node's self time is charged to: its own, or for Node's internals and builtins (Buffer
+ * allocation and copies, TextDecoder, postMessage...) the layer of the nearest caller that has one, which
+ * is what asked for the work.
+ */
+function layerOf(node: ProfileNode, parents: ReadonlyMap<number, ProfileNode>): string {
+  for (let at: ProfileNode | undefined = node; at; at = parents.get(at.id)) {
+    const layer = ownLayer(at.callFrame.url, at.callFrame.functionName);
+    if (layer !== INTERNAL) return layer;
+  }
+  return INTERNAL;
 }
 
 /** Self time in ms of every node, from the samples and their time deltas (µs). */
@@ -87,6 +114,8 @@ function table(rows: readonly [string, number][], total: number, perRecord: (ms:
 async function summarize(file: string, records: number | undefined, top: number): Promise<string> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const times = selfTimes(profile);
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
   const byLayer = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -94,7 +123,7 @@ async function summarize(file: string, records: number | undefined, top: number)
     const ms = times.get(node.id) ?? 0;
     if (ms === 0) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const layer = layerOf(url, functionName);
+    const layer = layerOf(node, parents);
     if (layer === '(idle)') continue;
     busy += ms;
     byLayer.set(layer, (byLayer.get(layer) ?? 0) + ms);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * `npx tsx bench/profile-summary.ts <folder> [--records <n>]`: sums the V8 CPU profiles that
  * `node --cpu-prof` wrote into <folder> (one per thread; BENCH_CPU_PROF=<folder> makes the kafka-streams
  * suite run probestream so), and prints, per thread, where its CPU went: self time by layer (Node's
- * internals charged to the layer that called them) and the functions with the most self time, in ms and,
+ * internals and builtins charged to the layer that called them) and the functions with the most self time, in ms and,
  * with --records, in µs per input record.
  */
 
@@ -57,15 +57,11 @@ const LAYERS: readonly [string, RegExp][] = [
   [INTERNAL, /^node:|^internal\//],
 ];
 
-/** Functions without a file that are not V8's or Node's: the readers and writers avsc generates. */
-const AVSC_GENERATED = /^(read|write|skip|clone|compare)[A-Z]/;
-
 function ownLayer(url: string, functionName: string): string {
   if (url === '') {
     if (functionName === '(garbage collector)') return 'garbage collector';
     if (functionName === '(program)' || functionName === '(idle)' || functionName === '(root)')
       return functionName;
-    if (AVSC_GENERATED.test(functionName)) return 'Avro (avsc)';
     return INTERNAL;
   }
   for (const [layer, pattern] of LAYERS) if (pattern.test(url)) return layer;
@@ -74,8 +70,8 @@ function ownLayer(url: string, functionName: string): string {
 
 /**
  * The layer a node's self time is charged to: its own, or for Node's internals and builtins (Buffer
- * allocation and copies, TextDecoder, postMessage...) the layer of the nearest caller that has one, which
- * is what asked for the work.
+ * allocation and copies, TextDecoder, postMessage, the readers and writers avsc generates...) the layer
+ * of the nearest caller that has one, which is what asked for the work.
  */
 function layerOf(node: ProfileNode, parents: ReadonlyMap<number, ProfileNode>): string {
   for (let at: ProfileNode | undefined = node; at; at = parents.get(at.id)) {

@@ -42,6 +42,8 @@ import {
  * Needs the broker the harness starts (KAFKA_BROKERS unset): probestream start uses the default topic
  * names. Needs a current `dist/` (`npm run build`), Java 17+ and Maven (which fetches Kafka Streams the
  * first time). BENCH_CPU_PROF=<folder>: probestream runs under `node --cpu-prof` (profiles per thread).
+ * BENCH_PEER_CLI=<another build's dist/cli/main.js>: that build runs too, on the same input, before this
+ * one (`peer-events-per-sec`, with its ratio and CPU): a lever's before and after in one run.
  */
 
 const BENCH = 'kafka-streams';
@@ -192,24 +194,30 @@ async function runKafkaStreams(
   }
 }
 
-/** Runs `probestream start` until caught up, looks the sample up through its API, stops it. */
+/**
+ * Runs `probestream start` (of this checkout, or of another build: `peer`) until caught up, looks the
+ * sample up through its API, stops it.
+ */
 async function runProject(
   context: SuiteContext,
   admin: Admin,
   logDir: string,
   topics: ProbeTopics,
   sample: readonly Sample[],
+  peer?: string,
 ) {
-  const applicationId = uniqueName('probestream');
+  const applicationId = uniqueName(peer ? 'peer' : 'probestream');
   const stateDir = await makeStateDir();
+  // Every build writes the default `alerts` topic: each one's alerts are what it added.
+  const alertsBefore = sumOffsets(await endOffsets(admin, topics.alerts));
   const app = new ProjectApp({
     brokers: context.brokers,
     applicationId,
     stateDir,
     port: await freePort(),
     partitions: PARTITIONS,
-    logFile: join(logDir, 'probestream.log'),
-    cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
+    logFile: join(logDir, peer ? 'peer.log' : 'probestream.log'),
+    ...(peer ? { cli: peer, name: 'peer' } : { cpuProfileDir: process.env.BENCH_CPU_PROF || undefined }),
   });
   try {
     const names = [REPARTITIONS.byMac, REPARTITIONS.byName, REPARTITIONS.bySsid];
@@ -221,8 +229,9 @@ async function runProject(
       [topics.pcap, ...repartitions],
       context.records,
     );
-    log(`probestream: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
-    return { timing, answers: await lookUp(app, sample) };
+    log(`${app.name}: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
+    const alerts = sumOffsets(await endOffsets(admin, topics.alerts)) - alertsBefore;
+    return { timing, alerts, answers: await lookUp(app, sample) };
   } finally {
     await app.stop('SIGTERM', 60_000);
     await removeStateDir(stateDir);
@@ -266,10 +275,13 @@ async function run(context: SuiteContext): Promise<void> {
     log(`logs of both applications: ${logDir}`);
 
     const ks = await runKafkaStreams(context, admin, logDir, topics, sample);
+    // Another build of probestream on the same input (a lever's before), between the two.
+    const peerCli = process.env.BENCH_PEER_CLI;
+    const peer = peerCli ? await runProject(context, admin, logDir, topics, sample, peerCli) : undefined;
     const project = await runProject(context, admin, logDir, topics, sample);
 
     const ksAlerts = sumOffsets(await endOffsets(admin, KS_ALERTS));
-    const projectAlerts = sumOffsets(await endOffsets(admin, topics.alerts));
+    const projectAlerts = project.alerts;
     const differing = sample.filter((_, i) => !same(ks.answers[i] ?? null, project.answers[i] ?? null));
     const ksWrong = sample.filter((s, i) => !same(ks.answers[i] ?? null, s.truth)).length;
     const projectWrong = sample.filter((s, i) => !same(project.answers[i] ?? null, s.truth)).length;
@@ -296,6 +308,18 @@ async function run(context: SuiteContext): Promise<void> {
     const perThousand = (cpuMs: number) => Math.round((cpuMs / (records / 1000)) * 10) / 10;
     report(BENCH, 'ks-cpu-ms-per-1k', perThousand(ks.timing.cpuMs), 'ms');
     report(BENCH, 'project-cpu-ms-per-1k', perThousand(project.timing.cpuMs), 'ms');
+    if (peer) {
+      const peerRate = perSecond(records, peer.timing.elapsedMs);
+      const peerWrong = sample.filter((s, i) => !same(peer.answers[i] ?? null, s.truth)).length;
+      report(BENCH, 'peer-events-per-sec', peerRate, 'events/s', {
+        cli: peerCli,
+        ratio: ratio(peerRate, ksRate),
+        cpuMsPer1k: perThousand(peer.timing.cpuMs),
+        wrongKeys: peerWrong,
+        alerts: peer.alerts,
+        ...describe(peer.timing, records),
+      });
+    }
     const match = differing.length === 0 && ksAlerts === projectAlerts;
     report(BENCH, 'results-match', match ? 1 : 0, 'bool', {
       sampledKeys: sample.length,

@@ -19,6 +19,9 @@ export interface ProjectAppOptions {
   readonly logFile: string;
   /** When set, `node --cpu-prof` writes its profiles here. */
   readonly cpuProfileDir?: string | undefined;
+  /** Another build's `dist/cli/main.js` (BENCH_PEER_CLI); default this checkout's. */
+  readonly cli?: string;
+  readonly name?: string;
 }
 
 export class ProjectApp extends ChildApp {
@@ -29,11 +32,18 @@ export class ProjectApp extends ChildApp {
   constructor(options: ProjectAppOptions) {
     const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
     super(
-      'probestream',
+      options.name ?? 'probestream',
       process.execPath,
       [
         ...profile,
-        ...[CLI, 'start', '--brokers', options.brokers.join(','), '--application-id', options.applicationId],
+        ...[
+          options.cli ?? CLI,
+          'start',
+          '--brokers',
+          options.brokers.join(','),
+          '--application-id',
+          options.applicationId,
+        ],
         ...['--state-dir', options.stateDir, '--port', String(options.port)],
         ...['--partitions', String(options.partitions), '--processing-guarantee', 'at_least_once'],
         ...['--commit-interval-ms', '1000'],

@@ -79,6 +79,16 @@ function describe(timing: Timing, records: number) {
   };
 }
 
+/** Records an application wrote to each of its internal topics (`<applicationId>-…`), by topic suffix. */
+async function internalRecords(admin: Admin, applicationId: string): Promise<Record<string, number>> {
+  const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${applicationId}-`));
+  const written: Record<string, number> = {};
+  for (const topic of topics.sort()) {
+    written[topic.slice(applicationId.length + 1)] = sumOffsets(await endOffsets(admin, topic));
+  }
+  return written;
+}
+
 type Stats = StatsLine | null;
 
 function canonical(truth: Truth | undefined): Stats {
@@ -187,7 +197,8 @@ async function runKafkaStreams(
       context.records,
     );
     log(`kafka-streams: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
-    return { timing, answers: await lookUp(app, sample) };
+    const written = await internalRecords(admin, applicationId);
+    return { timing, written, answers: await lookUp(app, sample) };
   } finally {
     await app.close();
     await removeStateDir(stateDir);
@@ -231,7 +242,8 @@ async function runProject(
     );
     log(`${app.name}: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
     const alerts = sumOffsets(await endOffsets(admin, topics.alerts)) - alertsBefore;
-    return { timing, alerts, answers: await lookUp(app, sample) };
+    const written = await internalRecords(admin, applicationId);
+    return { timing, alerts, written, answers: await lookUp(app, sample) };
   } finally {
     await app.stop('SIGTERM', 60_000);
     await removeStateDir(stateDir);
@@ -294,10 +306,15 @@ async function run(context: SuiteContext): Promise<void> {
 
     const ksRate = perSecond(records, ks.timing.elapsedMs);
     const projectRate = perSecond(records, project.timing.elapsedMs);
-    report(BENCH, 'ks-events-per-sec', ksRate, 'events/s', { records, ...describe(ks.timing, records) });
+    report(BENCH, 'ks-events-per-sec', ksRate, 'events/s', {
+      records,
+      ...describe(ks.timing, records),
+      written: ks.written,
+    });
     report(BENCH, 'project-events-per-sec', projectRate, 'events/s', {
       records,
       ...describe(project.timing, records),
+      written: { ...project.written, alerts: project.alerts },
     });
     report(BENCH, 'ratio', ratio(projectRate, ksRate), 'project/ks', {
       afterRunning: ratio(

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka } from 'kafkajs';
 import { freePort } from '../src/local/ports.js';
-import { deviceSerde, type ProbeTopics, STORES, ssidAlertSerde, TOPICS } from '../src/probes/schemas.js';
+import { type ProbeTopics, STORES, TOPICS } from '../src/probes/schemas.js';
 import { compareSsids } from '../src/probes/stats.js';
 import { ensureProbeTopics } from '../src/probes/topics.js';
 import { REPARTITIONS } from '../src/probes/topology.js';
@@ -12,7 +12,7 @@ import { KafkaStreamsApp, prepareKafkaStreamsApp, type StatsLine } from './kafka
 import { type ChildApp, processCpuMs, waitCaughtUp } from './kafka-streams/processes.js';
 import { ProjectApp } from './kafka-streams/project-app.js';
 import { PARTITIONS } from './pcap.js';
-import { waitForLeadership } from './probes.js';
+import { fillTables, waitForLeadership } from './probes.js';
 import {
   type BenchSuite,
   benchKafka,
@@ -56,18 +56,25 @@ interface Timing {
   readonly cpuMs: number;
 }
 
-/** Spawns nothing itself: times `app` (already spawned) until its lag is 0 on `topics`. */
+/**
+ * Times `app` (already spawned) until its group's lag is 0 on the input and on its repartition topics
+ * (`repartitions`, by name), and logs it.
+ */
 async function timeUntilCaughtUp(
   app: ChildApp & { runningAt: Promise<number> },
   admin: Admin,
-  groupId: string,
-  topics: readonly string[],
+  applicationId: string,
+  input: string,
+  repartitions: readonly string[],
   records: number,
 ): Promise<Timing> {
-  const doneAt = await waitCaughtUp(app, admin, groupId, topics, 2 * timeoutFor(records));
+  const topics = [input, ...repartitions.map((name) => `${applicationId}-${name}-repartition`)];
+  const doneAt = await waitCaughtUp(app, admin, applicationId, topics, 2 * timeoutFor(records));
   const cpuMs = processCpuMs(app.pid);
   const runningAt = await Promise.race([app.runningAt, Promise.resolve(doneAt)]);
-  return { elapsedMs: doneAt - app.startedAt, runningMs: runningAt - app.startedAt, cpuMs };
+  const elapsedMs = doneAt - app.startedAt;
+  log(`${app.name}: caught up in ${Math.round(elapsedMs)} ms, ${Math.round(cpuMs)} ms CPU`);
+  return { elapsedMs, runningMs: runningAt - app.startedAt, cpuMs };
 }
 
 function describe(timing: Timing, records: number) {
@@ -133,27 +140,7 @@ async function writeInput(kafka: Kafka, admin: Admin, topics: ProbeTopics, recor
   );
   await producedOffsets(admin, topics.pcap, records);
   const devices = benchDevices();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    const serde = deviceSerde();
-    await producer.send({
-      topic: topics.devices,
-      acks: -1,
-      messages: devices.map((device) => ({ key: device.mac, value: serde.serialize(device) })),
-    });
-    const alertList = ssidAlertSerde();
-    await producer.send({
-      topic: topics.ssidAlertList,
-      acks: -1,
-      messages: WATCHED_SSIDS.map((ssid) => ({
-        key: ssid,
-        value: alertList.serialize({ reason: `bench: ${ssid}` }),
-      })),
-    });
-  } finally {
-    await producer.disconnect();
-  }
+  await fillTables(kafka, topics, devices, WATCHED_SSIDS);
   const macs = [...input.byMac.keys()].sort().filter((_, i) => i % SAMPLE_EVERY === 0);
   const byName = input.byName(devices);
   const names = [...byName.keys()].sort().filter((_, i) => i % SAMPLE_EVERY === 0);
@@ -186,17 +173,14 @@ async function runKafkaStreams(
     logFile: join(logDir, 'kafka-streams.log'),
   });
   try {
-    const repartitions = [REPARTITIONS.byMac, REPARTITIONS.byName].map(
-      (n) => `${applicationId}-${n}-repartition`,
-    );
     const timing = await timeUntilCaughtUp(
       app,
       admin,
       applicationId,
-      [topics.pcap, ...repartitions],
+      topics.pcap,
+      [REPARTITIONS.byMac, REPARTITIONS.byName],
       context.records,
     );
-    log(`kafka-streams: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
     const written = await internalRecords(admin, applicationId);
     return { timing, written, answers: await lookUp(app, sample) };
   } finally {
@@ -231,16 +215,14 @@ async function runProject(
     ...(peer ? { cli: peer, name: 'peer' } : { cpuProfileDir: process.env.BENCH_CPU_PROF || undefined }),
   });
   try {
-    const names = [REPARTITIONS.byMac, REPARTITIONS.byName, REPARTITIONS.bySsid];
-    const repartitions = names.map((n) => `${applicationId}-${n}-repartition`);
     const timing = await timeUntilCaughtUp(
       app,
       admin,
       applicationId,
-      [topics.pcap, ...repartitions],
+      topics.pcap,
+      [REPARTITIONS.byMac, REPARTITIONS.byName, REPARTITIONS.bySsid],
       context.records,
     );
-    log(`${app.name}: caught up in ${Math.round(timing.elapsedMs)} ms, ${Math.round(timing.cpuMs)} ms CPU`);
     const alerts = sumOffsets(await endOffsets(admin, topics.alerts)) - alertsBefore;
     const written = await internalRecords(admin, applicationId);
     return { timing, alerts, written, answers: await lookUp(app, sample) };

@@ -2,7 +2,9 @@ import type { Message } from 'kafkajs';
 import { seededRandom } from '../../src/capture/synthetic.js';
 import { decodeSsidBytes } from '../../src/probes/pcap.js';
 import type { DeviceRecord } from '../../src/probes/schemas.js';
+import { type DeviceTruth, tallyProbe } from '../chaos/records.js';
 import { macFor } from '../pcap.js';
+import { ownedDevice } from '../probes.js';
 
 /**
  * The kafka-streams suite's input: `pcap` records as the seed's capture path wrote them (tshark 4.x
@@ -34,36 +36,11 @@ const SHARED_SSIDS: readonly (Uint8Array | null)[] = [
 const HOME_NETWORKS = 500;
 
 /** What a group of probe requests must add up to: `pcap-stats`' value. */
-export interface Truth {
-  probeCount: number;
-  firstProbe: number;
-  lastProbe: number;
-  readonly ssids: Set<string | null>;
-}
-
-function tally(into: Map<string, Truth>, key: string, timestamp: number, ssid: string | null): void {
-  const found = into.get(key);
-  if (found === undefined) {
-    into.set(key, { probeCount: 1, firstProbe: timestamp, lastProbe: timestamp, ssids: new Set([ssid]) });
-    return;
-  }
-  found.probeCount += 1;
-  found.firstProbe = Math.min(found.firstProbe, timestamp);
-  found.lastProbe = Math.max(found.lastProbe, timestamp);
-  found.ssids.add(ssid);
-}
+export type Truth = DeviceTruth;
 
 /** The devices table: every other MAC, two MACs to a name. */
 export function benchDevices(): DeviceRecord[] {
-  return Array.from({ length: DEVICES / 2 }, (_, i) => ({
-    mac: macFor(2 * i),
-    source: 'user',
-    name: `owner ${i >> 1}`,
-    ip: null,
-    model: null,
-    type: null,
-    is_guest: false,
-  }));
+  return Array.from({ length: DEVICES / 2 }, (_, i) => ownedDevice(macFor(2 * i), i >> 1));
 }
 
 /** Makes the records chunk by chunk, keeping the truth by MAC and the number of alerts they must raise. */
@@ -108,7 +85,7 @@ export class SeedRecords {
     if (bytes !== null)
       layers.wlan_ssid = [bytes.length === 0 ? '<MISSING>' : Buffer.from(bytes).toString('hex')];
     const ssid = bytes === null ? null : decodeSsidBytes(bytes);
-    tally(this.byMac, mac, timestamp, ssid);
+    tallyProbe(this.byMac, { mac, timestamp, ssid });
     this.probeRequests += 1;
     if (ssid !== null && this.#watched.has(ssid)) this.alerts += 1;
     return JSON.stringify({ timestamp: String(timestamp), ...layers });

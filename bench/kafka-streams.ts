@@ -220,7 +220,7 @@ async function runProject(
       admin,
       applicationId,
       topics.pcap,
-      [REPARTITIONS.byMac, REPARTITIONS.byName, REPARTITIONS.bySsid],
+      Object.values(REPARTITIONS),
       context.records,
     );
     const alerts = sumOffsets(await endOffsets(admin, topics.alerts)) - alertsBefore;

@@ -23,8 +23,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * probestream's probe topology (src/probes/topology.ts) in the Kafka Streams DSL, with the two small tables
  * as GlobalKTables, as a Kafka Streams developer would join them: the devices join and the alert-list join
- * need no repartition of the stream, so this topology has two repartition topics where probestream's has
- * three.
+ * need no repartition of the stream (probestream joins its devices table, co-partitioned, after the
+ * repartition by MAC that the stats need anyway).
  */
 final class ProbeTopology {
   static final String STATS_BY_MAC = "pcap-stats";

@@ -237,6 +237,50 @@ const KS_ALERTS = 'ks-alerts';
 /** As probestream's `alerts`: stamped with the broker's time, so that old event times are not deleted. */
 const APPEND_TIME = { name: 'message.timestamp.type', value: 'LogAppendTime' };
 
+type AppRun = { timing: Timing; written: Record<string, number>; alerts?: number };
+
+/** The timing figures: each application's rate and CPU, the ratio, and a peer build's when there is one. */
+function reportTimings(
+  records: number,
+  ks: AppRun,
+  project: AppRun,
+  peer: (AppRun & { cli: string; answers: Stats[]; sample: readonly Sample[] }) | undefined,
+): void {
+  const ksRate = perSecond(records, ks.timing.elapsedMs);
+  const projectRate = perSecond(records, project.timing.elapsedMs);
+  report(BENCH, 'ks-events-per-sec', ksRate, 'events/s', {
+    records,
+    ...describe(ks.timing, records),
+    written: ks.written,
+  });
+  report(BENCH, 'project-events-per-sec', projectRate, 'events/s', {
+    records,
+    ...describe(project.timing, records),
+    written: { ...project.written, alerts: project.alerts },
+  });
+  report(BENCH, 'ratio', ratio(projectRate, ksRate), 'project/ks', {
+    afterRunning: ratio(
+      perSecond(records, project.timing.elapsedMs - project.timing.runningMs),
+      perSecond(records, ks.timing.elapsedMs - ks.timing.runningMs),
+    ),
+  });
+  const perThousand = (cpuMs: number) => Math.round((cpuMs / (records / 1000)) * 10) / 10;
+  report(BENCH, 'ks-cpu-ms-per-1k', perThousand(ks.timing.cpuMs), 'ms');
+  report(BENCH, 'project-cpu-ms-per-1k', perThousand(project.timing.cpuMs), 'ms');
+  if (peer) {
+    const peerRate = perSecond(records, peer.timing.elapsedMs);
+    const peerWrong = peer.sample.filter((s, i) => !same(peer.answers[i] ?? null, s.truth)).length;
+    report(BENCH, 'peer-events-per-sec', peerRate, 'events/s', {
+      cli: peer.cli,
+      ratio: ratio(peerRate, ksRate),
+      cpuMsPer1k: perThousand(peer.timing.cpuMs),
+      wrongKeys: peerWrong,
+      alerts: peer.alerts,
+      ...describe(peer.timing, records),
+    });
+  }
+}
+
 async function run(context: SuiteContext): Promise<void> {
   if (!context.restartBroker) {
     throw new Error('kafka-streams runs probestream on the default topic names: leave KAFKA_BROKERS unset');
@@ -286,39 +330,7 @@ async function run(context: SuiteContext): Promise<void> {
       );
     }
 
-    const ksRate = perSecond(records, ks.timing.elapsedMs);
-    const projectRate = perSecond(records, project.timing.elapsedMs);
-    report(BENCH, 'ks-events-per-sec', ksRate, 'events/s', {
-      records,
-      ...describe(ks.timing, records),
-      written: ks.written,
-    });
-    report(BENCH, 'project-events-per-sec', projectRate, 'events/s', {
-      records,
-      ...describe(project.timing, records),
-      written: { ...project.written, alerts: project.alerts },
-    });
-    report(BENCH, 'ratio', ratio(projectRate, ksRate), 'project/ks', {
-      afterRunning: ratio(
-        perSecond(records, project.timing.elapsedMs - project.timing.runningMs),
-        perSecond(records, ks.timing.elapsedMs - ks.timing.runningMs),
-      ),
-    });
-    const perThousand = (cpuMs: number) => Math.round((cpuMs / (records / 1000)) * 10) / 10;
-    report(BENCH, 'ks-cpu-ms-per-1k', perThousand(ks.timing.cpuMs), 'ms');
-    report(BENCH, 'project-cpu-ms-per-1k', perThousand(project.timing.cpuMs), 'ms');
-    if (peer) {
-      const peerRate = perSecond(records, peer.timing.elapsedMs);
-      const peerWrong = sample.filter((s, i) => !same(peer.answers[i] ?? null, s.truth)).length;
-      report(BENCH, 'peer-events-per-sec', peerRate, 'events/s', {
-        cli: peerCli,
-        ratio: ratio(peerRate, ksRate),
-        cpuMsPer1k: perThousand(peer.timing.cpuMs),
-        wrongKeys: peerWrong,
-        alerts: peer.alerts,
-        ...describe(peer.timing, records),
-      });
-    }
+    reportTimings(records, ks, project, peer && peerCli ? { ...peer, cli: peerCli, sample } : undefined);
     const match = differing.length === 0 && ksAlerts === projectAlerts;
     report(BENCH, 'results-match', match ? 1 : 0, 'bool', {
       sampledKeys: sample.length,

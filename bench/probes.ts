@@ -102,6 +102,11 @@ function probedSsid(frame: SyntheticFrame): string | null {
   return typeof frame.ssid === 'string' ? frame.ssid : decodeSsidBytes(frame.ssid);
 }
 
+/** A device of the bench's devices table: named after its owner, as a user document names it. */
+export function ownedDevice(mac: string, owner: number): DeviceRecord {
+  return { mac, source: 'user', name: `owner ${owner}`, ip: null, model: null, type: null, is_guest: false };
+}
+
 /** Works out, from the frames themselves (no reader, no topology code), what every check expects. */
 function expectedFrom(frames: readonly SyntheticFrame[]): Expected {
   const byMac = new Map<string, Tally>();
@@ -117,17 +122,7 @@ function expectedFrom(frames: readonly SyntheticFrame[]): Expected {
   }
   const devices = [...byMac.keys()]
     .filter((_mac, i) => i % 2 === 0)
-    .map(
-      (mac, i): DeviceRecord => ({
-        mac,
-        source: 'user',
-        name: `owner ${i >> 1}`,
-        ip: null,
-        model: null,
-        type: null,
-        is_guest: false,
-      }),
-    );
+    .map((mac, i) => ownedDevice(mac, i >> 1));
   // A name's stats are its devices' together: counts add up, times widen, SSID sets unite.
   const byName = new Map<string, Tally>();
   let namedProbeRequests = 0;
@@ -201,7 +196,7 @@ async function readPcap(path: string, expected: Expected, fileBytes: number): Pr
  * that moment fails with NOT_LEADER_OR_FOLLOWER, and kafkajs's retry (not idempotent) can write a batch
  * twice.
  */
-async function waitForLeadership(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function waitForLeadership(admin: Admin, topics: readonly string[]): Promise<void> {
   await pollUntil(
     `leaders of ${topics.join(', ')}`,
     () =>
@@ -254,21 +249,26 @@ async function replayPcap(
 }
 
 /** Fills the devices and ssid_alert_list tables before the topology starts, so that it joins against all. */
-async function fillTables(kafka: Kafka, topics: ProbeTopics, expected: Expected): Promise<void> {
+export async function fillTables(
+  kafka: Kafka,
+  topics: ProbeTopics,
+  devices: readonly DeviceRecord[],
+  watchedSsids: readonly string[],
+): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    const devices = deviceSerde();
+    const deviceValues = deviceSerde();
     const alertList = ssidAlertSerde();
     await producer.send({
       topic: topics.devices,
       acks: -1,
-      messages: expected.devices.map((device) => ({ key: device.mac, value: devices.serialize(device) })),
+      messages: devices.map((device) => ({ key: device.mac, value: deviceValues.serialize(device) })),
     });
     await producer.send({
       topic: topics.ssidAlertList,
       acks: -1,
-      messages: WATCHED_SSIDS.map((ssid) => ({
+      messages: watchedSsids.map((ssid) => ({
         key: ssid,
         value: alertList.serialize({ reason: `bench: ${ssid}` }),
       })),
@@ -504,7 +504,7 @@ async function run({ brokers, records }: SuiteContext): Promise<void> {
     await replayPcap(kafka, admin, path, topics.pcap, expected, fileBytes);
 
     log(`probe-pipeline: ${expected.devices.length} devices, ${WATCHED_SSIDS.length} watched SSIDs`);
-    await fillTables(kafka, topics, expected);
+    await fillTables(kafka, topics, expected.devices, WATCHED_SSIDS);
     const correct = await probePipeline(brokers, admin, topics, expected);
     if (!correct) throw new Error('probe-pipeline: the stores or the alerts do not match the capture');
   } finally {

@@ -1,15 +1,17 @@
 import { apiSuite } from './api.js';
 import { chaosSuite } from './chaos.js';
 import { engineSuite } from './engine.js';
+import { kafkaStreamsSuite } from './kafka-streams.js';
 import { probesSuite } from './probes.js';
 import { sqlSuite } from './sql.js';
 import { stateSuite } from './state.js';
 import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './support.js';
 
 /**
- * `npm run bench -- [suite...] [--duration <seconds>]`: runs the named suites (when none is named, all but
- * those that run only when named: chaos) against one broker, printing figures as JSON lines on stdout and progress on stderr. `--duration`
- * sets how long the suites that run for a set time (chaos) run.
+ * `npm run bench -- [suite...] [--duration <seconds>] [--records <n>]`: runs the named suites (when none is
+ * named, all but those that run only when named: chaos, kafka-streams) against one broker, printing figures
+ * as JSON lines on stdout and progress on stderr. `--duration` sets how long the suites that run for a set
+ * time (chaos) run; `--records` sets BENCH_RECORDS.
  *
  * Environment: KAFKA_BROKERS (host:port,...; default: a local broker started and stopped here),
  * BENCH_RECORDS (records per suite; default 1,000,000) and BENCH_KEYS (distinct keys the state suite
@@ -18,14 +20,30 @@ import { type BenchSuite, benchBroker, keyCount, log, recordCount } from './supp
  * failed, 2 on a usage error (an unknown suite, a bad BENCH_RECORDS or BENCH_KEYS).
  */
 
-const SUITES: readonly BenchSuite[] = [engineSuite, stateSuite, probesSuite, apiSuite, sqlSuite, chaosSuite];
+const SUITES: readonly BenchSuite[] = [
+  engineSuite,
+  stateSuite,
+  probesSuite,
+  apiSuite,
+  sqlSuite,
+  chaosSuite,
+  kafkaStreamsSuite,
+];
 
 /** After the suites, the process should end on its own; if it has not by then, something was left open. */
 const EXIT_GRACE_MS = 10_000;
 
 function usage(): string {
   const list = SUITES.map((suite) => `  ${suite.name.padEnd(10)} ${suite.description}`).join('\n');
-  return `usage: npm run bench -- [suite...] [--duration <seconds>]\nsuites:\n${list}\n`;
+  return `usage: npm run bench -- [suite...] [--duration <seconds>] [--records <n>]\nsuites:\n${list}\n`;
+}
+
+/** `--records <n>` taken out of `args` into BENCH_RECORDS (which recordCount checks). */
+function takeRecords(args: string[]): void {
+  const at = args.indexOf('--records');
+  if (at < 0) return;
+  const [, value] = args.splice(at, 2);
+  process.env.BENCH_RECORDS = value ?? '(none)';
 }
 
 /** `--duration <seconds>` taken out of `args`: undefined when absent, NaN when not a positive number. */
@@ -44,6 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const args = [...argv];
   const durationMs = takeDuration(args);
+  takeRecords(args);
   if (Number.isNaN(durationMs)) {
     process.stderr.write(`--duration needs a number of seconds\n${usage()}`);
     return 2;

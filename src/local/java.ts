@@ -44,7 +44,8 @@ export async function checkJava(): Promise<number> {
   return major;
 }
 
-function shortHash(...parts: string[]): string {
+/** 12 hex digits of the SHA-256 of `parts`: the cache folders' version stamp. */
+export function shortHash(...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\0');
   return hash.digest('hex').slice(0, 12);
@@ -76,7 +77,7 @@ function tail(text: string, lines = 30): string {
  * Fills `target` once: `fill` writes into a staging folder that is renamed to `target` when complete, so an
  * interrupted run is never mistaken for a finished one, and a later run with the same target does nothing.
  */
-async function buildOnce(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
+export async function buildOnce(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
   if (existsSync(join(target, '.complete'))) return;
   const staging = `${target}.staging-${process.pid}`;
   await rm(staging, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { type AvroSchema, type AvroSerde, type Serde, SerdeError, Serdes } from '../topology/index.js';
-import { type PcapValue, type ProbeRequest, readProbeRequest } from './pcap.js';
+import { type PcapValue, type ProbeRequest, readProbeRequest, strictUtf8 } from './pcap.js';
 
 /** A probe request after the devices join: the device's name when the table knows its MAC. */
 export interface EnrichedProbe extends ProbeRequest {
@@ -35,8 +35,6 @@ export function pcapValueOf(probe: ProbeRequest): PcapValue {
   };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** A `pcap` value larger than this is not read by default: a frame's fields take a few hundred bytes. */
 export const DEFAULT_MAX_PCAP_RECORD_BYTES = 64 * 1024;
 
@@ -65,7 +63,9 @@ export function pcapSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde
       }
       let json: unknown;
       try {
-        json = JSON.parse(utf8.decode(data));
+        const text = strictUtf8(data);
+        if (text === undefined) throw new TypeError('the bytes are not valid UTF-8');
+        json = JSON.parse(text);
       } catch (error) {
         throw new SerdeError(
           'SERDE_DESERIALIZATION_FAILED',

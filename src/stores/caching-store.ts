@@ -9,6 +9,18 @@ type Dirty = BufferedWrite;
 /** Bytes a buffered entry is charged: its key and value plus a fixed overhead for the map entry. */
 const ENTRY_OVERHEAD = 64;
 
+/** Default bound of the entries kept after a flush (see CachingStoreOptions.cleanBytes): 1 MiB. */
+export const DEFAULT_CLEAN_CACHE_BYTES = 1024 * 1024;
+
+export interface CachingStoreOptions {
+  /**
+   * Bytes of entries kept after they were flushed (or read from below), so that the next read of a key
+   * written or read lately is answered here rather than by the inner store: an aggregation reads each
+   * key it updates. The oldest written go first past the bound. 0 keeps none. Default 1 MiB.
+   */
+  readonly cleanBytes?: number;
+}
+
 /**
  * Buffers writes between commits. Reads see the buffer first, so a processor (and an interactive query)
  * sees what the next commit will write. Repeated updates of a key collapse into one, so the layers below
@@ -20,12 +32,21 @@ const ENTRY_OVERHEAD = 64;
 export class CachingKeyValueStore extends WrappedStore implements BytesStore {
   readonly #dirty = new Map<string, Dirty>();
   #bytes = 0;
+  /** What the inner store holds for keys flushed or read lately; null: it holds nothing. */
+  readonly #clean = new Map<string, Buffer | null>();
+  #cleanBytes = 0;
+  readonly #cleanLimit: number;
   // The map key of the last key seen: a get and a put of one key convert it once.
   #lastKey: Buffer | undefined;
   #lastId = '';
 
-  constructor(inner: BytesStore) {
+  constructor(inner: BytesStore, options: CachingStoreOptions = {}) {
     super(inner);
+    const limit = options.cleanBytes ?? DEFAULT_CLEAN_CACHE_BYTES;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new TypeError(`cleanBytes must be a whole number of bytes, 0 or more; got ${limit}`);
+    }
+    this.#cleanLimit = limit;
   }
 
   /** Bytes held in the buffer, for the engine's bound on buffered state. */
@@ -42,9 +63,31 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
   }
 
   get(key: Buffer): Buffer | undefined {
-    const dirty = this.#dirty.get(this.#id(key));
+    const id = this.#id(key);
+    const dirty = this.#dirty.get(id);
     if (dirty) return dirty.value ?? undefined;
-    return this.inner.get(key);
+    const clean = this.#clean.get(id);
+    if (clean !== undefined) return clean ?? undefined;
+    const value = this.inner.get(key);
+    this.#remember(id, value ?? null);
+    return value;
+  }
+
+  /** Keeps what the inner store holds for a key, as the newest clean entry, within the bound. */
+  #remember(id: string, value: Buffer | null): void {
+    if (this.#cleanLimit === 0) return;
+    const previous = this.#clean.get(id);
+    if (previous !== undefined) {
+      this.#cleanBytes -= id.length + (previous?.length ?? 0) + ENTRY_OVERHEAD;
+      this.#clean.delete(id);
+    }
+    this.#clean.set(id, value);
+    this.#cleanBytes += id.length + (value?.length ?? 0) + ENTRY_OVERHEAD;
+    for (const [oldest, held] of this.#clean) {
+      if (this.#cleanBytes <= this.#cleanLimit) break;
+      this.#clean.delete(oldest);
+      this.#cleanBytes -= oldest.length + (held?.length ?? 0) + ENTRY_OVERHEAD;
+    }
   }
 
   put(key: Buffer, value: Buffer): void {
@@ -111,12 +154,13 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
 
   /** Hands the buffered writes to the inner store, in key order, without flushing it. */
   flushCache(): void {
-    const entries = [...this.#dirty.values()].sort((a, b) => Buffer.compare(a.key, b.key));
+    const entries = [...this.#dirty].sort(([, a], [, b]) => Buffer.compare(a.key, b.key));
     this.#dirty.clear();
     this.#bytes = 0;
-    for (const { key, value } of entries) {
+    for (const [id, { key, value }] of entries) {
       if (value) this.inner.put(key, value);
       else this.inner.delete(key);
+      this.#remember(id, value);
     }
   }
 
@@ -126,10 +170,15 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
     await this.inner.flush();
   }
 
-  /** Drops every write since the last flush. */
+  /**
+   * Drops every write since the last flush, and the clean entries: the engine may then take the inner
+   * store back to its last commit, or restore it, below this layer.
+   */
   discard(): void {
     this.#dirty.clear();
     this.#bytes = 0;
+    this.#clean.clear();
+    this.#cleanBytes = 0;
   }
 
   override close(): Promise<void> {

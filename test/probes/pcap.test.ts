@@ -7,6 +7,7 @@ import {
   PcapRecordError,
   readProbeRequest,
 } from '../../src/probes/pcap.js';
+import { pcapSerde } from '../../src/probes/serdes.js';
 import { addProbe, emptyStats } from '../../src/probes/stats.js';
 
 describe('normalizeMac', () => {
@@ -44,6 +45,12 @@ describe('SSIDs', () => {
     expect(decodeSsidBytes(Buffer.from('Café 📡', 'utf8'))).toBe('Café 📡');
     expect(decodeSsidBytes(Buffer.from([0xff, 0x41, 0xc3, 0xa9, 0xc3]))).toBe('\\xffAé\\xc3');
     expect(decodeSsidBytes(Buffer.alloc(0))).toBe('');
+  });
+
+  it('drops a leading byte-order mark of a UTF-8 SSID, as a UTF-8 decoder does, and reads a Uint8Array view', () => {
+    expect(decodeSsidBytes(Buffer.from([0xef, 0xbb, 0xbf, 0x41]))).toBe('A');
+    const view = new Uint8Array([0x00, 0x52, 0x4e, 0x4d, 0x30, 0xff]).subarray(1, 5);
+    expect(decodeSsidBytes(view)).toBe('RNM0');
   });
 
   it('reads hex SSIDs only in records written the tshark 3.6+ way', () => {
@@ -91,5 +98,18 @@ describe('addProbe', () => {
     expect(one).toEqual({ probeCount: 1, firstProbe: 20, lastProbe: 20, ssidsProbed: ['b'] });
     expect(three.ssidsProbed).toBe(two.ssidsProbed);
     expect(four).toEqual({ probeCount: 4, firstProbe: 10, lastProbe: 30, ssidsProbed: [null, 'a', 'b'] });
+  });
+});
+
+describe('pcapSerde', () => {
+  const record = '{"timestamp":"1587564340123","wlan_fc_type_subtype":["4"],"wlan_sa":["a4:83:e7:4e:39:15"]}';
+
+  it('reads a record that starts with a UTF-8 byte-order mark, and refuses bytes that are not UTF-8', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(record)]);
+    expect(pcapSerde().deserialize(withBom, 'pcap')?.mac).toBe('a4:83:e7:4e:39:15');
+    const latin1 = Buffer.from(record.replace('4"]', '4"],"wlan_ssid":["caf\u00e9"]'), 'latin1');
+    expect(() => pcapSerde().deserialize(latin1, 'pcap')).toThrow(
+      /^Cannot read a pcap record from topic pcap: not UTF-8 JSON/,
+    );
   });
 });

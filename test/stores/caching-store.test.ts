@@ -226,3 +226,56 @@ describe('ChangeLoggingKeyValueStore', () => {
     ]);
   });
 });
+
+describe('CachingKeyValueStore clean entries', () => {
+  /** An in-memory store that counts the reads that reach it. */
+  class CountingStore extends InMemoryKeyValueStore {
+    reads = 0;
+    override get(key: Buffer): Buffer | undefined {
+      this.reads += 1;
+      return super.get(key);
+    }
+  }
+
+  it('answers reads of keys flushed or read lately without reading the inner store again', async () => {
+    const inner = new CountingStore('x');
+    inner.put(text('old'), text('0'));
+    const cache = new CachingKeyValueStore(inner);
+    cache.put(text('a'), text('1'));
+    await cache.flush();
+    expect(cache.get(text('a'))).toEqual(text('1'));
+    expect(cache.get(text('old'))).toEqual(text('0'));
+    expect(cache.get(text('old'))).toEqual(text('0'));
+    expect(cache.get(text('missing'))).toBeUndefined();
+    expect(cache.get(text('missing'))).toBeUndefined();
+    expect(inner.reads).toBe(2);
+    cache.delete(text('a'));
+    await cache.flush();
+    expect(cache.get(text('a'))).toBeUndefined();
+    expect(inner.reads).toBe(2);
+  });
+
+  it('keeps no more than cleanBytes of them, the oldest written going first', async () => {
+    const inner = new CountingStore('x');
+    // Each entry is charged its key, its value and 64 bytes: two fit in 140 bytes, three do not.
+    const cache = new CachingKeyValueStore(inner, { cleanBytes: 140 });
+    for (const key of ['a', 'b', 'c']) cache.put(text(key), text('1'));
+    await cache.flush();
+    expect(cache.get(text('b'))).toEqual(text('1'));
+    expect(cache.get(text('c'))).toEqual(text('1'));
+    expect(inner.reads).toBe(0);
+    expect(cache.get(text('a'))).toEqual(text('1'));
+    expect(inner.reads).toBe(1);
+    expect(() => new CachingKeyValueStore(inner, { cleanBytes: -1 })).toThrow(TypeError);
+  });
+
+  it('reads the inner store again after a discard, which the engine follows by changing it below', async () => {
+    const inner = new CountingStore('x');
+    const cache = new CachingKeyValueStore(inner);
+    cache.put(text('a'), text('1'));
+    await cache.flush();
+    cache.discard();
+    inner.put(text('a'), text('restored'));
+    expect(cache.get(text('a'))).toEqual(text('restored'));
+  });
+});

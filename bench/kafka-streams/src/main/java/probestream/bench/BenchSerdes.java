@@ -1,0 +1,196 @@
+package probestream.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The serdes of the Kafka Streams side. Repartition topics and stores use a compact binary form of their
+ * own (what a Kafka Streams developer would write; probestream uses Avro there). The two tables are read
+ * as probestream writes them: Avro binary of DEVICE_SCHEMA and SSID_ALERT_SCHEMA (src/probes/schemas.ts),
+ * decoded here by hand for the fields the topology uses.
+ */
+final class BenchSerdes {
+  private BenchSerdes() {}
+
+  /** The `pcap` topic: a Probe, or null for a frame that is not a probe request. Throws on a bad record. */
+  static Serde<Probe> pcap() {
+    Serializer<Probe> unused = (topic, probe) -> {
+      throw new UnsupportedOperationException("the bench never writes pcap records from Kafka Streams");
+    };
+    Deserializer<Probe> read = (topic, data) -> data == null ? null : PcapReader.read(data);
+    return Serdes.serdeFrom(unused, read);
+  }
+
+  static Serde<Probe> probe() {
+    Serializer<Probe> write =
+        (topic, p) ->
+            p == null
+                ? null
+                : encode(
+                    out -> {
+                      out.writeLong(p.timestamp());
+                      out.writeUTF(p.mac());
+                      writeNullable(out, p.ssid());
+                      out.writeBoolean(p.signalDbm() != null);
+                      if (p.signalDbm() != null) out.writeDouble(p.signalDbm());
+                      writeNullable(out, p.deviceName());
+                    });
+    Deserializer<Probe> read =
+        (topic, data) ->
+            data == null
+                ? null
+                : decode(
+                    data,
+                    in ->
+                        new Probe(
+                            in.readLong(),
+                            in.readUTF(),
+                            readNullable(in),
+                            in.readBoolean() ? in.readDouble() : null,
+                            readNullable(in)));
+    return Serdes.serdeFrom(write, read);
+  }
+
+  static Serde<ProbeStats> stats() {
+    Serializer<ProbeStats> write =
+        (topic, s) ->
+            s == null
+                ? null
+                : encode(
+                    out -> {
+                      out.writeLong(s.probeCount());
+                      out.writeLong(s.firstProbe());
+                      out.writeLong(s.lastProbe());
+                      out.writeInt(s.ssidsProbed().size());
+                      for (String ssid : s.ssidsProbed()) writeNullable(out, ssid);
+                    });
+    Deserializer<ProbeStats> read =
+        (topic, data) ->
+            data == null
+                ? null
+                : decode(
+                    data,
+                    in -> {
+                      long count = in.readLong();
+                      long first = in.readLong();
+                      long last = in.readLong();
+                      int n = in.readInt();
+                      List<String> ssids = new ArrayList<>(n);
+                      for (int i = 0; i < n; i++) ssids.add(readNullable(in));
+                      return new ProbeStats(count, first, last, Collections.unmodifiableList(ssids));
+                    });
+    return Serdes.serdeFrom(write, read);
+  }
+
+  /** A `devices` value: only its name (Avro: mac, source, then the union name), "" for a null name. */
+  static Serde<String> deviceName() {
+    Deserializer<String> read =
+        (topic, data) -> {
+          if (data == null) return null;
+          Avro in = new Avro(data);
+          in.skipString(); // mac
+          in.skipString(); // source
+          String name = in.readNullableString();
+          return name == null ? "" : name;
+        };
+    return Serdes.serdeFrom(readOnly("devices"), read);
+  }
+
+  /** An `ssid_alert_list` value: its reason. */
+  static Serde<String> alertReason() {
+    Deserializer<String> read = (topic, data) -> data == null ? null : new Avro(data).readString();
+    return Serdes.serdeFrom(readOnly("ssid_alert_list"), read);
+  }
+
+  private static Serializer<String> readOnly(String what) {
+    return (topic, value) -> {
+      throw new UnsupportedOperationException("the bench never writes " + what + " from Kafka Streams");
+    };
+  }
+
+  interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  interface Reader<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+
+  private static byte[] encode(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static <T> T decode(byte[] data, Reader<T> reader) {
+    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+      return reader.read(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeNullable(DataOutputStream out, String text) throws IOException {
+    out.writeBoolean(text != null);
+    if (text != null) out.writeUTF(text);
+  }
+
+  private static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  /** Avro's binary encoding, the little of it the two tables need: zig-zag varints, strings, unions. */
+  private static final class Avro {
+    private final byte[] data;
+    private int at;
+
+    Avro(byte[] data) {
+      this.data = data;
+    }
+
+    long readLong() {
+      long raw = 0;
+      int shift = 0;
+      for (; ; ) {
+        int b = data[at++] & 0xff;
+        raw |= (long) (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) break;
+        shift += 7;
+      }
+      return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    String readString() {
+      int length = (int) readLong();
+      String text = new String(data, at, length, StandardCharsets.UTF_8);
+      at += length;
+      return text;
+    }
+
+    void skipString() {
+      // Not `at += (int) readLong()`: Java reads `at` before readLong moves it.
+      int length = (int) readLong();
+      at += length;
+    }
+
+    /** A `["null", "string"]` union. */
+    String readNullableString() {
+      return readLong() == 0 ? null : readString();
+    }
+  }
+}

@@ -61,9 +61,13 @@ describe('the bot against a real probestream API and the real broker', () => {
       topic: topics.pcap,
       messages: [probe('RNM0', 0), probe(null, 500), probe('', 1500)],
     });
+    // Stats by name follow the per-MAC stats through a regrouping: wait for all three probes there.
     await eventually(
-      async () => (await fetch(`${apiUrl}/devices/by-name/Kitchen%20iPad/stats`)).status,
-      (status) => status === 200,
+      async () => {
+        const response = await fetch(`${apiUrl}/devices/by-name/Kitchen%20iPad/stats`);
+        return response.status === 200 ? ((await response.json()) as { probeCount: number }).probeCount : 0;
+      },
+      (count) => count === 3,
     );
 
     const telegram = await FakeTelegram.start(TOKEN);

@@ -128,7 +128,8 @@ describe('window and session stores on the broker', () => {
     expect(windowEntries).toBeGreaterThanOrEqual(KEYS * 10);
     // One final count per key and closed minute (the last two are still open: grace 1 minute), each 1.
     const closedMinutes = [...Array(MINUTES).keys()].filter((m) => active(m) && m <= 287).length;
-    const { table } = await readTable(context.kafka, finals, KEYS * closedMinutes);
+    // A fresh group joins and reads the topic: slow on a loaded machine, so it may take a while.
+    const { table } = await readTable(context.kafka, finals, KEYS * closedMinutes, 90_000);
     expect(table.size).toBe(KEYS * closedMinutes);
     expect(new Set(table.values())).toEqual(new Set(['1']));
     const written = async () =>

@@ -1,12 +1,12 @@
 import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
 import { describeError } from '../errors.js';
 import { isTransient, pause } from '../kafka/transient.js';
-import { streamsAssignor } from './assignor.js';
 import type { StreamsConfig } from './config.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { RepartitionPurger } from './repartition-purger.js';
+import { streamsConsumer } from './streams-consumer.js';
 import type { TaskManager } from './task-manager.js';
 import type { TopicPlan } from './topic-plan.js';
 
@@ -95,32 +95,7 @@ export class StreamThread {
   /** Joins the group and starts the loop and the commit timer. */
   async start(): Promise<void> {
     const { config, plan, tasks } = this.#deps;
-    const consumer = this.#deps.kafka.consumer({
-      groupId: config.applicationId,
-      partitionAssigners: [
-        streamsAssignor({
-          subtopologies: () => plan.subtopologies,
-          memberInfo: () => ({
-            server: config.applicationServer ?? null,
-            tasks: tasks.activeTaskIds(),
-            standbys: tasks.standbyTaskIds(),
-          }),
-          standbyReplicas: config.numStandbyReplicas,
-        }),
-      ],
-      sessionTimeout: config.sessionTimeoutMs,
-      rebalanceTimeout: Math.max(config.sessionTimeoutMs, 60_000),
-      heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
-      maxWaitTimeInMs: Math.min(500, config.commitIntervalMs),
-      // kafkajs decodes a whole fetch response in one synchronous run, holding up the API's queries: a
-      // commit's repartition records, fetched at once under a 16 MB limit, took up to 25 ms to decode, under
-      // 2 MB at most ~3.5 ms. Smaller fetches cost throughput (a task waits for each fetch): 512 KB, a third.
-      maxBytes: 2 * 1024 * 1024,
-      maxBytesPerPartition: 1024 * 1024,
-      allowAutoTopicCreation: false,
-      // exactly_once: a transaction's records are read only once it commits.
-      readUncommitted: false,
-    });
+    const consumer = streamsConsumer(this.#deps.kafka, config, plan, tasks);
     this.#consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => {
       this.#rebalancing = true;

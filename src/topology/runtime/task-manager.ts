@@ -1,8 +1,8 @@
 import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
-import { StreamsError } from '../errors.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { parseTaskId, type TaskId, taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
+import { type ActiveTask, ActiveTaskCreator } from './active-task-creator.js';
 import { type ActiveTaskObserver, observedTask } from './active-task-observer.js';
 import { taskOf } from './assignor.js';
 import {
@@ -18,21 +18,11 @@ import type { GlobalStateManager } from './global-state.js';
 import type { LocalQueries } from './local-queries.js';
 import type { StreamsMetrics } from './metrics.js';
 import type { ProduceLimits } from './produce-limits.js';
-import { BufferingRecordCollector } from './record-collector.js';
-import { type RestoreProgress, restoreTask } from './restorer.js';
-import { readSkipList, recordName, skipsTopic } from './skip-list.js';
+import { readSkipList, skipsTopic } from './skip-list.js';
 import { StandbyTask } from './standby-task.js';
 import type { StateDirectory } from './state-directory.js';
-import { StreamTask, type TaskEnvironment } from './task.js';
+import type { StreamTask } from './task.js';
 import type { TopicPlan } from './topic-plan.js';
-
-/** A task running here, with what it produces into and, under exactly-once, its own producer. */
-interface ActiveTask {
-  readonly task: StreamTask;
-  readonly collector: BufferingRecordCollector;
-  /** exactly_once: a transactional producer with transactional.id `<application.id>-<task>`. */
-  readonly producer?: Producer;
-}
 
 /** What the task manager works with, all of it ready (the instance has planned its topics and connected). */
 export interface TaskManagerDeps {
@@ -61,8 +51,8 @@ export interface CommitWork {
 }
 
 /**
- * The tasks of one instance (Kafka Streams' TaskManager with its ActiveTaskCreator): creates, restores and
- * closes active tasks as assignments come, keeps standbys, positions tasks at their committed offsets,
+ * The tasks of one instance (Kafka Streams' TaskManager): has ActiveTaskCreator create and restore active
+ * tasks, closes them as assignments come, keeps standbys, positions tasks at their committed offsets,
  * closes tasks whose producer was fenced, and commits them all.
  */
 export class TaskManager {
@@ -74,9 +64,16 @@ export class TaskManager {
   readonly #resumeFrom = new Map<string, { offset: bigint; refused?: string }>();
   #skips = new Set<string>();
   #deadLettered = 0;
+  readonly #creator: ActiveTaskCreator;
 
   constructor(deps: TaskManagerDeps) {
     this.#deps = deps;
+    this.#creator = new ActiveTaskCreator(deps, {
+      isSkipped: (name) => this.#skips.size > 0 && this.#skips.has(name),
+      onDeadLetter: () => {
+        this.#deadLettered += 1;
+      },
+    });
   }
 
   get size(): number {
@@ -173,7 +170,7 @@ export class TaskManager {
     // A standby that became active hands its store files over: it must close them first.
     for (const key of wanted.keys()) await this.#stopStandby(key);
     for (const [key, id] of wanted) {
-      if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#createTask(id));
+      if (!this.#tasks.has(key)) this.#tasks.set(key, await this.#creator.create(id));
     }
     await this.#positionTasks();
     metrics.activeTasks.set(this.#tasks.size);
@@ -287,84 +284,6 @@ export class TaskManager {
     }
     this.#fenced.clear();
     return paused;
-  }
-
-  /**
-   * Opens a task's stores (LevelDB under the state directory for persistent ones; a store that cannot be
-   * opened is deleted and rebuilt), and under exactly-once its transactional producer, whose first
-   * initialisation fences any older producer of the same task and aborts its open transaction. Then
-   * restores every store before the task processes a record.
-   */
-  async #createTask(id: TaskId): Promise<ActiveTask> {
-    const { topology, plan, config, kafka, stateDirectory, local } = this.#deps;
-    const key = taskIdString(id);
-    const sub = topology.subtopologies().find((s) => s.id === id.subtopology);
-    if (!sub) throw new Error(`no sub-topology ${id.subtopology}: a bug`);
-    const collector = new BufferingRecordCollector((topic) => {
-      const count = plan.partitions.get(topic);
-      if (count === undefined)
-        throw new StreamsError('MISSING_TOPIC', `no partition count known for topic ${topic}`);
-      return count;
-    });
-    let producer: Producer | undefined;
-    if (config.processingGuarantee === 'exactly_once') {
-      producer = kafka.producer({
-        transactionalId: `${config.applicationId}-${key}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        transactionTimeout: Math.max(60_000, config.commitIntervalMs * 10),
-      });
-      await producer.connect();
-      await (await producer.transaction()).abort();
-    }
-    const inner = await stateDirectory.openStores(key, sub.stores, config.logger);
-    const task = new StreamTask(id, sub, topology, this.#environment(collector), inner);
-    try {
-      await local.whileRestoring(task, (onProgress) => this.#restore(task, onProgress));
-    } catch (error) {
-      await task.close();
-      await producer?.disconnect().catch(() => undefined);
-      throw error;
-    }
-    return { task, collector, ...(producer ? { producer } : {}) };
-  }
-
-  #environment(collector: BufferingRecordCollector): TaskEnvironment {
-    const { config, metrics, limits, plan, observer } = this.#deps;
-    return {
-      applicationId: config.applicationId,
-      collector,
-      topicName: this.#deps.topicName,
-      changelogTopic: this.#deps.changelogTopic,
-      partitions: (topic) => plan.partitions.get(topic) ?? 1,
-      deserializationExceptionHandler: config.deserializationExceptionHandler,
-      processingExceptionHandler: config.processingExceptionHandler,
-      productionExceptionHandler: config.productionExceptionHandler,
-      maxRecordBytes: (topic) => limits.maxRecordBytes(topic),
-      onProductionError: (topic, reason) => metrics.productionErrors.inc({ topic, reason }),
-      isSkipped: (record) => this.#skips.size > 0 && this.#skips.has(recordName(record)),
-      onDeadLetter: (code, source) => {
-        this.#deadLettered += 1;
-        metrics.dlqRecords.inc({ topic: source.topic, code });
-      },
-      onSkip: (node, reason) => metrics.skippedRecords.inc({ node, reason }),
-      onDrop: (node, reason) => metrics.droppedRecords.inc({ node, reason }),
-      ...(observer ? { onStoreWrite: observer.write.bind(observer) } : {}),
-      globalStore: (name) => this.#deps.globalState.store(name),
-    };
-  }
-
-  /** Brings a new task's stores up to their changelogs (or, for a source table, its topic). */
-  #restore(task: StreamTask, onProgress: (progress: RestoreProgress) => void): Promise<void> {
-    return restoreTask(task, {
-      reader: this.#deps.reader,
-      metrics: this.#deps.metrics,
-      changelogTopic: this.#deps.changelogTopic,
-      heartbeat: () => this.#deps.heartbeat(),
-      logger: this.#deps.config.logger,
-      onProgress,
-    });
   }
 
   /**

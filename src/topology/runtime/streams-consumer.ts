@@ -1,0 +1,44 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { streamsAssignor } from './assignor.js';
+import type { StreamsConfig } from './config.js';
+import type { TaskManager } from './task-manager.js';
+import type { TopicPlan } from './topic-plan.js';
+
+/**
+ * The group member of one instance (Kafka Streams' main consumer): the streams assignor, which hands out
+ * whole tasks and standbys and carries each member's application.server, and fetch sizes chosen for an
+ * engine that shares its event loop.
+ */
+export function streamsConsumer(
+  kafka: Kafka,
+  config: StreamsConfig,
+  plan: TopicPlan,
+  tasks: TaskManager,
+): Consumer {
+  return kafka.consumer({
+    groupId: config.applicationId,
+    partitionAssigners: [
+      streamsAssignor({
+        subtopologies: () => plan.subtopologies,
+        memberInfo: () => ({
+          server: config.applicationServer ?? null,
+          tasks: tasks.activeTaskIds(),
+          standbys: tasks.standbyTaskIds(),
+        }),
+        standbyReplicas: config.numStandbyReplicas,
+      }),
+    ],
+    sessionTimeout: config.sessionTimeoutMs,
+    rebalanceTimeout: Math.max(config.sessionTimeoutMs, 60_000),
+    heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
+    maxWaitTimeInMs: Math.min(500, config.commitIntervalMs),
+    // kafkajs decodes a whole fetch response in one synchronous run, holding up the API's queries: a
+    // commit's repartition records, fetched at once under a 16 MB limit, took up to 25 ms to decode, under
+    // 2 MB at most ~3.5 ms. Smaller fetches cost throughput (a task waits for each fetch): 512 KB, a third.
+    maxBytes: 2 * 1024 * 1024,
+    maxBytesPerPartition: 1024 * 1024,
+    allowAutoTopicCreation: false,
+    // exactly_once: a transaction's records are read only once it commits.
+    readUncommitted: false,
+  });
+}

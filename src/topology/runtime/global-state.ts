@@ -1,4 +1,6 @@
+import type { Logger } from '../../logging/index.js';
 import type { ReadOnlyKeyValueStore } from '../../stores/index.js';
+import { describeError } from '../errors.js';
 import { GlobalStore, type GlobalStoreSpec } from '../global-store.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { isTransient, pause } from '../kafka/transient.js';
@@ -14,12 +16,16 @@ export class GlobalStateManager {
   readonly #abort = new AbortController();
   #running: Promise<void> | undefined;
 
+  readonly #logger: Logger;
+
   constructor(
     specs: readonly GlobalStoreSpec[],
     partitions: (topic: string) => number,
     reader: PartitionReader,
+    logger: Logger,
   ) {
     this.#reader = reader;
+    this.#logger = logger;
     this.#stores = specs.map((spec) => ({
       store: new GlobalStore(spec),
       positions: new Array<bigint>(partitions(spec.topic)).fill(0n),
@@ -45,14 +51,19 @@ export class GlobalStateManager {
     if (this.#stores.length === 0 || this.#running) return;
     const signal = this.#abort.signal;
     this.#running = (async () => {
+      let lastLog = 0;
       while (!signal.aborted) {
         try {
           await this.#catchUp(signal);
           await pause(pollMs, signal);
         } catch (error) {
           if (signal.aborted) return;
-          // Kafka unavailable: read on once it answers. Anything else is a bug, and lookups go stale: stop.
-          if (!isTransient(error)) throw error;
+          // Kafka unavailable is waited out quietly; anything else is said (at most every 10 s), and the
+          // reading goes on: a follower that stopped would leave every lookup stale without a word.
+          if (!isTransient(error) && Date.now() - lastLog >= 10_000) {
+            lastLog = Date.now();
+            this.#logger.error(`global stores: cannot follow their topics: ${describeError(error)}`);
+          }
           await pause(1_000, signal);
         }
       }

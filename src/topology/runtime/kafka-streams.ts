@@ -67,6 +67,7 @@ export class KafkaStreams implements StreamsEngine {
   #producer: Producer | undefined;
   #reader: PartitionReader | undefined;
   #globalState: GlobalStateManager | undefined;
+  #globalReader: PartitionReader | undefined;
   #tasks: TaskManager | undefined;
   #thread: StreamThread | undefined;
   #errorHandler: ((error: Error) => void) | undefined;
@@ -192,11 +193,15 @@ export class KafkaStreams implements StreamsEngine {
     const reader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
     this.#reader = reader;
     await reader.connect();
-    // Global tables are whole before any task reads them, then kept current.
+    // Global tables: whole before any task reads them, then followed with a reader of their own.
+    const globalReader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
+    this.#globalReader = globalReader;
+    await globalReader.connect();
     const globalState = new GlobalStateManager(
       this.#topology.globalStores(),
       (topic) => plan.partitions.get(topic) ?? 1,
-      reader,
+      globalReader,
+      this.config.logger.child('global'),
     );
     this.#globalState = globalState;
     await globalState.bootstrap();
@@ -292,6 +297,7 @@ export class KafkaStreams implements StreamsEngine {
       await this.#thread?.shutdown(commit && !wasError);
       await this.#tasks?.closeAll();
       await this.#globalState?.stop();
+      await this.#globalReader?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
       await this.#thread?.settlePurges();

@@ -261,11 +261,18 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
       },
     );
     expect(withoutColumns.status).toBe(200);
-    await eventually(
-      () =>
-        postKsql(b.url, '/query', "SELECT * FROM SSID_ALERT_LIST WHERE ROWKEY IN ('RNM0', 'Evil''s AP');"),
-      (answer) => answer.body.length === 3,
-    );
+    // A global table, followed by each instance on its own: both must have read the inserts.
+    for (const instance of [a, b]) {
+      await eventually(
+        () =>
+          postKsql(
+            instance.url,
+            '/query',
+            "SELECT * FROM SSID_ALERT_LIST WHERE ROWKEY IN ('RNM0', 'Evil''s AP');",
+          ),
+        (answer) => answer.body.length === 3,
+      );
+    }
 
     const connection = await postPushQuery(
       a.url,

@@ -120,10 +120,7 @@ export class RelationCatalog {
 
   table<V>(declaration: TableDeclaration<V>): this {
     const { store } = declaration;
-    if (
-      this.#topology.store(store) === undefined &&
-      !this.#topology.globalStores().some((g) => g.name === store)
-    ) {
+    if (this.#topology.store(store) === undefined && !this.#topology.globalStore(store)) {
       throw new TypeError(`table ${declaration.name}: the topology has no store ${declaration.store}`);
     }
     return this.#add('TABLE', declaration, declaration.store);

@@ -182,6 +182,11 @@ export class Topology {
     return [...this.#globalStores.values()];
   }
 
+  /** The global store of this name, if any. */
+  globalStore(name: string): GlobalStoreSpec | undefined {
+    return this.#globalStores.get(name);
+  }
+
   connectProcessorAndStateStores(processorNames: string | readonly string[], ...storeNames: string[]): this {
     this.#assertOpen();
     for (const processorName of typeof processorNames === 'string' ? [processorNames] : processorNames) {

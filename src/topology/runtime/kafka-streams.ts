@@ -347,7 +347,7 @@ export class KafkaStreams implements StreamsEngine {
 
   /** Whether the store is a global one: whole on every instance, so never routed nor listed elsewhere. */
   isGlobalStore(storeName: string): boolean {
-    return this.#topology.globalStores().some((store) => store.name === storeName);
+    return this.#topology.globalStore(storeName) !== undefined;
   }
 
   /** RUNNING, with no active task restoring (a readiness probe). */

@@ -58,7 +58,7 @@ export function storeSerdes(
   topology: Topology,
   storeName: string,
 ): { readonly keySerde: Serde<unknown>; readonly valueSerde: Serde<unknown>; readonly global: boolean } {
-  const global = topology.globalStores().find((store) => store.name === storeName);
+  const global = topology.globalStore(storeName);
   if (global) return { keySerde: global.keySerde, valueSerde: global.valueSerde, global: true };
   const { builder } = keyValueStoreOf(topology, storeName);
   return { keySerde: builder.keySerde, valueSerde: builder.valueSerde, global: false };

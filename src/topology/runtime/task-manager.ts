@@ -61,7 +61,10 @@ export class TaskManager {
   readonly #standbys = new Map<string, StandbyTask>();
   readonly #fenced = new Set<ActiveTask>();
   /** Per `topic:partition`, the offset its task goes on from after the last assignment, until a batch starts there. */
-  readonly #resumeFrom = new Map<string, { offset: bigint; refused?: string }>();
+  readonly #resumeFrom = new Map<
+    string,
+    { topic: string; partition: number; offset: bigint; refused?: string }
+  >();
   #skips = new Set<string>();
   #deadLettered = 0;
   readonly #creator: ActiveTaskCreator;
@@ -199,7 +202,7 @@ export class TaskManager {
         const task = this.taskFor(topic, partition);
         if (task && BigInt(offset) >= 0n) {
           task.resumeAt(topic, BigInt(offset));
-          this.#resumeFrom.set(`${topic}:${partition}`, { offset: BigInt(offset) });
+          this.#resumeFrom.set(`${topic}:${partition}`, { topic, partition, offset: BigInt(offset) });
         }
       }
     }
@@ -207,10 +210,11 @@ export class TaskManager {
 
   /** Where each active task's partitions go on from (their committed offsets), as positionTasks read them. */
   resumePositions(): { topic: string; partition: number; offset: string }[] {
-    return [...this.#resumeFrom].map(([slot, { offset }]) => {
-      const cut = slot.lastIndexOf(':');
-      return { topic: slot.slice(0, cut), partition: Number(slot.slice(cut + 1)), offset: String(offset) };
-    });
+    return [...this.#resumeFrom.values()].map(({ topic, partition, offset }) => ({
+      topic,
+      partition,
+      offset: String(offset),
+    }));
   }
 
   /** Keeps standby copies of exactly these tasks (those active here excepted). */

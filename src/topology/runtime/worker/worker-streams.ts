@@ -366,7 +366,7 @@ export class WorkerStreams implements StreamsEngine {
 
   /** RUNNING, with no active task restoring (a readiness probe). */
   isGlobalStore(storeName: string): boolean {
-    return this.#topology.globalStores().some((store) => store.name === storeName);
+    return this.#topology.globalStore(storeName) !== undefined;
   }
 
   isReady(): boolean {

@@ -8,6 +8,7 @@ import { lineLogger } from '../src/logging/index.js';
 import { type ProbeStats, type ProbeTopics, STORES } from '../src/probes/schemas.js';
 import { pcapValueOf } from '../src/probes/serdes.js';
 import { macFor, PARTITIONS } from './pcap.js';
+import { profilePhase } from './phase-profile.js';
 import {
   type BenchSuite,
   benchKafka,
@@ -30,7 +31,8 @@ import {
  * - A filtered scan of every device (`WHERE ARRAY_CONTAINS(SSIDS_PROBED, 'Casa Vigo')`, every 100th device
  *   probed for it): time per query, rows checked exactly (issue: ≤ 1 s for 100,000 devices); and the same
  *   question as `GET /devices?ssid=Casa%20Vigo`.
- * BENCH_RECORDS does not apply: the device count, rate and durations are fixed.
+ * BENCH_RECORDS does not apply: the device count, rate and durations are fixed. BENCH_CPU_PROF=<folder>: the
+ * server's thread is profiled during each phase (see phase-profile.ts).
  */
 
 const BENCH = 'sql';
@@ -229,9 +231,9 @@ async function run(context: SuiteContext): Promise<void> {
       { intervalMs: 500, timeoutMs: 300_000 },
     );
     log(`${DEVICES} devices held; pull queries by key at ${TARGET_RPS}/s for ${MEASURE_MS / 1000} s`);
-    await inChild(port);
+    await profilePhase(BENCH, 'key-lookups', () => inChild(port));
     log('filtered scans');
-    await measureScans(port);
+    await profilePhase(BENCH, 'scans', () => measureScans(port));
   } finally {
     await app.close();
     await removeStateDir(stateDir);

@@ -202,6 +202,7 @@ export class ProbeApplication {
         this.#sql = await registerProbeSqlRoutes(app, {
           kafka: this.#options.kafka,
           router,
+          scatter: { streams: this.streams, self, isReady },
           topology: this.#topology,
           topics: this.topics,
           applicationId: this.streams.config.applicationId,

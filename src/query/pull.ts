@@ -2,6 +2,7 @@ import type { RelationRow } from '../topology/relations.js';
 import { SqlError } from './errors.js';
 import type { SelectPlan } from './plan.js';
 import type { RelationData } from './relation-data.js';
+import { mergeScanParts } from './scan-parts.js';
 
 export interface PullLimits {
   /** Rows a scan may read before it is refused (bounded by LIMIT first). */
@@ -12,7 +13,8 @@ export interface PullLimits {
 
 /**
  * Runs a pull query: key lookups when the plan has keys (each routed to its owner), else a scan of every
- * instance that stops at LIMIT matching rows, and fails past `maxScanRows` read or `timeoutMs`.
+ * instance (run by each over its own rows when the data can, else read page by page) that stops at LIMIT
+ * matching rows, and fails past `maxScanRows` read or `timeoutMs`.
  */
 export async function runPull(
   plan: SelectPlan,
@@ -74,6 +76,8 @@ async function scan(
 ): Promise<unknown[][]> {
   const rows: unknown[][] = [];
   if (plan.limit === 0) return rows;
+  if (data.gatherScan !== undefined)
+    return mergeScanParts(plan, await data.gatherScan(plan, limits.maxScanRows, signal), limits.maxScanRows);
   let read = 0;
   for await (const page of data.scan(plan.from, signal)) {
     for (const row of page) {

@@ -2,6 +2,7 @@ import { logEntry } from '../../../logging/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
+import type { ActiveEntries, ActiveEntriesSource } from '../active-entries.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.js';
 import {
   type LocalEntriesOptions,
@@ -21,6 +22,7 @@ import {
 } from '../streams-metadata.js';
 import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
+import { mirrorActiveEntries } from './mirror-entries.js';
 import {
   deserializeError,
   type EntriesReply,
@@ -34,8 +36,10 @@ import {
 import { WorkerChannel, workerFailure } from './worker-channel.js';
 import {
   bytes,
+  ENTRIES_CHUNK,
   entriesInChunks,
   globalKey,
+  rangeOf,
   type WorkerMetricsRegistry,
   workerMetricsRegistry,
 } from './worker-reads.js';
@@ -51,11 +55,6 @@ export interface WorkerStreamsOptions {
   readonly niceness?: number;
 }
 
-/**
- * Entries the worker sends per request of a listing: a scan of 100,000 devices is 50 round trips to a worker
- * that may be busy processing, not 400; a chunk costs the worker about a millisecond.
- */
-const ENTRIES_CHUNK = 2048;
 /** How long a lookup the mirror cannot answer waits for the worker before answering `restoring`, in ms. */
 const QUERY_TIMEOUT_MS = 2_000;
 /** How long a listing's chunk or a metrics scrape waits for the worker, in ms. */
@@ -76,7 +75,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * The topology is built twice, from one source: here (`topology`, for serdes and partitioning) and in the
  * worker (`source`, since functions do not cross threads). The config must survive structured cloning.
  */
-export class WorkerStreams implements StreamsEngine {
+export class WorkerStreams implements StreamsEngine, ActiveEntriesSource {
   readonly config: StreamsConfig;
   readonly metrics: { readonly registry: WorkerMetricsRegistry };
   readonly #topology: Topology;
@@ -349,26 +348,26 @@ export class WorkerStreams implements StreamsEngine {
           ? (builder.valueSerde.deserialize(found.value) as V)
           : undefined;
       },
-      range: (from?: K, to?: K) => this.#range<K, V>(storeName, from, to),
+      range: (from?: K, to?: K) =>
+        rangeOf<K, V>(builder.keySerde, (start) => this.localEntries<K, V>(storeName, start), from, to),
       all: () => this.localEntries<K, V>(storeName),
       approximateNumEntries: () => this.#mirror.size(storeName),
     };
   }
 
-  async *#range<K, V>(storeName: string, from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
-    const { builder } = storeOf(this.#topology, storeName);
-    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
-    for await (const entry of this.localEntries<K, V>(storeName, from === undefined ? {} : { from })) {
-      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
-      yield entry;
-    }
+  /** The store's active copies, from the mirror when each is complete there (see ActiveEntriesSource). */
+  activeEntries<K, V>(storeName: string): ActiveEntries<K, V> | undefined {
+    const usable = this.#state === 'RUNNING' && this.#workerAlive() && this.#mirrored.includes(storeName);
+    return usable
+      ? mirrorActiveEntries(this.#mirror, this.#topology, storeName, this.#status.lags, this.#partitions)
+      : undefined;
   }
 
-  /** RUNNING, with no active task restoring (a readiness probe). */
   isGlobalStore(storeName: string): boolean {
     return this.#topology.globalStore(storeName) !== undefined;
   }
 
+  /** RUNNING, with no active task restoring (a readiness probe). */
   isReady(): boolean {
     return this.#state === 'RUNNING' && this.#status.ready;
   }

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ProbeApplication } from '../src/app/probe-application.js';
 import { freePort } from '../src/local/ports.js';
@@ -231,13 +231,45 @@ async function run(context: SuiteContext): Promise<void> {
       { intervalMs: 500, timeoutMs: 300_000 },
     );
     log(`${DEVICES} devices held; pull queries by key at ${TARGET_RPS}/s for ${MEASURE_MS / 1000} s`);
+    const server = serverPauses();
     await profilePhase(BENCH, 'key-lookups', () => inChild(port));
+    server.report();
     log('filtered scans');
     await profilePhase(BENCH, 'scans', () => measureScans(port));
   } finally {
     await app.close();
     await removeStateDir(stateDir);
   }
+}
+
+/**
+ * What stalls the server's thread while the key lookups run (the p99's tail): its event loop's delay and
+ * its garbage collector's pauses, reported once they end.
+ */
+function serverPauses(): { report(): void } {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const pauses: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  delay.enable();
+  return {
+    report() {
+      delay.disable();
+      observer.disconnect();
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      report(BENCH, 'server event-loop delay p99', ms(delay.percentile(99)), 'ms', {
+        max: ms(delay.max),
+      });
+      const sorted = pauses.sort((a, b) => a - b);
+      report(BENCH, 'server gc pause max', percentile(sorted, 1), 'ms', {
+        pauses: sorted.length,
+        over1ms: sorted.filter((p) => p > 1).length,
+        totalMs: Math.round(sorted.reduce((sum, p) => sum + p, 0)),
+      });
+    },
+  };
 }
 
 /** Runs measureKeyLookups in a child process, which reports its own figures. */

@@ -9,6 +9,7 @@ import {
 } from '../../query/index.js';
 import type { ActiveEntriesSource, Relation, RelationRow, StreamsEngine } from '../../topology/index.js';
 import { ApiError } from '../errors.js';
+import { type Coverage, checkCoverage } from '../filtered-entries.js';
 
 /** Where every instance answers for its own part of a scan; never forwarded again. */
 export const INTERNAL_SCAN_PATH = '/internal/ksql/scan';
@@ -30,11 +31,8 @@ export interface ScatterScanOptions {
   readonly timeoutMs?: number;
 }
 
-/** A part of a scan with the partitions it read (null when the engine cannot say), as the internal route answers. */
-export interface CoveredScanPart extends ScanPart {
-  readonly partitions: readonly number[] | null;
-  readonly partitionCount: number | null;
-}
+/** A part of a scan with the partitions it read, as the internal route answers. */
+export interface CoveredScanPart extends ScanPart, Coverage {}
 
 const unavailable = (message: string) => new SqlError('SQL_UNAVAILABLE', `${message}; try again shortly`);
 
@@ -97,7 +95,11 @@ export class ScatterScan {
         host === self ? this.ownPart(plan, maxScanRows) : this.#remotePart(host, plan, signal),
       ),
     );
-    checkCoverage(plan.from, parts);
+    try {
+      checkCoverage(parts, plan.from.name);
+    } catch (error) {
+      throw new SqlError('SQL_UNAVAILABLE', (error as Error).message, undefined, { cause: error });
+    }
     return parts;
   }
 
@@ -130,18 +132,6 @@ function* rowsOf(
     const row = table.row(key, value, 0);
     if (row !== undefined) yield row;
   }
-}
-
-/** Throws SQL_UNAVAILABLE unless the parts read each partition of the table once (when they all say which). */
-function checkCoverage(table: Relation, parts: readonly CoveredScanPart[]): void {
-  const counts = new Set(parts.map((part) => part.partitionCount));
-  if (counts.has(null) || counts.size !== 1 || parts.some((part) => part.partitions === null)) return;
-  const count = [...counts][0] as number;
-  const seen = new Set<number>();
-  for (const part of parts) for (const partition of part.partitions ?? []) seen.add(partition);
-  const read = parts.reduce((sum, part) => sum + (part.partitions?.length ?? 0), 0);
-  if (seen.size !== count || read !== count)
-    throw unavailable(`the partitions of ${table.name} are moving between instances`);
 }
 
 /**

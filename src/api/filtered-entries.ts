@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { ActiveEntriesSource, StreamsEngine } from '../topology/index.js';
 import { ApiError } from './errors.js';
 
@@ -28,6 +29,8 @@ export interface Coverage {
 /** What a filtered part reads of the engine. */
 export type FilteredSource = Pick<StreamsEngine, 'localEntries'> & Partial<ActiveEntriesSource>;
 
+const ENTRIES_PER_TURN = 4096;
+
 const byUtf8 = (a: { bytes: Buffer }, b: { bytes: Buffer }) => Buffer.compare(a.bytes, b.bytes);
 
 /**
@@ -46,7 +49,10 @@ export async function filteredLocalPart(
   const active = streams.activeEntries?.<string, unknown>(store);
   if (active !== undefined) {
     const found: { entry: { key: string; value: unknown }; bytes: Buffer }[] = [];
+    let read = 0;
     for (const entry of active.entries) {
+      // A turn for the event loop now and then: the key lookups that come meanwhile are not held up.
+      if (++read % ENTRIES_PER_TURN === 0) await setImmediate();
       if (!keep(entry.key, entry.value)) continue;
       const bytes = Buffer.from(entry.key);
       if (afterBytes === undefined || Buffer.compare(bytes, afterBytes) > 0) found.push({ entry, bytes });

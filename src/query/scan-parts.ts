@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { RelationRow } from '../topology/relations.js';
 import { SqlError } from './errors.js';
 import type { SelectPlan } from './plan.js';
@@ -20,6 +21,12 @@ export interface ScanPart {
   readonly exceeded: boolean;
 }
 
+/**
+ * Rows a part reads in one turn of the event loop: the rows may be in memory, and a scan of 100,000 of them
+ * in one go would hold up the key lookups that come meanwhile.
+ */
+const ROWS_PER_TURN = 4096;
+
 const byKeyBytes = (a: { bytes: Buffer }, b: { bytes: Buffer }) => Buffer.compare(a.bytes, b.bytes);
 
 /** The first `limit` of rows, by key in UTF-8 byte order (the order of the stores and of `scan`). */
@@ -30,11 +37,16 @@ function firstByKey(rows: readonly ScanRow[], limit: number | undefined): ScanRo
 }
 
 /**
- * Runs a scan's WHERE and projection over one instance's rows, in any order. Without LIMIT it stops past
+ * Runs a scan's WHERE and projection over one instance's rows, in any order, giving the event loop a turn
+ * every ROWS_PER_TURN rows (rows read from live copies may change meanwhile, as a page-by-page read sees). Without LIMIT it stops past
  * `maxScanRows` read (the whole query would read more); with LIMIT n it reads every row and keeps the n
  * first by key, so that the merged answer is the one a scan in key order would give.
  */
-export function scanPart(plan: SelectPlan, rows: Iterable<RelationRow>, maxScanRows: number): ScanPart {
+export async function scanPart(
+  plan: SelectPlan,
+  rows: Iterable<RelationRow>,
+  maxScanRows: number,
+): Promise<ScanPart> {
   const limit = plan.limit;
   let read = 0;
   let kept: ScanRow[] = [];
@@ -42,6 +54,7 @@ export function scanPart(plan: SelectPlan, rows: Iterable<RelationRow>, maxScanR
   const set: (RelationRow | undefined)[] = [undefined];
   for (const row of rows) {
     if (++read > maxScanRows && limit === undefined) return { rows: [], read, exceeded: true };
+    if (read % ROWS_PER_TURN === 0) await setImmediate();
     set[0] = row;
     if (plan.where !== undefined && plan.where.evaluate(set) !== true) continue;
     kept.push({ key: row.key as string, columns: plan.project(set) });

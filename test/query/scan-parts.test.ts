@@ -17,7 +17,7 @@ class ScatteredRelationData extends MemoryRelationData {
     const rows = [...(this.tables.get(plan.from.name)?.values() ?? [])].reverse();
     const held = (i: number) => rows.filter((row) => Number((row.key as string).slice(1)) % 2 === i);
     this.parts += 2;
-    return [scanPart(plan, held(0), maxScanRows), scanPart(plan, held(1), maxScanRows)];
+    return Promise.all([scanPart(plan, held(0), maxScanRows), scanPart(plan, held(1), maxScanRows)]);
   }
 }
 
@@ -78,9 +78,9 @@ describe('a scan run by every instance over its own rows (scatter-gather)', () =
     );
   });
 
-  it('stops a part without LIMIT as soon as it has read past the cap', () => {
+  it('stops a part without LIMIT as soon as it has read past the cap', async () => {
     const plan = scattered.plan(scattered.parse('SELECT ROWKEY FROM USERS')[0] as SelectStatement);
     const rows = Array.from({ length: 100 }, (_, i) => user(i, i));
-    expect(scanPart(plan, rows, 10)).toEqual({ rows: [], read: 11, exceeded: true });
+    expect(await scanPart(plan, rows, 10)).toEqual({ rows: [], read: 11, exceeded: true });
   });
 });

@@ -58,7 +58,7 @@ export class ScatterScan {
     const global = streams.isGlobalStore(store);
     const active = global ? undefined : streams.activeEntries?.<string, unknown>(store);
     if (active !== undefined) {
-      const part = scanPart(plan, rowsOf(table, active.entries), maxScanRows);
+      const part = await scanPart(plan, rowsOf(table, active.entries), maxScanRows);
       return { ...part, partitions: active.partitions, partitionCount: active.partitionCount };
     }
     const rows: RelationRow[] = [];
@@ -79,7 +79,7 @@ export class ScatterScan {
           .localStoreLags()
           .filter((lag) => lag.store === store && lag.role === 'active')
           .map((lag) => lag.partition);
-    return { ...scanPart(plan, rows, maxScanRows), partitions, partitionCount: global ? 1 : null };
+    return { ...(await scanPart(plan, rows, maxScanRows)), partitions, partitionCount: global ? 1 : null };
   }
 
   /** Every instance's part: this one's here, the others' over the internal route, in parallel. */

@@ -8,7 +8,8 @@ import type { StoreMirror } from './mirror.js';
 /**
  * A store's active copies from the mirror (see ActiveEntries): only when every partition the worker last
  * said it runs, restored, as active has its complete copy here; undefined otherwise. Entries are read
- * (keys and values deserialized) as they are iterated, in the turn they were asked for.
+ * (keys and values deserialized) as they are iterated: over several turns of the event loop, a key
+ * written meanwhile may be read with its new value, as a page-by-page listing would read it.
  */
 export function mirrorActiveEntries<K, V>(
   mirror: StoreMirror,

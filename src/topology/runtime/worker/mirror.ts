@@ -198,7 +198,8 @@ export class StoreMirror {
 
   /**
    * The entries of a store partition's complete copy here (keys as latin1 strings of their bytes, values
-   * serialized), or undefined when there is none. Live: read it before the next `apply`.
+   * serialized), or undefined when there is none. Live: what `apply` does later shows in it (and a copy
+   * dropped later stays as it was).
    */
   copy(store: string, partition: number): ReadonlyMap<string, Buffer> | undefined {
     const index = this.#index.get(store);

@@ -1,6 +1,11 @@
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import {
+  monitorEventLoopDelay,
+  type PerformanceEntry,
+  PerformanceObserver,
+  performance,
+} from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ProbeApplication } from '../src/app/probe-application.js';
 import { freePort } from '../src/local/ports.js';
@@ -242,6 +247,9 @@ async function run(context: SuiteContext): Promise<void> {
   }
 }
 
+/** PerformanceEntry `gc` kinds (perf_hooks.constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Readonly<Record<number, string>> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weak' };
+
 /**
  * What stalls the server's thread while the key lookups run (the p99's tail): its event loop's delay and
  * its garbage collector's pauses, reported once they end; and the CPU each lookup cost the server, which
@@ -250,8 +258,14 @@ async function run(context: SuiteContext): Promise<void> {
 function serverPauses(): { report(): void } {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   const pauses: number[] = [];
+  const byKind = new Map<string, number>();
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) pauses.push(entry.duration);
+    for (const entry of list.getEntries()) {
+      pauses.push(entry.duration);
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
+      byKind.set(kind, Math.max(byKind.get(kind) ?? 0, Math.round(entry.duration * 100) / 100));
+    }
   });
   observer.observe({ entryTypes: ['gc'] });
   delay.enable();
@@ -273,6 +287,7 @@ function serverPauses(): { report(): void } {
         pauses: sorted.length,
         over1ms: sorted.filter((p) => p > 1).length,
         totalMs: Math.round(sorted.reduce((sum, p) => sum + p, 0)),
+        maxByKind: Object.fromEntries(byKind),
       });
     },
   };

@@ -50,7 +50,7 @@ export {
 } from './dsl/streams-builder.js';
 export { BufferConfig, Suppressed } from './dsl/suppressed.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
-export { SessionWindows, TimeWindows } from './dsl/windows.js';
+export { SessionWindows, SlidingWindows, TimeWindows } from './dsl/windows.js';
 export type { GlobalStoreSpec } from './global-store.js';
 export { type StoreBuilder, Stores } from './store-builder.js';
 export { type SinkOptions, type SourceOptions, Topology } from './topology.js';

@@ -88,7 +88,10 @@ export class SlidingWindowStore<K, V> extends WindowStore<K, V> {
     return true;
   }
 
-  /** Expires windows as any window store does, then the index buckets whose windows have all expired. */
+  /**
+   * Expires windows as any window store does, then the index buckets whose windows have all expired, reading
+   * only those. Returns the number of entries deleted, of both kinds.
+   */
   override async expire(): Promise<number> {
     const deleted = await super.expire();
     const streamTime = this.observedStreamTime;
@@ -103,6 +106,6 @@ export class SlidingWindowStore<K, V> extends WindowStore<K, V> {
       expired.push(key);
     for (const key of expired) this.inner.delete(key);
     this.#indexExpiredBelow = firstLive;
-    return deleted;
+    return deleted + expired.length;
   }
 }

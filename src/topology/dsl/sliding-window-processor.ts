@@ -41,7 +41,11 @@ class SlidingStep<K, V, A> {
       this.late = true;
       return;
     }
-    const next = this.aggregator(this.#key, this.#value, base === undefined ? this.initializer() : base.value);
+    const next = this.aggregator(
+      this.#key,
+      this.#value,
+      base === undefined ? this.initializer() : base.value,
+    );
     this.#emit(start, next, Math.max(this.#time, base?.maxTimestamp ?? this.#time));
   }
 
@@ -92,10 +96,11 @@ function processRegular<K, V, A>(step: SlidingStep<K, V, A>, t: number, diff: nu
     }
   }
   const previousTime = previous?.maxTimestamp;
+  // A previous right window starting at t - diff would be the record's own left window, made below.
   if (previousTime !== undefined && !starts.has(previousTime + 1) && previousTime + 1 > t - diff)
     step.add(previousTime + 1, undefined);
   if (!leftExists) {
-    // The window before holds the records of the left window but the current one when the previous falls in it.
+    // When the previous record falls in the left window, the window before holds what the left one does.
     const base = before !== undefined && before.maxTimestamp >= t - diff ? before : undefined;
     step.add(t - diff, base && { value: base.value, maxTimestamp: t });
   }

@@ -6,8 +6,8 @@ import { type StoreBuilder, Stores } from '../store-builder.js';
 import { WindowedSerdes } from '../windowed-serdes.js';
 import type { KGroupedStream, Materialized } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
-import type { BuildContext } from './streams-builder.js';
 import { slidingWindowAggregateProcessor } from './sliding-window-processor.js';
+import type { BuildContext } from './streams-builder.js';
 import { sessionAggregateProcessor, windowAggregateProcessor } from './windowed-processors.js';
 import { type SessionWindows, SlidingWindows, type TimeWindows } from './windows.js';
 
@@ -170,23 +170,18 @@ export class TimeWindowedKStream<K, V> {
         aggregation,
         slidingSpec(windows, keySerde, initializer, aggregator),
       );
-    return windowedTable<K, A>(
-      this.#context,
-      grouped,
-      aggregation,
-      {
-        minimumRetentionMs: windows.sizeMs + windows.graceMs,
-        minimumIs: 'size plus grace',
-        makeStore: (name, valueSerde, retentionMs) =>
-          Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: windows.sizeMs }),
-        supplier: (storeName) =>
-          windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
-        keySerde: WindowedSerdes.timeWindowed(keySerde, windows.sizeMs),
-        lookup: (store) => (windowed) =>
-          (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
-        closeAfterMs: windows.graceMs,
-      },
-    );
+    return windowedTable<K, A>(this.#context, grouped, aggregation, {
+      minimumRetentionMs: windows.sizeMs + windows.graceMs,
+      minimumIs: 'size plus grace',
+      makeStore: (name, valueSerde, retentionMs) =>
+        Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: windows.sizeMs }),
+      supplier: (storeName) =>
+        windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
+      keySerde: WindowedSerdes.timeWindowed(keySerde, windows.sizeMs),
+      lookup: (store) => (windowed) =>
+        (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
+      closeAfterMs: windows.graceMs,
+    });
   }
 }
 

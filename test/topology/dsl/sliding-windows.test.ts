@@ -60,7 +60,9 @@ function outputRows(driver: TopologyTestDriver, diff: number): Row[] {
     WindowedSerdes.timeWindowed(Serdes.String(), diff),
     Serdes.Long(),
   );
-  return out.readKeyValuesToList().map(([k, v]) => [k.key, k.window.start, k.window.end, v as number]);
+  return out
+    .readKeyValuesToList()
+    .map(([k, v]) => [k?.key ?? '', k?.window.start ?? -1, k?.window.end ?? -1, v as number]);
 }
 
 describe('sliding-window aggregation', () => {
@@ -146,7 +148,11 @@ describe('sliding-window aggregation', () => {
       .stream<string, string>('events', { valueSerde: Serdes.String() })
       .groupByKey()
       .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(diff, 60 * S))
-      .aggregate(() => [] as string[], (_k, v, ids: string[]) => [...ids, v], { storeName: 'ids' });
+      .aggregate(
+        () => [] as string[],
+        (_k, v, ids: string[]) => [...ids, v],
+        { storeName: 'ids' },
+      );
     const driver = drive(builder.build());
     const input = driver.createInputTopic<string, string>('events', Serdes.String(), Serdes.String());
     let seed = 17;

@@ -41,6 +41,7 @@ export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { KGroupedTable } from './dsl/kgrouped-table.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
+export type { ForeignKeyJoined } from './dsl/foreign-key-join.js';
 export { KTable } from './dsl/ktable.js';
 export {
   type BuildContext,

@@ -3,6 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { Windowed } from '../../stores/index.js';
 import { Stores } from '../store-builder.js';
 import { defaultSerde } from './default-serde.js';
+import { type ForeignKeyJoined, foreignKeyJoin } from './foreign-key-join.js';
 import type { Materialized } from './kgrouped-stream.js';
 import type { KGroupedTable } from './kgrouped-table.js';
 import { type Grouped, KStream } from './kstream.js';
@@ -167,8 +168,32 @@ export class KTable<K, V> {
     other: KTable<K, V2>,
     joiner: (value: V, otherValue: V2) => VR,
     valueSerde?: Serde<VR>,
-  ): KTable<K, VR> {
-    return joinTables(this.#context, this, other, joiner as never, 'inner', valueSerde ?? Serdes.Json<VR>());
+  ): KTable<K, VR>;
+  /**
+   * Foreign-key join (KIP-213): each row joined with the other table's row keyed by
+   * `foreignKeyExtractor(value)`, keyed by this table's key; no row while either is missing (or the foreign
+   * key is null). The tables need not be co-partitioned. See foreign-key-join.ts.
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO) => VR,
+    joined?: ForeignKeyJoined<VR>,
+  ): KTable<K, VR>;
+  // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
+  join(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
+    if (typeof rest[1] === 'function')
+      return foreignKeyJoin(
+        this.#context,
+        this,
+        other,
+        rest[0] as never,
+        rest[1] as never,
+        'inner',
+        rest[2] as never,
+      );
+    const valueSerde = (rest[1] as Serde<unknown> | undefined) ?? Serdes.Json();
+    return joinTables(this.#context, this, other, rest[0] as never, 'inner', valueSerde);
   }
 
   /** Left join: a row for every key of this table, the other side undefined when it lacks the key. */
@@ -176,8 +201,28 @@ export class KTable<K, V> {
     other: KTable<K, V2>,
     joiner: (value: V, otherValue: V2 | undefined) => VR,
     valueSerde?: Serde<VR>,
-  ): KTable<K, VR> {
-    return joinTables(this.#context, this, other, joiner as never, 'left', valueSerde ?? Serdes.Json<VR>());
+  ): KTable<K, VR>;
+  /** Foreign-key left join: a row for every row of this table, the other side undefined when missing. */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO | undefined) => VR,
+    joined?: ForeignKeyJoined<VR>,
+  ): KTable<K, VR>;
+  // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
+  leftJoin(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
+    if (typeof rest[1] === 'function')
+      return foreignKeyJoin(
+        this.#context,
+        this,
+        other,
+        rest[0] as never,
+        rest[1] as never,
+        'left',
+        rest[2] as never,
+      );
+    const valueSerde = (rest[1] as Serde<unknown> | undefined) ?? Serdes.Json();
+    return joinTables(this.#context, this, other, rest[0] as never, 'left', valueSerde);
   }
 
   /** Outer join: a row for every key of either table, the side that lacks it undefined. */

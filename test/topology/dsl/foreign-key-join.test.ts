@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { responseProcessor, valueHash } from '../../../src/topology/dsl/foreign-key-processors.js';
 import {
   Serdes,
-  StreamsBuilder,
   type StreamRecord,
+  StreamsBuilder,
   type Topology,
   TopologyTestDriver,
 } from '../../../src/topology/index.js';
-import { responseProcessor, valueHash } from '../../../src/topology/dsl/foreign-key-processors.js';
 
 const drivers: TopologyTestDriver[] = [];
 function drive(topology: Topology): TopologyTestDriver {

@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ForwardingStore,
-  InMemoryKeyValueStore,
-  type KeyValue,
-  MeteredKeyValueStore,
-  SlidingWindowStore,
-} from '../../src/stores/index.js';
+import { InMemoryKeyValueStore, MeteredKeyValueStore, SlidingWindowStore } from '../../src/stores/index.js';
 import { Serdes } from '../../src/topology/index.js';
+import { CountingStore } from '../support/counting-store.js';
 
 const MINUTE = 60_000;
-
-/** Counts the entries every range read yields: expiry must read only what it expires. */
-class CountingStore extends ForwardingStore {
-  read = 0;
-  override range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    const inner = this.inner.range(from, to);
-    const counter = this;
-    return (async function* () {
-      for await (const entry of inner) {
-        counter.read += 1;
-        yield entry;
-      }
-    })();
-  }
-}
 
 function slidingStore(retentionMs: number, windowSizeMs: number) {
   const inner = new InMemoryKeyValueStore('s');

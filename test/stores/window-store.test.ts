@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BytesStore,
-  ForwardingStore,
   InMemoryKeyValueStore,
-  type KeyValue,
   MeteredKeyValueStore,
   SessionStore,
   WindowStore,
 } from '../../src/stores/index.js';
 import { Serdes } from '../../src/topology/index.js';
+import { CountingStore } from '../support/counting-store.js';
 
 const MINUTE = 60_000;
-
-/** Counts the entries every range read yields: expiry must read only what it expires. */
-class CountingStore extends ForwardingStore {
-  read = 0;
-  override range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    const inner = this.inner.range(from, to);
-    const counter = this;
-    return (async function* () {
-      for await (const entry of inner) {
-        counter.read += 1;
-        yield entry;
-      }
-    })();
-  }
-}
 
 function bytesStack(): {
   counting: CountingStore;

@@ -182,18 +182,7 @@ export class KTable<K, V> {
   ): KTable<K, VR>;
   // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
   join(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
-    if (typeof rest[1] === 'function')
-      return foreignKeyJoin(
-        this.#context,
-        this,
-        other,
-        rest[0] as never,
-        rest[1] as never,
-        'inner',
-        rest[2] as never,
-      );
-    const valueSerde = (rest[1] as Serde<unknown> | undefined) ?? Serdes.Json();
-    return joinTables(this.#context, this, other, rest[0] as never, 'inner', valueSerde);
+    return this.#join(other, 'inner', rest);
   }
 
   /** Left join: a row for every key of this table, the other side undefined when it lacks the key. */
@@ -211,18 +200,24 @@ export class KTable<K, V> {
   ): KTable<K, VR>;
   // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
   leftJoin(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
-    if (typeof rest[1] === 'function')
+    return this.#join(other, 'left', rest);
+  }
+
+  /** Tells a foreign-key join (a foreign-key extractor, then a joiner) from a join on the key. */
+  #join(other: KTable<unknown, unknown>, kind: 'inner' | 'left', rest: unknown[]): KTable<K, unknown> {
+    const [first, second, third] = rest;
+    if (typeof second === 'function')
       return foreignKeyJoin(
         this.#context,
         this,
         other,
-        rest[0] as never,
-        rest[1] as never,
-        'left',
-        rest[2] as never,
+        first as never,
+        second as never,
+        kind,
+        third as never,
       );
-    const valueSerde = (rest[1] as Serde<unknown> | undefined) ?? Serdes.Json();
-    return joinTables(this.#context, this, other, rest[0] as never, 'left', valueSerde);
+    const valueSerde = (second as Serde<unknown> | undefined) ?? Serdes.Json();
+    return joinTables(this.#context, this, other as never, first as never, kind, valueSerde);
   }
 
   /** Outer join: a row for every key of either table, the side that lacks it undefined. */

@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { type KafkaStreams, Serdes, SlidingWindows, StreamsBuilder } from '../../../src/topology/index.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
+  committedRecords,
   createTopics,
+  droppedRecords,
   eventually,
   newStateDir,
+  restoredRecords,
   testStreams,
   useStreamsTestContext,
 } from '../../support/streams.js';
@@ -62,11 +65,6 @@ async function answers(streams: KafkaStreams, from: number) {
   return result;
 }
 
-const lateDrops = async (streams: KafkaStreams) =>
-  (await streams.metrics.droppedRecords.get()).values
-    .filter((v) => v.labels.reason === 'late')
-    .reduce((sum, v) => sum + v.value, 0);
-
 describe('sliding windows on the broker', () => {
   const context = useStreamsTestContext();
 
@@ -109,13 +107,10 @@ describe('sliding windows on the broker', () => {
       90_000,
     );
     await eventually(
-      () => lateDrops(first),
+      () => droppedRecords(first, 'late'),
       (n) => n === late.length,
     );
-    const committed = async () =>
-      (
-        (await context.admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? []
-      ).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    const committed = () => committedRecords(context.admin, applicationId, input);
     await eventually(committed, (n) => n === sent.length + late.length);
     // Some 4,300 windows and 2,900 index buckets were written; retention (4 min) and one segment (2 min)
     // keep about 6 minutes of them: some 21 records' two windows and 50 index buckets per key.
@@ -131,8 +126,7 @@ describe('sliding windows on the broker', () => {
     await second.start();
     await second.waitForState('RUNNING');
     expect(await answers(second, from)).toEqual(expected);
-    const restored = (await second.metrics.restoredRecords.get()).values.reduce((n, v) => n + v.value, 0);
-    expect(restored).toBeGreaterThan(0);
+    expect(await restoredRecords(second)).toBeGreaterThan(0);
     expect(second.windowStore('sliding').approximateNumEntries()).toBe(entries);
     await second.close();
   });

@@ -1,22 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { responseProcessor, valueHash } from '../../../src/topology/dsl/foreign-key-processors.js';
-import {
-  Serdes,
-  type StreamRecord,
-  StreamsBuilder,
-  type Topology,
-  TopologyTestDriver,
-} from '../../../src/topology/index.js';
+import { Serdes, type StreamRecord, StreamsBuilder } from '../../../src/topology/index.js';
+import { useTopologyTestDrivers } from '../../support/test-drivers.js';
 
-const drivers: TopologyTestDriver[] = [];
-function drive(topology: Topology): TopologyTestDriver {
-  const driver = new TopologyTestDriver(topology, { applicationId: 'app' });
-  drivers.push(driver);
-  return driver;
-}
-afterEach(async () => {
-  for (const driver of drivers.splice(0)) await driver.close();
-});
+const drive = useTopologyTestDrivers();
 
 interface Device {
   readonly model: string;

@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Serdes,
   SlidingWindows,
   StreamsBuilder,
   Suppressed,
   type Topology,
-  TopologyTestDriver,
+  type TopologyTestDriver,
   WindowedSerdes,
 } from '../../../src/topology/index.js';
+import { useTopologyTestDrivers } from '../../support/test-drivers.js';
 
-const drivers: TopologyTestDriver[] = [];
-function drive(topology: Topology): TopologyTestDriver {
-  const driver = new TopologyTestDriver(topology, { applicationId: 'app' });
-  drivers.push(driver);
-  return driver;
-}
-afterEach(async () => {
-  for (const driver of drivers.splice(0)) await driver.close();
-});
+const drive = useTopologyTestDrivers();
 
 const S = 1_000;
 

@@ -98,14 +98,8 @@ export class SlidingWindowStore<K, V> extends WindowStore<K, V> {
     if (streamTime < 0) return deleted;
     const firstLive = segmentOf(this.minLiveTime(streamTime), this.segmentIntervalMs);
     if (firstLive <= this.#indexExpiredBelow) return deleted;
-    const expired: Buffer[] = [];
-    for await (const { key } of this.inner.range(
-      Buffer.from([INDEX_PREFIX]),
-      segmentBound(INDEX_PREFIX, firstLive),
-    ))
-      expired.push(key);
-    for (const key of expired) this.inner.delete(key);
+    const indexDeleted = await this.deleteSegmentsBelow(INDEX_PREFIX, firstLive);
     this.#indexExpiredBelow = firstLive;
-    return deleted + expired.length;
+    return deleted + indexDeleted;
   }
 }

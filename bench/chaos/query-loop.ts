@@ -12,6 +12,11 @@ import type { ChaosProducer } from './producer.js';
  * key again) that counts at least what Kafka had acknowledged for the key before the kill.
  */
 
+/**
+ * Lookups of any known MAC ask only for MACs whose first probe request Kafka acknowledged at least this
+ * long before: a MAC acknowledged a moment ago is rightly not found until a task has run its record.
+ */
+export const SETTLED_AFTER_MS = 10_000;
 /** Keys of a killed instance watched for its recovery. */
 const WATCHED_KEYS = 12;
 /** A recovery not seen by then is reported as not recovered. */
@@ -132,9 +137,17 @@ export class QueryLoop {
     if (watched.length > 0 && (this.#draining || this.#sent % 2 === 0)) {
       return watched[Math.floor(Math.random() * watched.length)];
     }
-    if (this.#known.length !== this.#producer.acknowledged.size) {
-      this.#known = [...this.#producer.acknowledged.keys()];
+    const settledBefore = performance.now() - SETTLED_AFTER_MS;
+    // Acknowledgement times only grow: the settled MACs are a prefix of the map's insertion order.
+    if (this.#known.length < this.#producer.firstAcknowledgedAt.size) {
+      const known: string[] = [];
+      for (const [mac, at] of this.#producer.firstAcknowledgedAt) {
+        if (at > settledBefore) break;
+        known.push(mac);
+      }
+      this.#known = known;
     }
+    if (this.#known.length === 0) return undefined;
     return this.#known[Math.floor(Math.random() * this.#known.length)];
   }
 

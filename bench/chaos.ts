@@ -320,6 +320,7 @@ async function run(context: SuiteContext): Promise<void> {
       settledAfterMs: SETTLED_AFTER_MS,
       staleAnswers: queries.staleAnswers,
       statuses,
+      unavailableReasons: Object.fromEntries(queries.unavailableReasons),
     });
     const notReady = restarts.filter((s) => s === null).length;
     report(

@@ -41,6 +41,8 @@ export interface Recovery {
 
 export class QueryLoop {
   readonly statuses = new Map<number, number>();
+  /** 503s by the reason the API gave (partition numbers left out), to tell which copy was missing. */
+  readonly unavailableReasons = new Map<string, number>();
   readonly latencies: number[] = [];
   readonly latencies200: number[] = [];
   readonly recoveries: Recovery[] = [];
@@ -171,6 +173,10 @@ export class QueryLoop {
       this.firstError ??= `${mac}: ${status} ${result.body.slice(0, 200)}`;
       return;
     }
+    if (status === 503) {
+      const reason = unavailableReason(result.body);
+      this.unavailableReasons.set(reason, (this.unavailableReasons.get(reason) ?? 0) + 1);
+    }
     if (status !== 200) return;
     this.latencies200.push(result.ms);
     if (result.staleLag !== undefined) this.staleAnswers += 1;
@@ -208,5 +214,14 @@ export class QueryLoop {
         ? `instance ${watch.instance}: ${watch.pending.size} of its ${watch.keys} keys not current after the kill`
         : `instance ${watch.instance}: its ${watch.keys} watched keys current again ${seconds} s after the kill`,
     );
+  }
+}
+
+function unavailableReason(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body;
+    return message.replace(/\d+/g, 'N');
+  } catch {
+    return body.slice(0, 100);
   }
 }

@@ -51,6 +51,7 @@ async function script(sides: ReturnType<typeof devicesWithOwners>) {
   await step('d2 owned by o2, unnamed', () => devices.pipeInput('d2', { model: 'iphone', owner: 'o2' }));
   await step('o2 named', () => owners.pipeInput('o2', 'Bob'));
   await step('d1 moves to o2', () => devices.pipeInput('d1', { model: 'pixel', owner: 'o2' }));
+  await step('d1 changes, same owner', () => devices.pipeInput('d1', { model: 'pixel 2', owner: 'o2' }));
   await step('o1 renamed: d1 no longer follows it', () => owners.pipeInput('o1', 'Ann B'));
   await step('d3 has no owner', () => devices.pipeInput('d3', { model: 'watch' }));
   await step('o2 deleted', () => owners.pipeInput('o2', null));
@@ -67,6 +68,7 @@ describe('foreign-key table-table join', () => {
       ['d2 owned by o2, unnamed', [['d2', null]]],
       ['o2 named', [['d2', 'iphone@Bob']]],
       ['d1 moves to o2', [['d1', 'pixel@Bob']]],
+      ['d1 changes, same owner', [['d1', 'pixel 2@Bob']]],
       ['o1 renamed: d1 no longer follows it', []],
       ['d3 has no owner', [['d3', null]]],
       [
@@ -91,19 +93,20 @@ describe('foreign-key table-table join', () => {
       ['d2 owned by o2, unnamed', [['d2', 'iphone@-']]],
       ['o2 named', [['d2', 'iphone@Bob']]],
       ['d1 moves to o2', [['d1', 'pixel@Bob']]],
+      ['d1 changes, same owner', [['d1', 'pixel 2@Bob']]],
       ['o1 renamed: d1 no longer follows it', []],
       ['d3 has no owner', [['d3', 'watch@-']]],
       [
         'o2 deleted',
         [
           ['d2', 'iphone@-'],
-          ['d1', 'pixel@-'],
+          ['d1', 'pixel 2@-'],
         ],
       ],
       ['d2 deleted', [['d2', null]]],
     ]);
     const store = sides.driver.getKeyValueStore<string, string>('device-owners');
-    expect(store.get('d1')).toBe('pixel@-');
+    expect(store.get('d1')).toBe('pixel 2@-');
     expect(store.get('d3')).toBe('watch@-');
     expect(store.get('d2')).toBeUndefined();
   });

@@ -2,12 +2,15 @@ import type { KeyValueStore } from './key-value-store.js';
 import { INDEX_PREFIX, readTime, segmentBound, segmentOf, writeTime } from './window-layout.js';
 import { WindowStore, type WindowStoreOptions } from './window-store.js';
 
-/** A window of a key as the sliding aggregation sees it: its start, aggregate and latest record time. */
-export interface IndexedWindow<V> {
+/** A window of a key as the index holds it: its start and the largest timestamp among its records. */
+export interface WindowStart {
   readonly start: number;
-  readonly value: V;
-  /** The largest timestamp among the window's records. */
   readonly maxTimestamp: number;
+}
+
+/** A window of a key with its aggregate, as the sliding aggregation writes it. */
+export interface IndexedWindow<V> extends WindowStart {
+  readonly value: V;
 }
 
 /** How many index buckets span one time difference: more buckets, smaller rewrites, more lookups. */
@@ -44,48 +47,58 @@ export class SlidingWindowStore<K, V> extends WindowStore<K, V> {
     return bytes;
   }
 
-  #readBucket(key: Buffer, bucket: number): { start: number; maxTimestamp: number }[] {
+  #readBucket(key: Buffer, bucket: number): WindowStart[] {
     const bytes = this.bytes.get(this.#bucketKey(key, bucket));
-    const entries: { start: number; maxTimestamp: number }[] = [];
+    const entries: WindowStart[] = [];
     if (bytes === undefined) return entries;
     for (let at = 0; at + 16 <= bytes.length; at += 16)
       entries.push({ start: readTime(bytes, at), maxTimestamp: readTime(bytes, at + 8) });
     return entries;
   }
 
-  /** The key's live windows that start from `fromStart` to `toStart` (inclusive), in start order. */
-  windowsOf(key: K, fromStart: number, toStart: number): IndexedWindow<V>[] {
+  /**
+   * The key's live windows that start from `fromStart` to `toStart` (inclusive), in start order: their starts
+   * and latest record times, from the index alone (values are read with `fetch`, for the windows needed).
+   */
+  windowStarts(key: K, fromStart: number, toStart: number): WindowStart[] {
     const low = Math.max(fromStart, this.minLiveTime(), 0);
     if (low > toStart) return [];
     const keyBytes = this.keySerde.serialize(key);
-    const windows: IndexedWindow<V>[] = [];
+    const found: WindowStart[] = [];
     const last = Math.floor(toStart / this.bucketMs);
-    for (let bucket = Math.floor(low / this.bucketMs); bucket <= last; bucket++) {
-      for (const { start, maxTimestamp } of this.#readBucket(keyBytes, bucket)) {
-        if (start < low || start > toStart) continue;
-        const value = this.fetch(key, start);
-        if (value !== undefined) windows.push({ start, value, maxTimestamp });
-      }
-    }
-    return windows;
+    for (let bucket = Math.floor(low / this.bucketMs); bucket <= last; bucket++)
+      for (const entry of this.#readBucket(keyBytes, bucket))
+        if (entry.start >= low && entry.start <= toStart) found.push(entry);
+    return found;
   }
 
-  /** Writes the key's window at `start` and indexes it. A window already expired is not written: false. */
-  putWindow(key: K, start: number, value: V, maxTimestamp: number): boolean {
-    if (!this.put(key, value, start)) return false;
+  /**
+   * Writes the key's windows and indexes them, each index bucket read and written once however many of its
+   * windows changed. Windows already expired are not written.
+   */
+  putWindows(key: K, windows: readonly IndexedWindow<V>[]): void {
     const keyBytes = this.keySerde.serialize(key);
-    const bucket = Math.floor(start / this.bucketMs);
     const minLive = this.minLiveTime();
-    const entries = this.#readBucket(keyBytes, bucket).filter((e) => e.start !== start && e.start >= minLive);
-    entries.push({ start, maxTimestamp });
-    entries.sort((a, b) => a.start - b.start);
-    const bytes = Buffer.allocUnsafe(entries.length * 16);
-    entries.forEach((e, i) => {
-      writeTime(bytes, i * 16, e.start);
-      writeTime(bytes, i * 16 + 8, e.maxTimestamp);
-    });
-    this.inner.put(this.#bucketKey(keyBytes, bucket), bytes);
-    return true;
+    const byBucket = new Map<number, Map<number, number>>();
+    for (const { start, value, maxTimestamp } of windows) {
+      if (!this.put(key, value, start)) continue;
+      const bucket = Math.floor(start / this.bucketMs);
+      const changed = byBucket.get(bucket) ?? new Map<number, number>();
+      byBucket.set(bucket, changed.set(start, maxTimestamp));
+    }
+    for (const [bucket, changed] of byBucket) {
+      const entries = this.#readBucket(keyBytes, bucket).filter(
+        (e) => e.start >= minLive && !changed.has(e.start),
+      );
+      for (const [start, maxTimestamp] of changed) entries.push({ start, maxTimestamp });
+      entries.sort((a, b) => a.start - b.start);
+      const bytes = Buffer.allocUnsafe(entries.length * 16);
+      entries.forEach((e, i) => {
+        writeTime(bytes, i * 16, e.start);
+        writeTime(bytes, i * 16 + 8, e.maxTimestamp);
+      });
+      this.inner.put(this.#bucketKey(keyBytes, bucket), bytes);
+    }
   }
 
   /**

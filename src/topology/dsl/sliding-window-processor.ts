@@ -1,4 +1,4 @@
-import type { IndexedWindow, SlidingWindowStore, Windowed } from '../../stores/index.js';
+import type { IndexedWindow, SlidingWindowStore, Windowed, WindowStart } from '../../stores/index.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { StreamRecord } from '../record.js';
 import { drop, skip } from './skips.js';
@@ -14,6 +14,8 @@ class SlidingStep<K, V, A> {
   readonly #key: K;
   readonly #value: V;
   readonly #time: number;
+  /** The windows written, put in the store (and its index) together once the record is done. */
+  readonly #written: IndexedWindow<A>[] = [];
 
   constructor(
     readonly record: StreamRecord<K, V>,
@@ -29,8 +31,13 @@ class SlidingStep<K, V, A> {
     this.#time = record.timestamp;
   }
 
+  /** The window at `start` with its aggregate as stored (before this record). */
+  read(window: WindowStart): IndexedWindow<A> {
+    return { ...window, value: this.store.fetch(this.#key, window.start) as A };
+  }
+
   #emit(start: number, value: A, maxTimestamp: number): void {
-    this.store.putWindow(this.#key, start, value, maxTimestamp);
+    this.#written.push({ start, value, maxTimestamp });
     const window = { start, end: start + this.windows.timeDifferenceMs };
     this.context.forward({ ...this.record, key: { key: this.#key, window }, value, timestamp: maxTimestamp });
   }
@@ -57,6 +64,11 @@ class SlidingStep<K, V, A> {
     if (holder === undefined || holder.maxTimestamp <= this.#time) return;
     this.#emit(this.#time + 1, holder.value, holder.maxTimestamp);
   }
+
+  /** Writes what the record changed: every read of this record was made before. */
+  finish(): void {
+    this.store.putWindows(this.#key, this.#written);
+  }
 }
 
 /**
@@ -64,28 +76,30 @@ class SlidingStep<K, V, A> {
  * tell everything: those holding t are updated; the latest that ends before t gives the previous record
  * and the aggregate of the record's own (left) window when that record falls in it; the latest holding t
  * and a later record gives the aggregate of the window just after t (the right window). A previous record
- * whose right window is missing and would hold t gets it now.
+ * whose right window is missing and would hold t gets it now. Windows are visited latest first, and the
+ * visit stops at the first that ends before t: older ones say nothing more.
  */
 function processRegular<K, V, A>(step: SlidingStep<K, V, A>, t: number, diff: number): void {
-  const found = step.store.windowsOf(step.record.key, Math.max(0, t - 2 * diff), t + 1);
+  const found = step.store.windowStarts(step.record.key, Math.max(0, t - 2 * diff), t + 1);
   const starts = new Set<number>();
   let leftExists = false;
   let rightExists = false;
-  let previous: IndexedWindow<unknown> | undefined;
-  let before: IndexedWindow<A> | undefined;
+  let previous: WindowStart | undefined;
+  let before: WindowStart | undefined;
   let holder: IndexedWindow<A> | undefined;
   for (let i = found.length - 1; i >= 0; i--) {
-    const window = found[i] as IndexedWindow<A>;
+    const window = found[i] as WindowStart;
     const end = window.start + diff;
     starts.add(window.start);
     if (window.start === t + 1) {
       rightExists = true;
     } else if (end > t) {
-      holder ??= window;
-      step.add(window.start, window);
+      const stored = step.read(window);
+      holder ??= stored;
+      step.add(window.start, stored);
     } else if (end === t) {
       leftExists = true;
-      step.add(window.start, window);
+      step.add(window.start, step.read(window));
       // A record at t already made every window there is to make.
       if (window.maxTimestamp >= t) return;
       previous = window;
@@ -101,7 +115,7 @@ function processRegular<K, V, A>(step: SlidingStep<K, V, A>, t: number, diff: nu
     step.add(previousTime + 1, undefined);
   if (!leftExists) {
     // When the previous record falls in the left window, the window before holds what the left one does.
-    const base = before !== undefined && before.maxTimestamp >= t - diff ? before : undefined;
+    const base = before !== undefined && before.maxTimestamp >= t - diff ? step.read(before) : undefined;
     step.add(t - diff, base && { value: base.value, maxTimestamp: t });
   }
   if (!rightExists) step.rightWindow(holder);
@@ -112,15 +126,15 @@ function processRegular<K, V, A>(step: SlidingStep<K, V, A>, t: number, diff: nu
  * window [0, difference], as in Kafka Streams, and their right windows are made as for any record.
  */
 function processEarly<K, V, A>(step: SlidingStep<K, V, A>, t: number): void {
-  const found = step.store.windowsOf(step.record.key, 0, t + 1);
+  const found = step.store.windowStarts(step.record.key, 0, t + 1);
   const starts = new Set(found.map((w) => w.start));
   let combined: IndexedWindow<A> | undefined;
   let holder: IndexedWindow<A> | undefined;
   for (const window of found) {
-    if (window.start === 0) combined = window;
+    if (window.start === 0) combined = step.read(window);
     else if (window.start <= t) {
-      holder = window;
-      step.add(window.start, window);
+      holder = step.read(window);
+      step.add(window.start, holder);
     }
   }
   if (!starts.has(t + 1)) step.rightWindow(holder ?? combined);
@@ -162,6 +176,7 @@ export function slidingWindowAggregateProcessor<K, V, A>(
         const step = new SlidingStep(record, store, context, windows, closeTime, initializer, aggregator);
         if (t < diff) processEarly(step, t);
         else processRegular(step, t, diff);
+        step.finish();
         if (step.late) drop(context, LATE);
       },
     };

@@ -181,6 +181,9 @@ export class KafkaStreams implements StreamsEngine {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
+    // The group as it stands before this member joins (after a restart, its own former member included):
+    // until the first assignment, lookups here are sent to the copies that group names.
+    await this.#refreshClients();
     await this.#limits.load(admin, [...plan.partitions.keys()], this.config.logger);
     if (this.config.processingGuarantee === 'at_least_once') {
       this.#producer = this.#kafka.producer({
@@ -309,12 +312,7 @@ export class KafkaStreams implements StreamsEngine {
 
   /** The local instance's view of a store: keys of the tasks running here, read through their caches. */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
-    return localStoreView<K, V>(
-      this.#topology,
-      storeName,
-      () => this.#tasks?.activeTasks() ?? [],
-      (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1,
-    );
+    return localStoreView<K, V>(this.#topology, storeName, () => this.#activeTasks(), this.#partitionsOf);
   }
 
   /** This instance's share of a window store (a windowed aggregation's): keys of the tasks running here. */

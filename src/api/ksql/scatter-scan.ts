@@ -148,6 +148,8 @@ export function registerInternalScanRoute(
     {
       // Other instances ask on their clients' behalf: those clients were counted where they arrived.
       config: { rateLimit: false },
+      // As /query takes it: a statement the SQL layer accepts, however its text is escaped in JSON.
+      bodyLimit: 2 * 1024 * 1024,
       schema: {
         hide: true,
         body: {

@@ -150,6 +150,14 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
       "SELECT ROWKEY FROM PCAP_STATS_01 WHERE ARRAY_CONTAINS(SSIDS_PROBED, 'Casa Vigo') LIMIT 2;",
     );
     expect(limited.body).toHaveLength(3);
+    // A statement longer than the API's usual body limit reaches every instance's part whole.
+    const long = await postKsql(
+      b.url,
+      '/query',
+      `SELECT ROWKEY, PROBE_COUNT FROM PCAP_STATS_01 WHERE ARRAY_CONTAINS(SSIDS_PROBED, 'Casa Vigo') AND ROWKEY <> '${'x'.repeat(40_000)}';`,
+    );
+    expect(long.status).toBe(200);
+    expect(long.body.slice(1)).toEqual(expected);
     const byName = await eventually(
       () =>
         postKsql(

@@ -54,8 +54,9 @@ export class ScatterScan {
     const { streams } = this.#options;
     const table = plan.from;
     const store = table.store as string;
-    if (!this.#options.isReady()) throw unavailable('this instance is restoring');
     const global = streams.isGlobalStore(store);
+    // A global store is whole here and read as is; a partitioned one's part is complete only once restored.
+    if (!global && !this.#options.isReady()) throw unavailable('this instance is restoring');
     const active = global ? undefined : streams.activeEntries?.<string, unknown>(store);
     if (active !== undefined) {
       const part = await scanPart(plan, rowsOf(table, active.entries), maxScanRows);
@@ -66,6 +67,8 @@ export class ScatterScan {
       for await (const { key, value } of streams.localEntries<string, unknown>(store)) {
         const row = table.row(key, value, 0);
         if (row !== undefined) rows.push(row);
+        // Past the cap without LIMIT the part is refused anyway (scanPart says so): no need to hold more.
+        if (plan.limit === undefined && rows.length > maxScanRows) break;
       }
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -2,7 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type DeviceRecord, deviceSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { uniqueName } from '../../support/kafka.js';
-import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import {
+  getJson as get,
+  startTestProbeApp,
+  type TestProbeApp,
+  uniqueProbeTopics,
+} from '../../support/probe-app.js';
 import { openSse } from '../../support/sse-client.js';
 import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
@@ -35,11 +40,6 @@ describe('the API of two instances of one application, on the real broker', () =
     await Promise.all(instances.map((i) => i.app.close()));
   });
 
-  const get = async (base: string, path: string) => {
-    const response = await fetch(`${base}${path}`);
-    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
-    return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-  };
   const statsOf = (i: number) => ({
     mac: macOf(i),
     // Every instance reads the whole devices table, so either names a MAC that the other owns.

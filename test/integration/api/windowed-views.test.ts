@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
+  getJson as get,
   startTestProbeApp,
   type TestProbeApp,
   uniqueProbeTopics,
@@ -125,12 +126,6 @@ describe('windowed views through the API of two instances, on the real broker', 
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.app.close()));
   });
-
-  const get = async (base: string, path: string) => {
-    const response = await fetch(`${base}${path}`);
-    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
-    return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-  };
 
   /** Every view of every device, asked of `instance`; and who answered each. */
   async function everyView(instance: TestProbeApp) {

@@ -181,6 +181,9 @@ export class KafkaStreams implements StreamsEngine {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
+    // The group as it stands before this member joins (after a restart, its own former member included):
+    // until the first assignment, lookups here are sent to the copies that group names.
+    await this.#refreshClients();
     await this.#limits.load(admin, [...plan.partitions.keys()], this.config.logger);
     if (this.config.processingGuarantee === 'at_least_once') {
       this.#producer = this.#kafka.producer({
@@ -317,17 +320,15 @@ export class KafkaStreams implements StreamsEngine {
     return localSessionStore(this.#topology, storeName, this.#activeTasks, this.#partitionsOf);
   }
 
-  /** A key's windows that start from `timeFrom` to `timeTo`, from its copy here (see LocalFetchResult). */
+  // Reads of window and session stores, documented in StreamsEngine (streams-engine.ts).
   windowFetch<K, V>(store: string, key: K, timeFrom: number, timeTo: number, options?: LocalQueryOptions) {
     return windowFetch<K, V>(this.#local, store, key, timeFrom, timeTo, options);
   }
 
-  /** A key's sessions that end from `from` and start until `to`, from its copy here. */
   sessionFetch<K, V>(store: string, key: K, from?: number, to?: number, options?: LocalQueryOptions) {
     return sessionFetch<K, V>(this.#local, store, key, from, to, options);
   }
 
-  /** The active tasks' windows that start from `timeFrom` to `timeTo`, up to a limit. */
   windowFetchAll<K, V>(store: string, timeFrom: number, timeTo: number, options?: WindowFetchAllOptions) {
     const engine = { topology: this.#topology, state: this.state, tasks: this.#activeTasks };
     const range = { storeName: store, timeFrom, timeTo };

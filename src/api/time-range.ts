@@ -6,6 +6,12 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z
 /** The latest time a Date can hold, in ms. */
 const MAX_TIME_MS = 8_640_000_000_000_000;
 
+/** Whether the day exists in its month: Date.parse takes 2026-02-30 for 2 March. */
+function realDate(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /** The query string schema of `from` or `to`: an ISO-8601 time or epoch ms. */
 export function timeBoundSchema(which: 'from' | 'to', fallback: string) {
   return {
@@ -24,7 +30,7 @@ export function parseTimeBound(name: string, text: string): number {
   const trimmed = text.trim();
   const ms = /^\d{1,16}$/.test(trimmed)
     ? Number(trimmed)
-    : ISO_8601.test(trimmed)
+    : ISO_8601.test(trimmed) && realDate(trimmed)
       ? Date.parse(trimmed)
       : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS)

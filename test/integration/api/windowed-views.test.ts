@@ -182,6 +182,10 @@ describe('windowed views through the API of two instances, on the real broker', 
       window: '1h',
       buckets: [],
     });
+    const docs = (await get(a.url, '/docs/json')).body;
+    expect(Object.keys(docs.paths)).toEqual(
+      expect.arrayContaining(['/devices/{mac}/activity', '/devices/{mac}/sessions', '/frames/daily']),
+    );
     expect((await get(a.url, '/devices/00:00:00:00:00:01/sessions')).body).toEqual({
       mac: '00:00:00:00:00:01',
       sessions: [],

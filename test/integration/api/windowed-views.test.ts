@@ -220,6 +220,20 @@ describe('windowed views through the API of two instances, on the real broker', 
     }
   });
 
+  it("serves a stopped instance's devices from the other after the rebalance, from its standbys' copies", async () => {
+    const [a, b] = instances as [TestProbeApp, TestProbeApp];
+    await a.app.close();
+    const answers = await eventually(
+      () => everyView(b),
+      (got) =>
+        JSON.stringify(got.views) === JSON.stringify(expectedViews) &&
+        got.servedBy.size === 1 &&
+        got.servedBy.has(b.self),
+      45_000,
+    );
+    expect(answers.views).toEqual(expectedViews);
+  });
+
   it('restores the window and session stores from their changelogs on a new instance with no state', async () => {
     await Promise.all(instances.splice(0).map((i) => i.app.close()));
     // A fresh state folder: everything it answers was read back from the changelogs (the input is committed).

@@ -41,6 +41,7 @@ export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { KGroupedTable } from './dsl/kgrouped-table.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
+export type { ForeignKeyJoined } from './dsl/foreign-key-join.js';
 export { KTable } from './dsl/ktable.js';
 export {
   type BuildContext,
@@ -50,7 +51,7 @@ export {
 } from './dsl/streams-builder.js';
 export { BufferConfig, Suppressed } from './dsl/suppressed.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
-export { SessionWindows, TimeWindows } from './dsl/windows.js';
+export { SessionWindows, SlidingWindows, TimeWindows } from './dsl/windows.js';
 export type { GlobalStoreSpec } from './global-store.js';
 export { type StoreBuilder, Stores } from './store-builder.js';
 export { type SinkOptions, type SourceOptions, Topology } from './topology.js';

@@ -8,8 +8,9 @@ import {
 } from '../../../src/topology/index.js';
 import { LocalQueries } from '../../../src/topology/runtime/local-queries.js';
 import { partitionForKey } from '../../../src/topology/runtime/murmur2.js';
-import { StreamTask, type TaskEnvironment } from '../../../src/topology/runtime/task.js';
+import { StreamTask } from '../../../src/topology/runtime/task.js';
 import { sessionFetch, windowFetch, windowFetchAll } from '../../../src/topology/runtime/windowed-reads.js';
+import { testTaskEnvironment } from '../../support/task-env.js';
 
 const PARTITIONS = 4;
 const MINUTE = 60_000;
@@ -28,17 +29,7 @@ function windowedTopology() {
   return builder.build();
 }
 
-const env: TaskEnvironment = {
-  applicationId: 'app',
-  collector: { send: () => {} },
-  topicName: (topic) => topic,
-  changelogTopic: (store) => `app-${store}-changelog`,
-  partitions: () => PARTITIONS,
-  deserializationExceptionHandler: 'fail',
-  processingExceptionHandler: 'fail',
-  productionExceptionHandler: 'fail',
-  maxRecordBytes: () => 1_000_000,
-};
+const env = testTaskEnvironment(PARTITIONS);
 
 describe('windowed reads of the copies kept here', () => {
   const topology = windowedTopology();

@@ -10,7 +10,6 @@ import {
   locateKey,
   type StoreLag,
 } from '../local-queries.js';
-import { partitionForKey } from '../murmur2.js';
 import type { StreamsEngine } from '../streams-engine.js';
 import {
   type KeyQueryMetadata,
@@ -20,6 +19,7 @@ import {
   storeSerdes,
 } from '../streams-metadata.js';
 import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
+import type { WindowFetchAllOptions } from '../windowed-reads.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
 import {
   deserializeError,
@@ -36,9 +36,11 @@ import {
   bytes,
   entriesInChunks,
   globalKey,
+  mirroredStoreView,
   type WorkerMetricsRegistry,
   workerMetricsRegistry,
 } from './worker-reads.js';
+import { WorkerWindowedReads } from './worker-windowed.js';
 
 export interface WorkerStreamsOptions {
   /** The stores whose active copies are mirrored to this thread for key lookups; default: every store. */
@@ -333,36 +335,35 @@ export class WorkerStreams implements StreamsEngine {
    * `queryLocal` to tell those apart). Iteration reads the worker, as `localEntries` does.
    */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
-    const { sub, builder } = storeOf(this.#topology, storeName);
-    const mirrored = this.#mirrored.includes(storeName);
-    return {
-      get: (key: K) => {
-        if (!mirrored)
-          throw new StreamsError(
-            'INVALID_STATE_STORE',
-            `${storeName} is not mirrored to this thread (mirroredStores): read it with queryLocal`,
-          );
-        const keyBytes = builder.keySerde.serialize(key);
-        const partition = partitionForKey(keyBytes, this.#partitions.get(sub.id) ?? 1);
-        const found = this.#mirror.get(storeName, partition, keyBytes);
-        return found.here && found.value !== undefined
-          ? (builder.valueSerde.deserialize(found.value) as V)
-          : undefined;
-      },
-      range: (from?: K, to?: K) => this.#range<K, V>(storeName, from, to),
-      all: () => this.localEntries<K, V>(storeName),
-      approximateNumEntries: () => this.#mirror.size(storeName),
-    };
+    return mirroredStoreView<K, V>(this.#topology, storeName, {
+      mirrored: this.#mirrored.includes(storeName),
+      mirror: this.#mirror,
+      partitions: (sub) => this.#partitions.get(sub),
+      entries: (from) => this.localEntries<K, V>(storeName, from === undefined ? {} : { from }),
+    });
   }
 
-  async *#range<K, V>(storeName: string, from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
-    const { builder } = storeOf(this.#topology, storeName);
-    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
-    for await (const entry of this.localEntries<K, V>(storeName, from === undefined ? {} : { from })) {
-      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
-      yield entry;
-    }
+  windowFetch<K, V>(store: string, key: K, timeFrom: number, timeTo: number, options?: LocalQueryOptions) {
+    return this.#windowed.windowFetch<K, V>(store, key, timeFrom, timeTo, options);
   }
+
+  sessionFetch<K, V>(store: string, key: K, from?: number, to?: number, options?: LocalQueryOptions) {
+    return this.#windowed.sessionFetch<K, V>(store, key, from, to, options);
+  }
+
+  windowFetchAll<K, V>(store: string, timeFrom: number, timeTo: number, options?: WindowFetchAllOptions) {
+    return this.#windowed.windowFetchAll<K, V>(store, timeFrom, timeTo, options);
+  }
+
+  /** Window and session reads, always answered by the worker (the mirror holds no ranges). */
+  readonly #windowed = new WorkerWindowedReads({
+    topology: () => this.#topology,
+    state: () => this.#state,
+    partitions: (sub) => this.#partitions.get(sub),
+    hasCopy: (store, partition) => this.#copies.has(`${store}/${partition}`),
+    ask: (store, read) => this.#request({ type: 'windowed', id: 0, store, read }, READ_TIMEOUT_MS),
+    exited: () => this.#exited,
+  });
 
   /** RUNNING, with no active task restoring (a readiness probe). */
   isGlobalStore(storeName: string): boolean {

@@ -319,6 +319,7 @@ async function run(context: SuiteContext): Promise<void> {
       target: 0.99,
       settledAfterMs: SETTLED_AFTER_MS,
       staleAnswers: queries.staleAnswers,
+      staleNotFound: queries.staleNotFound,
       statuses,
       unavailableReasons: Object.fromEntries(queries.unavailableReasons),
     });

@@ -50,6 +50,8 @@ export class QueryLoop {
   timeouts = 0;
   skipped = 0;
   staleAnswers = 0;
+  /** 404s from a copy behind its partition (X-Probestream-Stale-Lag): the key may be in the owner's. */
+  staleNotFound = 0;
   firstError: string | undefined;
   readonly #instances: readonly Instance[];
   readonly #producer: ChaosProducer;
@@ -173,6 +175,7 @@ export class QueryLoop {
       this.firstError ??= `${mac}: ${status} ${result.body.slice(0, 200)}`;
       return;
     }
+    if (status === 404 && result.staleLag !== undefined) this.staleNotFound += 1;
     if (status === 503) {
       const reason = unavailableReason(result.body);
       this.unavailableReasons.set(reason, (this.unavailableReasons.get(reason) ?? 0) + 1);

@@ -8,7 +8,10 @@ import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sourc
 import type { RateLimitOptions } from '../api/rate-limit.js';
 import { StoreRouter } from '../api/router.js';
 import { registerInternalRoutes } from '../api/routes/internal.js';
+import { registerInternalWindowRoutes } from '../api/routes/internal-windows.js';
+import { registerWindowedViewRoutes } from '../api/routes/windowed-views.js';
 import { createApiServer } from '../api/server.js';
+import { WindowRouter } from '../api/window-router.js';
 import type { DeviceCdc } from '../capture/cdc.js';
 import type { Logger } from '../logging/index.js';
 import { DeviceDirectory } from '../probes/device-directory.js';
@@ -168,6 +171,7 @@ export class ProbeApplication {
     const self = this.streams.config.applicationServer ?? `127.0.0.1:${options.port}`;
     const isReady = () => this.streams.isReady();
     const router = new StoreRouter({ streams: this.streams, self, isReady });
+    const windows = new WindowRouter(router, this.streams);
     this.#alertList = new KafkaAlertListWriter({
       kafka: this.#options.kafka,
       topic: this.topics.ssidAlertList,
@@ -206,6 +210,8 @@ export class ProbeApplication {
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: async (app) => {
         registerInternalRoutes(app, router, isReady);
+        registerInternalWindowRoutes(app, windows, isReady);
+        registerWindowedViewRoutes(app, windows);
         this.#sql = await registerProbeSqlRoutes(app, {
           kafka: this.#options.kafka,
           router,

@@ -109,6 +109,13 @@ export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-eng
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
 export type { LocalSessionStore, LocalWindowStore } from './runtime/windowed-queries.js';
+export type {
+  LocalFetchResult,
+  WindowedEntry,
+  WindowedValue,
+  WindowFetchAllOptions,
+  WindowFetchAllResult,
+} from './runtime/windowed-reads.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export type { WorkerMetricsRegistry } from './runtime/worker/worker-reads.js';
 export { WorkerStreams, type WorkerStreamsOptions } from './runtime/worker/worker-streams.js';

@@ -1,10 +1,12 @@
 import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
 import type { Serde } from '../../../serdes/index.js';
-import type { KeyValue } from '../../../stores/index.js';
+import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
 import { StreamsMetrics } from '../metrics.js';
-import { storeSerdes } from '../streams-metadata.js';
+import { partitionForKey } from '../murmur2.js';
+import { storeOf, storeSerdes } from '../streams-metadata.js';
+import type { StoreMirror } from './mirror.js';
 import type { EntriesReply } from './protocol.js';
 
 /** The worker's metrics, read from this thread: Prometheus text, or prom-client's JSON. */
@@ -85,16 +87,46 @@ export function globalKey<K>(topology: Topology, storeName: string, key: K) {
   return { builder, keyBytes: builder.keySerde.serialize(key), partition: 0 };
 }
 
-/** Entries from `from` to `to` (both inclusive, by serialized key) of a listing read from `from` on. */
-export async function* rangeOf<K, V>(
-  keySerde: Serde<unknown>,
-  entries: (options: { from?: K }) => AsyncIterable<KeyValue<K, V>>,
-  from?: K,
-  to?: K,
-): AsyncGenerator<KeyValue<K, V>> {
-  const end = to === undefined ? undefined : keySerde.serialize(to);
-  for await (const entry of entries(from === undefined ? {} : { from })) {
-    if (end && Buffer.compare(keySerde.serialize(entry.key), end) > 0) return;
-    yield entry;
+/** What a mirrored store's view reads: the mirror for keys, the worker for ranges. */
+export interface MirroredStoreSource<K, V> {
+  /** Whether the store is mirrored: only then can `get` answer. */
+  readonly mirrored: boolean;
+  readonly mirror: StoreMirror;
+  partitions(subtopology: number): number | undefined;
+  /** The active tasks' entries from a key on, read from the worker. */
+  entries(from: K | undefined): AsyncIterable<KeyValue<K, V>>;
+}
+
+/** WorkerStreams.store: a key from the mirror, ranges from the worker. */
+export function mirroredStoreView<K, V>(
+  topology: Topology,
+  storeName: string,
+  source: MirroredStoreSource<K, V>,
+): ReadOnlyKeyValueStore<K, V> {
+  const { sub, builder } = storeOf(topology, storeName);
+  async function* range(from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
+    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
+    for await (const entry of source.entries(from)) {
+      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
+      yield entry;
+    }
   }
+  return {
+    get: (key: K) => {
+      if (!source.mirrored)
+        throw new StreamsError(
+          'INVALID_STATE_STORE',
+          `${storeName} is not mirrored to this thread (mirroredStores): read it with queryLocal`,
+        );
+      const keyBytes = builder.keySerde.serialize(key);
+      const partition = partitionForKey(keyBytes, source.partitions(sub.id) ?? 1);
+      const found = source.mirror.get(storeName, partition, keyBytes);
+      return found.here && found.value !== undefined
+        ? (builder.valueSerde.deserialize(found.value) as V)
+        : undefined;
+    },
+    range,
+    all: () => source.entries(undefined),
+    approximateNumEntries: () => source.mirror.size(storeName),
+  };
 }

@@ -58,10 +58,13 @@ export function timeRange(
       'INVALID_REQUEST',
       `from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`,
     );
-  if (to - from > limits.maxSpanMs)
+  if (to - from > limits.maxSpanMs) {
+    // A `from` alone is measured to now, which a reader of the answer may not have in mind.
+    const toText = `${new Date(to).toISOString()}${query.to === undefined ? ', now, as to was not given' : ''}`;
     throw new ApiError(
       'INVALID_REQUEST',
-      `from and to are too far apart: at most ${limits.maxSpanText} may be asked for at once`,
+      `from (${new Date(from).toISOString()}) and to (${toText}) are too far apart: at most ${limits.maxSpanText} may be asked for at once`,
     );
+  }
   return { from, to };
 }

@@ -53,7 +53,10 @@ describe('from and to of the windowed views', () => {
       'from (2026-03-11T00:00:00.000Z) is after to (2026-03-10T00:00:00.000Z)',
     );
     expect(refusal(() => timeRange({ from: '2026-01-01', to: '2026-03-01' }, LIMITS, now)).message).toBe(
-      'from and to are too far apart: at most 31 days may be asked for at once',
+      'from (2026-01-01T00:00:00.000Z) and to (2026-03-01T00:00:00.000Z) are too far apart: at most 31 days may be asked for at once',
+    );
+    expect(refusal(() => timeRange({ from: '2020-04-22' }, LIMITS, now)).message).toBe(
+      `from (2020-04-22T00:00:00.000Z) and to (${new Date(now).toISOString()}, now, as to was not given) are too far apart: at most 31 days may be asked for at once`,
     );
     expect(timeRange({ from: '2026-01-01', to: '2026-02-01' }, LIMITS, now).to - Date.UTC(2026, 0, 1)).toBe(
       31 * DAY,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ProbeStats } from '../../src/probes/schemas.js';
+import { cliNodeOptions } from '../support.js';
 import { ChildApp } from './processes.js';
 
 /**
@@ -36,6 +37,7 @@ export class ProjectApp extends ChildApp {
       process.execPath,
       [
         ...profile,
+        ...cliNodeOptions(options.cli ?? CLI),
         ...[
           options.cli ?? CLI,
           'start',

@@ -1,5 +1,17 @@
-import type { KeyQueryMetadata, LocalQueryResult, StreamsEngine } from '../topology/index.js';
+import type {
+  ActiveEntriesSource,
+  KeyQueryMetadata,
+  LocalQueryResult,
+  StreamsEngine,
+} from '../topology/index.js';
 import { ApiError } from './errors.js';
+import {
+  type Coverage,
+  checkCoverage,
+  type EntryFilter,
+  type EntryFilterFactory,
+  filteredLocalPart,
+} from './filtered-entries.js';
 import type { KeyRouter, RoutedAnswer, RoutedPage } from './routing.js';
 
 /** What the router needs of a running engine: its interactive-query surface. */
@@ -7,7 +19,8 @@ export type QueryableStreams = Pick<
   StreamsEngine,
   'queryLocal' | 'queryMetadataForKey' | 'metadataForAllStreamsClients' | 'localEntries'
 > &
-  Partial<Pick<StreamsEngine, 'isGlobalStore'>>;
+  Partial<Pick<StreamsEngine, 'isGlobalStore'>> &
+  Partial<ActiveEntriesSource>;
 
 export interface StoreRouterOptions {
   readonly streams: QueryableStreams;
@@ -32,7 +45,7 @@ export interface InternalKeyAnswer {
 }
 
 /** The body of the internal entries route: one instance's sorted entries after a key. */
-export interface InternalEntries {
+export interface InternalEntries extends Partial<Coverage> {
   readonly entries: readonly { readonly key: string; readonly value: unknown }[];
   /** Whether this instance holds more entries after the last one returned. */
   readonly more: boolean;
@@ -49,6 +62,8 @@ export interface RemoteAnswer<T> {
   readonly value: T;
   readonly lag?: number;
 }
+
+type PageOptions = { readonly limit: number; readonly after?: string; readonly filter?: EntryFilter };
 
 /** Internal routes, served by every instance to the others; never forwarded again. */
 export const INTERNAL_PREFIX = '/internal/stores';
@@ -72,6 +87,7 @@ export class StoreRouter implements KeyRouter {
   readonly #maxStaleLag: number;
   readonly #retryAfter: number;
   readonly #isReady: () => boolean;
+  readonly #filters = new Map<string, EntryFilterFactory>();
 
   constructor(options: StoreRouterOptions) {
     this.self = options.self;
@@ -216,11 +232,33 @@ export class StoreRouter implements KeyRouter {
     }
   }
 
-  /** This instance's entries of `store` after `after`, sorted, at most `limit` (the internal route's answer). */
-  async localPage(store: string, limit: number, after?: string): Promise<InternalEntries> {
+  /** Names a filter that `page` may be asked for (the same on every instance; see filtered-entries.ts). */
+  defineFilter(name: string, factory: EntryFilterFactory): void {
+    this.#filters.set(name, factory);
+  }
+
+  /**
+   * This instance's entries of `store` after `after`, sorted, at most `limit` (the internal route's answer);
+   * with a filter, only those it keeps.
+   */
+  async localPage(
+    store: string,
+    limit: number,
+    after?: string,
+    filter?: EntryFilter,
+  ): Promise<InternalEntries> {
     const entries: { key: string; value: unknown }[] = [];
     const options = after === undefined ? {} : { from: after };
     try {
+      if (filter !== undefined) {
+        const factory = this.#filters.get(filter.name);
+        if (factory === undefined)
+          throw new ApiError(
+            'INVALID_REQUEST',
+            `this instance knows no filter ${JSON.stringify(filter.name)}`,
+          );
+        return await filteredLocalPart(this.#streams, store, factory(filter.args), limit, after);
+      }
       for await (const { key, value } of this.#streams.localEntries<string, unknown>(store, options)) {
         if (after !== undefined && key === after) continue;
         if (entries.length === limit) return { entries, more: true };
@@ -237,14 +275,12 @@ export class StoreRouter implements KeyRouter {
     return { entries, more: false };
   }
 
-  async page<V>(
-    store: string,
-    options: { readonly limit: number; readonly after?: string },
-  ): Promise<RoutedPage<V>> {
+  async page<V>(store: string, options: PageOptions): Promise<RoutedPage<V>> {
     // A global store is whole here: the page is this instance's alone.
     const parts = this.#streams.isGlobalStore?.(store)
-      ? [await this.localPage(store, options.limit, options.after)]
+      ? [await this.localPage(store, options.limit, options.after, options.filter)]
       : await this.#pagesOfAll(store, options);
+    if (options.filter !== undefined) checkCoverage(parts as Coverage[], store);
     // Each part is sorted already: one instance's needs no sorting again.
     const merged =
       parts.length === 1
@@ -256,15 +292,16 @@ export class StoreRouter implements KeyRouter {
   }
 
   /** Each instance's part of a page, from every instance the last assignment names. */
-  #pagesOfAll(
-    store: string,
-    options: { readonly limit: number; readonly after?: string },
-  ): Promise<InternalEntries[]> {
-    const { limit, after } = options;
-    const query = new URLSearchParams({ limit: String(limit), ...(after === undefined ? {} : { after }) });
+  #pagesOfAll(store: string, options: PageOptions): Promise<InternalEntries[]> {
+    const { limit, after, filter } = options;
+    const query = new URLSearchParams({
+      limit: String(limit),
+      ...(after === undefined ? {} : { after }),
+      ...(filter === undefined ? {} : { filter: JSON.stringify(filter) }),
+    });
     return this.fromEveryInstance(
       `list its part of ${store}`,
-      () => this.localPage(store, limit, after),
+      () => this.localPage(store, limit, after, filter),
       `/${encodeURIComponent(store)}/entries?${query}`,
     );
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KafkaAlertListWriter } from '../api/alert-list-writer.js';
+import { DEVICE_FILTER, deviceFilter } from '../api/device-listing.js';
 import { KafkaDeviceNames } from '../api/device-names.js';
 import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sources.js';
 import type { RateLimitOptions } from '../api/rate-limit.js';
@@ -183,6 +184,12 @@ export class ProbeApplication {
     });
     await this.#directory.start();
     this.#deviceWriter = new DeviceWriter(this.#options.kafka, { topic: this.topics.devices });
+    const deviceNames = new KafkaDeviceNames(this.#directory, this.#deviceWriter);
+    // Every instance filters its own devices for a filtered listing (GET /devices?ssid=…).
+    router.defineFilter(
+      DEVICE_FILTER,
+      deviceFilter((mac) => deviceNames.get(mac)?.name ?? null),
+    );
     this.#pushSources = createKafkaPushSources({
       kafka: this.#options.kafka,
       groupIdPrefix: `${this.streams.config.applicationId}-${self.replace(/[^A-Za-z0-9._-]/g, '_')}`,
@@ -193,7 +200,7 @@ export class ProbeApplication {
       router,
       isReady,
       alertList: this.#alertList,
-      deviceNames: new KafkaDeviceNames(this.#directory, this.#deviceWriter),
+      deviceNames,
       pushSources: this.#pushSources,
       apiToken: options.apiToken,
       instanceName: self,
@@ -208,6 +215,7 @@ export class ProbeApplication {
         this.#sql = await registerProbeSqlRoutes(app, {
           kafka: this.#options.kafka,
           router,
+          scatter: { streams: this.streams, self, isReady },
           topology: this.#topology,
           topics: this.topics,
           applicationId: this.streams.config.applicationId,

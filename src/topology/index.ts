@@ -96,6 +96,7 @@ export {
   type StreamsConfigInput,
   streamsConfig,
 } from './runtime/config.js';
+export type { ActiveEntries, ActiveEntriesSource } from './runtime/active-entries.js';
 export { KafkaStreams } from './runtime/kafka-streams.js';
 export type {
   LocalEntriesOptions,

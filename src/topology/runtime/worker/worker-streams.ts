@@ -2,6 +2,7 @@ import { logEntry } from '../../../logging/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
+import type { ActiveEntries, ActiveEntriesSource } from '../active-entries.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.js';
 import {
   type LocalEntriesOptions,
@@ -21,6 +22,7 @@ import {
 import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
 import type { WindowFetchAllOptions } from '../windowed-reads.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
+import { mirrorActiveEntries } from './mirror-entries.js';
 import {
   deserializeError,
   type EntriesReply,
@@ -32,8 +34,10 @@ import {
   type WorkerStatus,
 } from './protocol.js';
 import { WorkerChannel, workerFailure } from './worker-channel.js';
+import type { WorkerStreamsOptions } from './worker-options.js';
 import {
   bytes,
+  ENTRIES_CHUNK,
   entriesInChunks,
   globalKey,
   mirroredStoreView,
@@ -42,22 +46,8 @@ import {
 } from './worker-reads.js';
 import { WorkerWindowedReads } from './worker-windowed.js';
 
-export interface WorkerStreamsOptions {
-  /** The stores whose active copies are mirrored to this thread for key lookups; default: every store. */
-  readonly mirroredStores?: readonly string[];
-  /**
-   * Added to the worker thread's nice value on Linux (elsewhere a nice value is the whole process's, and
-   * it is left alone), so that this thread, which answers queries, gets a core first. Default 10; 0 keeps
-   * the worker at this thread's priority.
-   */
-  readonly niceness?: number;
-}
+export type { WorkerStreamsOptions };
 
-/**
- * Entries the worker sends per request of a listing: a scan of 100,000 devices is 50 round trips to a worker
- * that may be busy processing, not 400; a chunk costs the worker about a millisecond.
- */
-const ENTRIES_CHUNK = 2048;
 /** How long a lookup the mirror cannot answer waits for the worker before answering `restoring`, in ms. */
 const QUERY_TIMEOUT_MS = 2_000;
 /** How long a listing's chunk or a metrics scrape waits for the worker, in ms. */
@@ -78,7 +68,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * The topology is built twice, from one source: here (`topology`, for serdes and partitioning) and in the
  * worker (`source`, since functions do not cross threads). The config must survive structured cloning.
  */
-export class WorkerStreams implements StreamsEngine {
+export class WorkerStreams implements StreamsEngine, ActiveEntriesSource {
   readonly config: StreamsConfig;
   readonly metrics: { readonly registry: WorkerMetricsRegistry };
   readonly #topology: Topology;
@@ -341,6 +331,14 @@ export class WorkerStreams implements StreamsEngine {
       partitions: (sub) => this.#partitions.get(sub),
       entries: (from) => this.localEntries<K, V>(storeName, from === undefined ? {} : { from }),
     });
+  }
+
+  /** The store's active copies, from the mirror when each is complete there (see ActiveEntriesSource). */
+  activeEntries<K, V>(storeName: string): ActiveEntries<K, V> | undefined {
+    const usable = this.#state === 'RUNNING' && this.#workerAlive() && this.#mirrored.includes(storeName);
+    return usable
+      ? mirrorActiveEntries(this.#mirror, this.#topology, storeName, this.#status.lags, this.#partitions)
+      : undefined;
   }
 
   windowFetch<K, V>(store: string, key: K, timeFrom: number, timeTo: number, options?: LocalQueryOptions) {

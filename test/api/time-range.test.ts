@@ -40,6 +40,11 @@ describe('from and to of the windowed views', () => {
         statusCode: 400,
         message: expect.stringContaining('from must be an ISO-8601 time'),
       });
+    expect(refusal(() => parseTimeBound('from', '2026-03-10T08:30')).message).toBe(
+      'from must be an ISO-8601 time (2026-03-10T08:00:00Z) or epoch milliseconds, not "2026-03-10T08:30": ' +
+        'a time of day needs its zone, Z or an offset such as +01:00',
+    );
+    expect(refusal(() => parseTimeBound('from', 'yesterday')).message).not.toContain('zone');
   });
 
   it('defaults to the span before now, and refuses from after to or a span too wide, saying the limit', () => {

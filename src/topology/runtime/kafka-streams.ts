@@ -260,10 +260,9 @@ export class KafkaStreams implements StreamsEngine {
 
   /** Deletes the local state of tasks owned elsewhere for longer than stateCleanupDelayMs. */
   async #cleanUpState(): Promise<void> {
-    const removed = await this.#stateDirectory.cleanUp(
-      new Set(this.#tasks?.activeTaskIds() ?? []),
-      this.config.stateCleanupDelayMs,
-    );
+    // A standby's folder is in use too, however long ago the assignment that made it came.
+    const kept = [...(this.#tasks?.activeTaskIds() ?? []), ...(this.#tasks?.standbyTaskIds() ?? [])];
+    const removed = await this.#stateDirectory.cleanUp(new Set(kept), this.config.stateCleanupDelayMs);
     for (const task of removed)
       this.config.logger.info(`removed the local state of task ${task}, owned elsewhere`);
   }

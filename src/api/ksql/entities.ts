@@ -52,11 +52,11 @@ export function genericError(error: ApiError): KsqlErrorBody {
   return { '@type': 'generic_error', error_code: error.statusCode * 100, message: error.message };
 }
 
-/** A statement that belongs on the other endpoint, as ksqlDB says it. */
-export function wrongEndpoint(text: string, endpoint: '/query' | '/ksql'): SqlError {
+/** A statement sent to `sentTo` that belongs on the other endpoint, as ksqlDB says it. */
+export function wrongEndpoint(text: string, sentTo: '/query' | '/ksql'): SqlError {
   return new SqlError(
     'SQL_UNSUPPORTED',
-    endpoint === '/query'
+    sentTo === '/ksql'
       ? `SELECT statements are run on /query, not /ksql: ${text.slice(0, 80)}`
       : `only SELECT statements are run on /query; send this one to /ksql: ${text.slice(0, 80)}`,
   );

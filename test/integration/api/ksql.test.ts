@@ -216,6 +216,17 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
     expect(created.status).toBe(400);
     expect(created.body).toMatchObject({ '@type': 'statement_error', error_code: 40001, entities: [] });
     expect(created.body.message).toMatch(/queries read the relations of the running topology/);
+    // A statement sent to the other endpoint is told where it belongs.
+    const selectOnKsql = await postKsql(a.url, '/ksql', 'SELECT * FROM PCAP_STATS_01;');
+    expect(selectOnKsql.status).toBe(400);
+    expect(selectOnKsql.body.message).toBe(
+      'SELECT statements are run on /query, not /ksql: SELECT * FROM PCAP_STATS_01;',
+    );
+    const showOnQuery = await postKsql(a.url, '/query', 'SHOW TABLES;');
+    expect(showOnQuery.status).toBe(400);
+    expect(showOnQuery.body.message).toBe(
+      'only SELECT statements are run on /query; send this one to /ksql: SHOW TABLES;',
+    );
     const info = (await fetch(`${b.url}/info`).then((r) => r.json())) as {
       KsqlServerInfo: Record<string, string>;
     };

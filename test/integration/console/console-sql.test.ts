@@ -2,10 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde } from '../../../src/probes/schemas.js';
-import { pcapValueOf } from '../../../src/probes/serdes.js';
-import { launchChromium, screenshotPath } from '../../support/browser.js';
+import { launchChromium, openWatchedPage, screenshotPath } from '../../support/browser.js';
 import { uniqueName } from '../../support/kafka.js';
-import { startTestProbeApp, type TestProbeApp, uniqueProbeTopics } from '../../support/probe-app.js';
+import {
+  probeMessage,
+  produceMessages,
+  startTestProbeApp,
+  type TestProbeApp,
+  uniqueProbeTopics,
+} from '../../support/probe-app.js';
 import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
 const TOKEN = 'console-sql-token-41c7';
@@ -20,18 +25,11 @@ describe("the console's SQL box in headless Chromium, on an instance holding dat
   let instance: TestProbeApp;
   let browser: Browser | undefined;
   let page: Page;
-  const trouble = { dialogs: [] as string[], errors: [] as string[] };
+  const trouble = { dialogs: [] as string[], errors: [] as string[], elsewhere: [] as string[] };
 
-  async function produce(topic: string, messages: { key: string; value: Buffer | string }[]) {
-    const producer = context.kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages });
-    await producer.disconnect();
-  }
-  const probe = (mac: string, ssid: string | null, timestamp: number) => ({
-    key: mac,
-    value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
-  });
+  const produce = (topic: string, messages: { key: string; value: Buffer | string }[]) =>
+    produceMessages(context.kafka, topic, messages);
+  const probe = probeMessage;
 
   /** Types a statement into the box and runs it. */
   async function run(statement: string): Promise<void> {
@@ -68,17 +66,7 @@ describe("the console's SQL box in headless Chromium, on an instance holding dat
       (answer) => answer.devices?.reduce((sum, d) => sum + d.probeCount, 0) === 3,
     );
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('dialog', (dialog) => {
-      trouble.dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('pageerror', (error) => trouble.errors.push(error.message));
-    await page.addInitScript({
-      content:
-        'window.violations = []; document.addEventListener("securitypolicyviolation", ' +
-        '(e) => window.violations.push(e.violatedDirective + " " + e.blockedURI));',
-    });
+    page = await openWatchedPage(browser, instance.url, trouble);
     await page.goto(`${instance.url}/#/sql`);
   }, 180_000);
 
@@ -168,6 +156,6 @@ describe("the console's SQL box in headless Chromium, on an instance holding dat
 
   it('ran no script from a string and broke no rule of the page policy', async () => {
     expect(await page.evaluate('window.violations')).toEqual([]);
-    expect(trouble).toEqual({ dialogs: [], errors: [] });
+    expect(trouble).toEqual({ dialogs: [], errors: [], elsewhere: [] });
   });
 });

@@ -36,5 +36,5 @@ COPY demo ./demo
 RUN mkdir -p /var/lib/probestream && chown node:node /var/lib/probestream
 USER node
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/cli/main.js"]
+ENTRYPOINT ["node", "--min-semi-space-size=16", "--max-semi-space-size=64", "dist/cli/main.js"]
 CMD ["start"]

@@ -10,7 +10,7 @@ import { checkBuild, onInterrupt, selfExitReasons } from './chaos/harness.js';
 import { closeHttp, percentile } from './chaos/http.js';
 import { Instance, READY_TIMEOUT_MS, restartAfterSelfExit } from './chaos/instances.js';
 import { ChaosProducer } from './chaos/producer.js';
-import { QueryLoop, RECOVERY_TIMEOUT_MS } from './chaos/query-loop.js';
+import { QueryLoop, RECOVERY_TIMEOUT_MS, SETTLED_AFTER_MS } from './chaos/query-loop.js';
 import { hostileMac, RecordMaker } from './chaos/records.js';
 import { compareWhenSettled, deadLetters, topicTruth } from './chaos/verify.js';
 import {
@@ -53,7 +53,8 @@ const BROKER_RESTARTS = [
   { at: 0.75, kill: true },
 ] as const;
 const SETTLE_TIMEOUT_MS = 300_000;
-const TARGET_RECOVERY_S = 30;
+/** Issue 20: a killed instance's partitions are answered current by another instance within 15 s. */
+const TARGET_RECOVERY_S = 15;
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -316,8 +317,11 @@ async function run(context: SuiteContext): Promise<void> {
     });
     report(BENCH, 'query-200-share', answered > 0 ? round((statuses[200] ?? 0) / answered) : 0, 'ratio', {
       target: 0.99,
+      settledAfterMs: SETTLED_AFTER_MS,
       staleAnswers: queries.staleAnswers,
+      staleNotFound: queries.staleNotFound,
       statuses,
+      unavailableReasons: Object.fromEntries(queries.unavailableReasons),
     });
     const notReady = restarts.filter((s) => s === null).length;
     report(

@@ -178,7 +178,7 @@ async function runKafkaStreams(
       admin,
       applicationId,
       topics.pcap,
-      [REPARTITIONS.byMac, REPARTITIONS.byName],
+      KS_REPARTITIONS,
       context.records,
     );
     const written = await internalRecords(admin, applicationId);
@@ -234,6 +234,12 @@ async function runProject(
 
 /** The Kafka Streams application's alerts go to a topic of their own. */
 const KS_ALERTS = 'ks-alerts';
+/**
+ * The Kafka Streams application's repartition topics (ProbeTopology.java's names), upstream first. Asking
+ * for a topic it does not have (its by-name topic is not probestream's) leaves the admin client's metadata
+ * failing for every topic it is asked of afterwards.
+ */
+const KS_REPARTITIONS = [REPARTITIONS.byMac, 'probes-by-name', REPARTITIONS.bySubtype] as const;
 /** As probestream's `alerts`: stamped with the broker's time, so that old event times are not deleted. */
 const APPEND_TIME = { name: 'message.timestamp.type', value: 'LogAppendTime' };
 

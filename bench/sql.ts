@@ -1,6 +1,11 @@
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import {
+  monitorEventLoopDelay,
+  type PerformanceEntry,
+  PerformanceObserver,
+  performance,
+} from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ProbeApplication } from '../src/app/probe-application.js';
 import { freePort } from '../src/local/ports.js';
@@ -8,6 +13,7 @@ import { lineLogger } from '../src/logging/index.js';
 import { type ProbeStats, type ProbeTopics, STORES } from '../src/probes/schemas.js';
 import { pcapValueOf } from '../src/probes/serdes.js';
 import { macFor, PARTITIONS } from './pcap.js';
+import { profilePhase } from './phase-profile.js';
 import {
   type BenchSuite,
   benchKafka,
@@ -30,7 +36,8 @@ import {
  * - A filtered scan of every device (`WHERE ARRAY_CONTAINS(SSIDS_PROBED, 'Casa Vigo')`, every 100th device
  *   probed for it): time per query, rows checked exactly (issue: ≤ 1 s for 100,000 devices); and the same
  *   question as `GET /devices?ssid=Casa%20Vigo`.
- * BENCH_RECORDS does not apply: the device count, rate and durations are fixed.
+ * BENCH_RECORDS does not apply: the device count, rate and durations are fixed. BENCH_CPU_PROF=<folder>: the
+ * server's thread is profiled during each phase (see phase-profile.ts).
  */
 
 const BENCH = 'sql';
@@ -229,13 +236,61 @@ async function run(context: SuiteContext): Promise<void> {
       { intervalMs: 500, timeoutMs: 300_000 },
     );
     log(`${DEVICES} devices held; pull queries by key at ${TARGET_RPS}/s for ${MEASURE_MS / 1000} s`);
-    await inChild(port);
+    const server = serverPauses();
+    await profilePhase(BENCH, 'key-lookups', () => inChild(port));
+    server.report();
     log('filtered scans');
-    await measureScans(port);
+    await profilePhase(BENCH, 'scans', () => measureScans(port));
   } finally {
     await app.close();
     await removeStateDir(stateDir);
   }
+}
+
+/** PerformanceEntry `gc` kinds (perf_hooks.constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Readonly<Record<number, string>> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weak' };
+
+/**
+ * What stalls the server's thread while the key lookups run (the p99's tail): its event loop's delay and
+ * its garbage collector's pauses, reported once they end; and the CPU each lookup cost the server, which
+ * a loaded machine changes less than it changes latencies.
+ */
+function serverPauses(): { report(): void } {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const pauses: number[] = [];
+  const byKind = new Map<string, number>();
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses.push(entry.duration);
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
+      byKind.set(kind, Math.max(byKind.get(kind) ?? 0, Math.round(entry.duration * 100) / 100));
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  delay.enable();
+  const cpu = process.cpuUsage();
+  return {
+    report() {
+      delay.disable();
+      observer.disconnect();
+      const { user, system } = process.cpuUsage(cpu);
+      const requests = ((WARMUP_MS + MEASURE_MS) / 1000) * TARGET_RPS;
+      // The whole process's: the API's thread, and the engine's, which has nothing to process meanwhile.
+      report(BENCH, 'server CPU per lookup', Math.round((user + system) / requests), 'µs');
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      report(BENCH, 'server event-loop delay p99', ms(delay.percentile(99)), 'ms', {
+        max: ms(delay.max),
+      });
+      const sorted = pauses.sort((a, b) => a - b);
+      report(BENCH, 'server gc pause max', percentile(sorted, 1), 'ms', {
+        pauses: sorted.length,
+        over1ms: sorted.filter((p) => p > 1).length,
+        totalMs: Math.round(sorted.reduce((sum, p) => sum + p, 0)),
+        maxByKind: Object.fromEntries(byKind),
+      });
+    },
+  };
 }
 
 /** Runs measureKeyLookups in a child process, which reports its own figures. */

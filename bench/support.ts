@@ -344,3 +344,13 @@ function machineTicks(): { busy: number; total: number } | undefined {
     return undefined;
   }
 }
+
+/**
+ * The Node.js options a built CLI names in its shebang (`#!/usr/bin/env -S node …`): a bench that starts
+ * it with `node <file>` passes them too, so it runs as `probestream` does.
+ */
+export function cliNodeOptions(cliPath: string): string[] {
+  const first = readFileSync(cliPath, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}

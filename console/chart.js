@@ -24,8 +24,11 @@ export function bucketize(times, from, to) {
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-/** A bar chart of bucketed counts, as SVG built element by element; its title and labels are text. */
-export function barChart({ start, width, counts }, title) {
+/**
+ * A bar chart of bucketed counts, as SVG built element by element; its title and labels are text. The
+ * caption defaults to the title and the bars' width.
+ */
+export function barChart({ start, width, counts }, title, caption = `${title} (bars of ${width / 1000} s)`) {
   const max = Math.max(1, ...counts);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -69,6 +72,6 @@ export function barChart({ start, width, counts }, title) {
       bars,
       axis,
     ),
-    h('figcaption', {}, `${title} (bars of ${width / 1000} s)`),
+    h('figcaption', {}, caption),
   );
 }

@@ -65,10 +65,37 @@ function nameForm(mac, current, onSaved) {
   );
 }
 
-/** One device: its figures, SSIDs, name, and a chart of its probe requests since the page opened. */
+const HOUR = 3_600_000;
+const CHART_HOURS = 24;
+
+/**
+ * The device's probe requests per hour (GET /devices/:mac/activity) in the 24 hours up to its last one, as
+ * bucketize counts them; undefined when the API cannot say (an older instance, a partition moving).
+ */
+async function hourlyActivity(mac, lastProbe) {
+  const end = Math.floor(Date.parse(lastProbe) / HOUR) * HOUR + HOUR;
+  const start = end - CHART_HOURS * HOUR;
+  try {
+    const answer = await getJson(`/devices/${segment(mac)}/activity?window=1h&from=${start}&to=${end - 1}`);
+    const counts = new Array(CHART_HOURS).fill(0);
+    for (const bucket of answer.buckets) {
+      const index = (Date.parse(bucket.start) - start) / HOUR;
+      if (Number.isInteger(index) && index >= 0 && index < CHART_HOURS) counts[index] = bucket.probeCount;
+    }
+    return { start, width: HOUR, counts };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One device: its figures, SSIDs, name, and a chart of its probe requests: per hour from the windowed
+ * counts, or, when those cannot be read, those that arrived since the page opened.
+ */
 export function renderDevice(main, mac) {
   const title = h('h2', {}, mac);
   const figures = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const chartTitle = h('h3', {}, 'Probe requests');
   const chartSlot = h('div');
   const ssidSlot = h('div');
   const formSlot = h('div');
@@ -77,7 +104,7 @@ export function renderDevice(main, mac) {
     title,
     figures,
     formSlot,
-    h('h3', {}, 'Probe requests since this page opened'),
+    chartTitle,
     chartSlot,
     h('h3', {}, 'SSIDs probed'),
     ssidSlot,
@@ -101,6 +128,14 @@ export function renderDevice(main, mac) {
       );
       if (!named) formSlot.replaceChildren(nameForm(mac, stats.deviceName, load));
       named = true;
+      const hourly = await hourlyActivity(mac, stats.lastProbe);
+      live = hourly === undefined;
+      if (hourly) {
+        chartTitle.textContent = 'Probe requests per hour, up to the last one';
+        chartSlot.replaceChildren(
+          barChart(hourly, `Probe requests from ${mac}`, `Probe requests from ${mac} per hour (event time)`),
+        );
+      } else drawChart();
     } catch (error) {
       figures.replaceChildren(
         notice(
@@ -114,7 +149,10 @@ export function renderDevice(main, mac) {
   }
 
   // By arrival time: the stream holds what arrived since the page opened, whatever the frames' own times.
+  let live = true;
   const drawChart = () => {
+    if (!live) return;
+    chartTitle.textContent = 'Probe requests since this page opened';
     const times = probes.history.filter((p) => p.mac === mac).map((p) => p.receivedAt);
     chartSlot.replaceChildren(barChart(bucketize(times, openedAt, Date.now()), `Probe requests from ${mac}`));
   };

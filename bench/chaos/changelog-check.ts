@@ -11,6 +11,8 @@ export interface ChangelogMismatch {
   readonly truth: number;
   readonly answer: number | undefined;
   readonly changelog: number | undefined;
+  /** The key's committed values in the changelog, in order: where the count went wrong. */
+  readonly history: readonly { offset: string; time: string; count: number | null }[];
 }
 
 /**
@@ -32,11 +34,15 @@ export async function checkChangelog(
 }> {
   const serde = probeStatsSerde();
   const latest = new Map<string, number>();
+  const history = new Map<string, { offset: string; time: string; count: number | null }[]>();
   const { complete } = await readTopic(kafka, changelog, { readCommitted: true }, (_partition, message) => {
     const mac = message.key?.toString();
     if (mac === undefined) return;
-    if (message.value === null) latest.delete(mac);
-    else latest.set(mac, serde.deserialize(message.value, changelog).probeCount);
+    const count = message.value === null ? null : serde.deserialize(message.value, changelog).probeCount;
+    if (count === null) latest.delete(mac);
+    else latest.set(mac, count);
+    const time = new Date(Number(message.timestamp)).toISOString();
+    history.set(mac, [...(history.get(mac) ?? []), { offset: message.offset, time, count }]);
   });
   const answerOf = new Map(answers.map(({ mac, answer }) => [mac, answer]));
   const mismatches: ChangelogMismatch[] = [];
@@ -55,6 +61,7 @@ export async function checkChangelog(
       truth: expected.probeCount,
       answer,
       changelog: changelogCount,
+      history: history.get(mac) ?? [],
     });
   }
   return { complete, changelogWrong, apiOnlyWrong, mismatches };

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { log, sleep } from '../support.js';
+import { cliNodeOptions, log, sleep } from '../support.js';
 
 /**
  * The probe application's instances as real child processes (`node dist/cli/main.js start`), each with
@@ -101,7 +101,7 @@ export class Instance {
     this.#tail = [];
     this.#killing = false;
     this.#log.write(`\n==== start ${this.#starts} at ${new Date().toISOString()} ====\n`);
-    const child = spawn(process.execPath, [CLI.pathname, ...args], {
+    const child = spawn(process.execPath, [...cliNodeOptions(CLI.pathname), CLI.pathname, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     });

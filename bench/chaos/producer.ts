@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { boundedRequests, DEFAULT_MAX_MESSAGE_BYTES, partitionForKey } from '../../src/topology/index.js';
 import { log, sleep } from '../support.js';
@@ -30,6 +31,8 @@ export class ChaosProducer {
   readonly sent: SentRecord[] = [];
   /** Acknowledged probe requests per MAC: a lower bound of what the topology must have counted. */
   readonly acknowledged = new Map<string, number>();
+  /** MAC → when (performance.now()) its first probe request was acknowledged. */
+  readonly firstAcknowledgedAt = new Map<string, number>();
   failedRequests = 0;
   readonly #kafka: Kafka;
   readonly #topic: string;
@@ -147,6 +150,7 @@ export class ChaosProducer {
     if (status === 'acknowledged' && record.probe) {
       const { mac } = record.probe;
       this.acknowledged.set(mac, (this.acknowledged.get(mac) ?? 0) + 1);
+      if (!this.firstAcknowledgedAt.has(mac)) this.firstAcknowledgedAt.set(mac, performance.now());
     }
   }
 }

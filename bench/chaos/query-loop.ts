@@ -12,6 +12,11 @@ import type { ChaosProducer } from './producer.js';
  * key again) that counts at least what Kafka had acknowledged for the key before the kill.
  */
 
+/**
+ * Lookups of any known MAC ask only for MACs whose first probe request Kafka acknowledged at least this
+ * long before: a MAC acknowledged a moment ago is rightly not found until a task has run its record.
+ */
+export const SETTLED_AFTER_MS = 10_000;
 /** Keys of a killed instance watched for its recovery. */
 const WATCHED_KEYS = 12;
 /** A recovery not seen by then is reported as not recovered. */
@@ -36,6 +41,8 @@ export interface Recovery {
 
 export class QueryLoop {
   readonly statuses = new Map<number, number>();
+  /** 503s by the reason the API gave (partition numbers left out), to tell which copy was missing. */
+  readonly unavailableReasons = new Map<string, number>();
   readonly latencies: number[] = [];
   readonly latencies200: number[] = [];
   readonly recoveries: Recovery[] = [];
@@ -43,6 +50,8 @@ export class QueryLoop {
   timeouts = 0;
   skipped = 0;
   staleAnswers = 0;
+  /** 404s from a copy behind its partition (X-Probestream-Stale-Lag): the key may be in the owner's. */
+  staleNotFound = 0;
   firstError: string | undefined;
   readonly #instances: readonly Instance[];
   readonly #producer: ChaosProducer;
@@ -132,9 +141,17 @@ export class QueryLoop {
     if (watched.length > 0 && (this.#draining || this.#sent % 2 === 0)) {
       return watched[Math.floor(Math.random() * watched.length)];
     }
-    if (this.#known.length !== this.#producer.acknowledged.size) {
-      this.#known = [...this.#producer.acknowledged.keys()];
+    const settledBefore = performance.now() - SETTLED_AFTER_MS;
+    // Acknowledgement times only grow: the settled MACs are a prefix of the map's insertion order.
+    if (this.#known.length < this.#producer.firstAcknowledgedAt.size) {
+      const known: string[] = [];
+      for (const [mac, at] of this.#producer.firstAcknowledgedAt) {
+        if (at > settledBefore) break;
+        known.push(mac);
+      }
+      this.#known = known;
     }
+    if (this.#known.length === 0) return undefined;
     return this.#known[Math.floor(Math.random() * this.#known.length)];
   }
 
@@ -157,6 +174,11 @@ export class QueryLoop {
     if (status !== 200 && status !== 404 && status !== 503) {
       this.firstError ??= `${mac}: ${status} ${result.body.slice(0, 200)}`;
       return;
+    }
+    if (status === 404 && result.staleLag !== undefined) this.staleNotFound += 1;
+    if (status === 503) {
+      const reason = unavailableReason(result.body);
+      this.unavailableReasons.set(reason, (this.unavailableReasons.get(reason) ?? 0) + 1);
     }
     if (status !== 200) return;
     this.latencies200.push(result.ms);
@@ -195,5 +217,14 @@ export class QueryLoop {
         ? `instance ${watch.instance}: ${watch.pending.size} of its ${watch.keys} keys not current after the kill`
         : `instance ${watch.instance}: its ${watch.keys} watched keys current again ${seconds} s after the kill`,
     );
+  }
+}
+
+function unavailableReason(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body;
+    return message.replace(/\d+/g, 'N');
+  } catch {
+    return body.slice(0, 100);
   }
 }

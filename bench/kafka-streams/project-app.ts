@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ProbeStats } from '../../src/probes/schemas.js';
+import { cliNodeOptions } from '../support.js';
 import { ChildApp } from './processes.js';
 
 /**
@@ -36,6 +37,7 @@ export class ProjectApp extends ChildApp {
       process.execPath,
       [
         ...profile,
+        ...cliNodeOptions(options.cli ?? CLI),
         ...[
           options.cli ?? CLI,
           'start',
@@ -47,6 +49,8 @@ export class ProjectApp extends ChildApp {
         ...['--state-dir', options.stateDir, '--port', String(options.port)],
         ...['--partitions', String(options.partitions), '--processing-guarantee', 'at_least_once'],
         ...['--commit-interval-ms', '1000'],
+        // An alert per probe, as the Kafka Streams peer raises them (start suppresses by 15 minutes by default).
+        ...['--alert-window', '0'],
       ],
       { logFile: options.logFile },
     );

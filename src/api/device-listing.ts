@@ -1,6 +1,7 @@
 import type { ProbeStats } from '../probes/schemas.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError } from './errors.js';
+import type { EntryFilter, EntryFilterFactory } from './filtered-entries.js';
 import type { KeyRouter } from './routing.js';
 
 /** The filters and order of `GET /devices`. */
@@ -53,16 +54,16 @@ export async function listDevices(
   nameOf: (mac: string) => string | null,
   query: DeviceListQuery,
 ): Promise<{ devices: ListedDevice[]; nextCursor: string | null }> {
-  const since = query.since === undefined ? undefined : parseSince(query.since);
-  const name = query.name === undefined ? undefined : fold(query.name);
-  const wanted = ({ mac, stats }: ListedDevice) =>
-    (query.ssid === undefined || stats.ssidsProbed.includes(query.ssid)) &&
-    (since === undefined || stats.lastProbe >= since) &&
-    (name === undefined || fold(nameOf(mac) ?? '').includes(name));
+  const args: Record<string, string> = {};
+  for (const field of ['ssid', 'name', 'since'] as const) {
+    const value = query[field];
+    if (value !== undefined) args[field] = value;
+  }
+  const wanted = devicePredicate(nameOf, args);
   const sort = query.sort ?? 'mac';
   const descending = query.order === 'desc';
-  const filtered = query.ssid !== undefined || since !== undefined || name !== undefined;
-  if (sort === 'mac' && !descending) return byMac(router, store, query, filtered ? wanted : undefined);
+  const filter = Object.keys(args).length > 0 ? { name: DEVICE_FILTER, args } : undefined;
+  if (sort === 'mac' && !descending) return byMac(router, store, query, filter && { filter, wanted });
   const position = query.cursor === undefined ? undefined : sortedCursor(query.cursor);
   const value = (device: ListedDevice) =>
     sort === 'lastProbe' ? device.stats.lastProbe : sort === 'probeCount' ? device.stats.probeCount : 0;
@@ -91,18 +92,23 @@ async function byMac(
   router: KeyRouter,
   store: string,
   query: DeviceListQuery,
-  wanted: ((device: ListedDevice) => boolean) | undefined,
+  filtered: { filter: EntryFilter; wanted: (device: ListedDevice) => boolean } | undefined,
 ): Promise<{ devices: ListedDevice[]; nextCursor: string | null }> {
-  // Unfiltered, a page of the store is the page asked for; filtered, larger pages are read until it is full.
-  const limit = wanted === undefined ? query.limit : PAGE;
+  // A page of the store is the page asked for: filtered, each instance keeps only its devices that match (a
+  // router that cannot filter sends others too, which are dropped here, and more pages are read).
+  const limit = query.limit;
   let after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const devices: ListedDevice[] = [];
   let read = 0;
   for (;;) {
-    const page = await router.page<ProbeStats>(store, after === undefined ? { limit } : { limit, after });
+    const page = await router.page<ProbeStats>(store, {
+      limit,
+      ...(after === undefined ? {} : { after }),
+      ...(filtered === undefined ? {} : { filter: filtered.filter }),
+    });
     for (const { key, value } of page.entries) {
       read++;
-      if (wanted !== undefined && !wanted({ mac: key, stats: value })) continue;
+      if (filtered !== undefined && !filtered.wanted({ mac: key, stats: value })) continue;
       devices.push({ mac: key, stats: value });
       if (devices.length === query.limit) {
         // More may follow: this page, or the next ones.
@@ -116,6 +122,34 @@ async function byMac(
     }
     after = page.next;
   }
+}
+
+/** The name of the listing's filter, run by every instance over its own devices (filtered-entries.ts). */
+export const DEVICE_FILTER = 'devices';
+
+/**
+ * Whether a device passes the listing's filters (`ssid`, `name`, `since`; any absent passes): the same on the
+ * instance asked and, as the DEVICE_FILTER, on every instance over its own devices.
+ */
+function devicePredicate(
+  nameOf: (mac: string) => string | null,
+  args: Readonly<Record<string, string>>,
+): (device: ListedDevice) => boolean {
+  const { ssid } = args;
+  const since = args.since === undefined ? undefined : parseSince(args.since);
+  const name = args.name === undefined ? undefined : fold(args.name);
+  return ({ mac, stats }) =>
+    (ssid === undefined || stats.ssidsProbed.includes(ssid)) &&
+    (since === undefined || stats.lastProbe >= since) &&
+    (name === undefined || fold(nameOf(mac) ?? '').includes(name));
+}
+
+/** DEVICE_FILTER for `StoreRouter.defineFilter`. */
+export function deviceFilter(nameOf: (mac: string) => string | null): EntryFilterFactory {
+  return (args) => {
+    const wanted = devicePredicate(nameOf, args);
+    return (mac, stats) => wanted({ mac, stats: stats as ProbeStats });
+  };
 }
 
 async function* everyDevice(router: KeyRouter, store: string): AsyncIterable<ListedDevice> {

@@ -1,3 +1,5 @@
+import type { EntryFilter } from './filtered-entries.js';
+
 /**
  * Routing an interactive query to the copy of the data that can answer it: this instance's active task, the
  * instance that owns the key's partition (forwarded over HTTP), or a caught-up standby (answer marked stale)
@@ -31,9 +33,13 @@ export interface KeyRouter {
    * that another copy could answer.
    */
   get<V>(store: string, key: string): Promise<RoutedAnswer<V>>;
-  /** Entries of `store` with keys after `after` (exclusive), at most `limit`, from all instances. */
+  /**
+   * Entries of `store` with keys after `after` (exclusive), at most `limit`, from all instances. With a
+   * `filter`, only the entries it keeps, each instance filtering its own (see filtered-entries.ts); a router
+   * that does not know the filter may return others too, so the caller filters what it gets again.
+   */
   page<V>(
     store: string,
-    options: { readonly limit: number; readonly after?: string },
+    options: { readonly limit: number; readonly after?: string; readonly filter?: EntryFilter },
   ): Promise<RoutedPage<V>>;
 }

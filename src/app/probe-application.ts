@@ -2,12 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KafkaAlertListWriter } from '../api/alert-list-writer.js';
+import { DEVICE_FILTER, deviceFilter } from '../api/device-listing.js';
 import { KafkaDeviceNames } from '../api/device-names.js';
 import { createKafkaPushSources, type KafkaPushSources } from '../api/push-sources.js';
 import type { RateLimitOptions } from '../api/rate-limit.js';
 import { StoreRouter } from '../api/router.js';
 import { registerInternalRoutes } from '../api/routes/internal.js';
+import { registerInternalWindowRoutes } from '../api/routes/internal-windows.js';
+import { registerWindowedViewRoutes } from '../api/routes/windowed-views.js';
 import { createApiServer } from '../api/server.js';
+import { WindowRouter } from '../api/window-router.js';
 import type { DeviceCdc } from '../capture/cdc.js';
 import type { Logger } from '../logging/index.js';
 import { DeviceDirectory } from '../probes/device-directory.js';
@@ -167,6 +171,7 @@ export class ProbeApplication {
     const self = this.streams.config.applicationServer ?? `127.0.0.1:${options.port}`;
     const isReady = () => this.streams.isReady();
     const router = new StoreRouter({ streams: this.streams, self, isReady });
+    const windows = new WindowRouter(router, this.streams);
     this.#alertList = new KafkaAlertListWriter({
       kafka: this.#options.kafka,
       topic: this.topics.ssidAlertList,
@@ -179,6 +184,12 @@ export class ProbeApplication {
     });
     await this.#directory.start();
     this.#deviceWriter = new DeviceWriter(this.#options.kafka, { topic: this.topics.devices });
+    const deviceNames = new KafkaDeviceNames(this.#directory, this.#deviceWriter);
+    // Every instance filters its own devices for a filtered listing (GET /devices?ssid=…).
+    router.defineFilter(
+      DEVICE_FILTER,
+      deviceFilter((mac) => deviceNames.get(mac)?.name ?? null),
+    );
     this.#pushSources = createKafkaPushSources({
       kafka: this.#options.kafka,
       groupIdPrefix: `${this.streams.config.applicationId}-${self.replace(/[^A-Za-z0-9._-]/g, '_')}`,
@@ -189,7 +200,7 @@ export class ProbeApplication {
       router,
       isReady,
       alertList: this.#alertList,
-      deviceNames: new KafkaDeviceNames(this.#directory, this.#deviceWriter),
+      deviceNames,
       pushSources: this.#pushSources,
       apiToken: options.apiToken,
       instanceName: self,
@@ -199,9 +210,12 @@ export class ProbeApplication {
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       registerRoutes: async (app) => {
         registerInternalRoutes(app, router, isReady);
+        registerInternalWindowRoutes(app, windows, isReady);
+        registerWindowedViewRoutes(app, windows);
         this.#sql = await registerProbeSqlRoutes(app, {
           kafka: this.#options.kafka,
           router,
+          scatter: { streams: this.streams, self, isReady },
           topology: this.#topology,
           topics: this.topics,
           applicationId: this.streams.config.applicationId,

@@ -126,22 +126,37 @@ export function probeRelations(options: ProbeRelationsOptions): RelationCatalog 
 }
 
 function statsRow(key: string | null, stats: ProbeStats, time: (ms: number) => unknown): RelationRow {
-  return {
-    key,
-    rowtime: stats.lastProbe,
-    // Times are written only when a query reads them: a scan of every device reads few columns.
-    columns: {
-      PROBE_COUNT: stats.probeCount,
-      get FIRST_PROBE() {
-        return time(stats.firstProbe);
-      },
-      get LAST_PROBE() {
-        return time(stats.lastProbe);
-      },
-      UNIQUE_SSIDS_PROBED: stats.ssidsProbed.length,
-      SSIDS_PROBED: stats.ssidsProbed,
-    },
-  };
+  // A class has no index signature, though its fields and getters are read by name as any object's are.
+  const columns = new StatsColumns(stats, time) as unknown as Readonly<Record<string, unknown>>;
+  return { key, rowtime: stats.lastProbe, columns };
+}
+
+/**
+ * A statistics row's columns. Times are written only when a query reads them (a scan of every device reads
+ * few columns); getters on a class rather than on each object, since a scan makes one per device.
+ */
+class StatsColumns {
+  readonly PROBE_COUNT: number;
+  readonly UNIQUE_SSIDS_PROBED: number;
+  readonly SSIDS_PROBED: readonly (string | null)[];
+  readonly #stats: ProbeStats;
+  readonly #time: (ms: number) => unknown;
+
+  constructor(stats: ProbeStats, time: (ms: number) => unknown) {
+    this.PROBE_COUNT = stats.probeCount;
+    this.UNIQUE_SSIDS_PROBED = stats.ssidsProbed.length;
+    this.SSIDS_PROBED = stats.ssidsProbed;
+    this.#stats = stats;
+    this.#time = time;
+  }
+
+  get FIRST_PROBE(): unknown {
+    return this.#time(this.#stats.firstProbe);
+  }
+
+  get LAST_PROBE(): unknown {
+    return this.#time(this.#stats.lastProbe);
+  }
 }
 
 /** A `pcap` value as JSON, unparsed past `DEFAULT_MAX_PCAP_RECORD_BYTES` (as the topology reads it). */

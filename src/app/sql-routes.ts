@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { AlertListWriter } from '../api/alert-list-writer.js';
 import { RoutedRelationData } from '../api/ksql/routed-relation-data.js';
 import { registerKsqlRoutes } from '../api/ksql/routes.js';
+import { registerInternalScanRoute, ScatterScan, type ScatterScanOptions } from '../api/ksql/scatter-scan.js';
 import { MAX_SSID_BYTES } from '../api/routes/ssid-alerts.js';
 import type { KeyRouter } from '../api/routing.js';
 import type { ProbeTopics } from '../probes/schemas.js';
@@ -13,6 +14,8 @@ import { probeRelations } from './probe-relations.js';
 export interface ProbeSqlRoutesOptions {
   readonly kafka: Kafka;
   readonly router: KeyRouter;
+  /** This instance's engine, its application.server and readiness: scans run where the data lives. */
+  readonly scatter: ScatterScanOptions;
   readonly topology: Topology;
   readonly topics: ProbeTopics;
   readonly applicationId: string;
@@ -39,12 +42,15 @@ export async function registerProbeSqlRoutes(
     applicationId: options.applicationId,
     ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
   });
+  const scan = new ScatterScan(options.scatter);
   const data = new RoutedRelationData({
     router: options.router,
+    scatter: scan,
     kafka: options.kafka,
     writers: { SSID_ALERT_LIST: (row) => insertAlert(options.alertList, row) },
   });
   const engine = new SqlEngine({ catalog, data, ...(options.limits ? { limits: options.limits } : {}) });
+  registerInternalScanRoute(app, { engine, scan });
   let clusterId: Promise<string | undefined> | undefined;
   await registerKsqlRoutes(app, {
     engine,

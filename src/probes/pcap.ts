@@ -176,18 +176,26 @@ function optionalNumber(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** Any 802.11 frame of `pcap`: its type/subtype, its event time, and the probe request it is, if one. */
+export interface PcapFrame {
+  /** Type and subtype as tshark numbers them (type × 16 + subtype): 4 for a probe request. */
+  readonly subtype: number;
+  /** Event time in epoch ms; null when a frame other than a probe request has none that can be read. */
+  readonly timestamp: number | null;
+  readonly probe: ProbeRequest | null;
+}
+
 /**
- * Reads a `pcap` value: a ProbeRequest, or undefined for a frame of another type or the original
- * pipeline's `{"timestamp":null}` index lines (not errors: the topology filters them). Throws
- * PcapRecordError for a record that cannot be read: not an object, no type/subtype, no event time, a probe
- * request without a valid source MAC, or with an SSID longer than 32 bytes.
+ * Reads a `pcap` value: any frame, or undefined for the original pipeline's `{"timestamp":null}` index lines
+ * (not frames, not errors). Throws PcapRecordError for a record that cannot be read: not an object, no
+ * type/subtype, or a probe request without an event time, without a valid source MAC, or with an SSID
+ * longer than 32 bytes. Frames of other types are read no further than their type and time.
  */
-export function readProbeRequest(value: unknown): ProbeRequest | undefined {
+export function readFrame(value: unknown): PcapFrame | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PcapRecordError('the value is not a JSON object');
   }
   const frame = value as PcapValue;
-  // The original pipeline turns tshark's EK index lines into `{"timestamp":null}`: not frames, not errors.
   if (frame.timestamp === null && Object.keys(frame).length === 1) return undefined;
   const subtype = frameSubtype(frame);
   if (subtype === undefined) {
@@ -195,12 +203,35 @@ export function readProbeRequest(value: unknown): ProbeRequest | undefined {
       `wlan_fc_type_subtype ${JSON.stringify(frame.wlan_fc_type_subtype ?? null)} is not a frame type/subtype`,
     );
   }
-  if (subtype !== PROBE_REQUEST_SUBTYPE) return undefined;
+  if (subtype !== PROBE_REQUEST_SUBTYPE) {
+    let timestamp: number | null = null;
+    try {
+      timestamp = frameTimestamp(frame);
+    } catch {
+      // Only probe requests must carry their time: another frame is counted at its record's time.
+    }
+    return { subtype, timestamp, probe: null };
+  }
   const timestamp = frameTimestamp(frame);
   const sa = first(frame.wlan_sa);
   const mac = typeof sa === 'string' ? normalizeMac(sa) : undefined;
   if (mac === undefined) {
     throw new PcapRecordError(`wlan_sa ${JSON.stringify(frame.wlan_sa ?? null)} is not a MAC address`);
   }
-  return { timestamp, mac, ssid: frameSsid(frame), signalDbm: optionalNumber(frame.wlan_radio_signal_dbm) };
+  const probe = {
+    timestamp,
+    mac,
+    ssid: frameSsid(frame),
+    signalDbm: optionalNumber(frame.wlan_radio_signal_dbm),
+  };
+  return { subtype, timestamp, probe };
+}
+
+/**
+ * Reads a `pcap` value: a ProbeRequest, or undefined for a frame of another type or the original
+ * pipeline's `{"timestamp":null}` index lines (not errors: the topology filters them). Throws
+ * PcapRecordError as readFrame does.
+ */
+export function readProbeRequest(value: unknown): ProbeRequest | undefined {
+  return readFrame(value)?.probe ?? undefined;
 }

@@ -1,5 +1,12 @@
 import { type AvroSchema, type AvroSerde, type Serde, SerdeError, Serdes } from '../topology/index.js';
-import { type PcapValue, type ProbeRequest, readProbeRequest, strictUtf8 } from './pcap.js';
+import {
+  type PcapFrame,
+  type PcapValue,
+  type ProbeRequest,
+  readFrame,
+  readProbeRequest,
+  strictUtf8,
+} from './pcap.js';
 
 /** A probe request after the devices join: the device's name when the table knows its MAC. */
 export interface EnrichedProbe extends ProbeRequest {
@@ -46,14 +53,39 @@ export const DEFAULT_MAX_PCAP_RECORD_BYTES = 64 * 1024;
  * cost the time of thousands of records.
  */
 export function pcapSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde<ProbeRequest | null> {
+  return pcapReader(
+    maxRecordBytes,
+    (json) => readProbeRequest(json) ?? null,
+    (probe) => probe,
+  );
+}
+
+/** Reads the `pcap` topic as pcapSerde does, but every frame, of any type (null for an index line). */
+export function pcapFrameSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde<PcapFrame | null> {
+  return pcapReader(
+    maxRecordBytes,
+    (json) => readFrame(json) ?? null,
+    (frame) => frame.probe,
+  );
+}
+
+function pcapReader<T>(
+  maxRecordBytes: number,
+  read: (json: unknown) => T | null,
+  probeOf: (value: T) => ProbeRequest | null,
+): Serde<T | null> {
   return Object.freeze({
-    serialize(value: ProbeRequest | null): Buffer {
-      if (value === null) {
-        throw new SerdeError('SERDE_SERIALIZATION_FAILED', 'a pcap record cannot be written from null');
+    serialize(value: T | null): Buffer {
+      const probe = value === null ? null : probeOf(value);
+      if (probe === null) {
+        throw new SerdeError(
+          'SERDE_SERIALIZATION_FAILED',
+          'a pcap record is written from a probe request only',
+        );
       }
-      return Buffer.from(JSON.stringify(pcapValueOf(value)));
+      return Buffer.from(JSON.stringify(pcapValueOf(probe)));
     },
-    deserialize(data: Buffer, topic?: string): ProbeRequest | null {
+    deserialize(data: Buffer, topic?: string): T | null {
       const from = topic === undefined ? '' : ` from topic ${topic}`;
       if (data.length > maxRecordBytes) {
         throw new SerdeError(
@@ -74,7 +106,7 @@ export function pcapSerde(maxRecordBytes = DEFAULT_MAX_PCAP_RECORD_BYTES): Serde
         );
       }
       try {
-        return readProbeRequest(json) ?? null;
+        return read(json);
       } catch (error) {
         // Not only PcapRecordError: a JSON object whose valueOf and toString are not functions
         // (`{"valueOf":1,"toString":1}`) makes Number() and String() throw a TypeError on the reader's way.

@@ -1,6 +1,6 @@
 import { type KStream, type Serde, Serdes, StreamsBuilder, type Topology } from '../topology/index.js';
 import { ALERT_WINDOWS_STORE, alertSuppressor, alertWindowsStore } from './alert-suppression.js';
-import type { ProbeRequest } from './pcap.js';
+import type { PcapFrame, ProbeRequest } from './pcap.js';
 import {
   type Alert,
   type DeviceRecord,
@@ -13,9 +13,10 @@ import {
   ssidAlertSerde,
   TOPICS,
 } from './schemas.js';
-import { type EnrichedProbe, pcapSerde, probeSerde } from './serdes.js';
+import { type EnrichedProbe, pcapFrameSerde, probeSerde } from './serdes.js';
 import { addProbe, emptyStats } from './stats.js';
 import { BY_NAME_REPARTITION, statsByName } from './stats-by-name.js';
+import { dailyFrames, FRAMES_BY_SUBTYPE, probeActivity } from './windowed-views.js';
 
 export interface ProbeTopologyOptions {
   /** Topic names, when they differ from the defaults (docs/architecture.md, "Topic contracts"). */
@@ -32,6 +33,7 @@ export interface ProbeTopologyOptions {
 export const REPARTITIONS = Object.freeze({
   byMac: 'probes-by-mac',
   byName: BY_NAME_REPARTITION,
+  bySubtype: FRAMES_BY_SUBTYPE,
 });
 
 /**
@@ -39,7 +41,9 @@ export const REPARTITIONS = Object.freeze({
  * - `pcap` → probe requests only (other frames filtered; unreadable records, records over 64 KiB and SSIDs over
  *   32 bytes to the DLQ), keyed by source MAC
  *   whatever key they arrived with (the original pipeline wrote none), event time from `timestamp`;
- * - per MAC: `pcap-stats`;
+ * - every frame per UTC day and type/subtype (repartitioned by it): `frames-daily`;
+ * - per MAC: `pcap-stats`, probe requests per hour (`probe-activity-1h`) and per UTC day
+ *   (`probe-activity-1d`), and sessions split by 5 minutes without a probe (`probe-sessions`);
  * - per-MAC stats JOIN `devices` (a table-table join), regrouped by name with adder and subtractor:
  *   `pcap-stats-by-name`, over each device's whole history whenever it was named;
  * - LEFT JOIN `devices` on MAC: the device's name on each probe, for the alerts;
@@ -52,19 +56,27 @@ export function buildProbeTopology(options: ProbeTopologyOptions = {}): Topology
   const persistent = options.persistent ?? true;
   const builder = new StreamsBuilder();
 
-  const frames = builder.stream<string | null, ProbeRequest | null>(topics.pcap, {
+  const frames = builder.stream<string | null, PcapFrame | null>(topics.pcap, {
     // A record without a key reaches processors as null, never through the serde.
     keySerde: Serdes.String() as Serde<string | null>,
-    valueSerde: pcapSerde(options.maxPcapRecordBytes),
+    valueSerde: pcapFrameSerde(options.maxPcapRecordBytes),
     timestampExtractor: ({ value, timestamp }) => value?.timestamp ?? timestamp,
   });
+  dailyFrames(frames, persistent);
   const probes: KStream<string, EnrichedProbe> = frames
-    .filter((_mac, probe) => probe !== null)
-    .map((_key, probe) => [(probe as ProbeRequest).mac, { ...(probe as ProbeRequest), deviceName: null }], {
-      keySerde: Serdes.String(),
-      valueSerde: probeSerde(),
-    })
+    .filter((_mac, frame) => frame?.probe != null)
+    .map(
+      (_key, frame) => {
+        const probe = frame?.probe as ProbeRequest;
+        return [probe.mac, { ...probe, deviceName: null }];
+      },
+      {
+        keySerde: Serdes.String(),
+        valueSerde: probeSerde(),
+      },
+    )
     .repartition(REPARTITIONS.byMac);
+  probeActivity(probes, persistent);
 
   const statsByMac = probes
     .groupByKey()

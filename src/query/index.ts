@@ -11,6 +11,7 @@ export { DEFAULT_PARSE_LIMITS, type ParseLimits, parseStatement, parseStatements
 export { type ResultColumn, type SelectPlan, schemaText } from './plan.js';
 export type { PushSink } from './push.js';
 export type { OffsetReset, RelationData, Unsubscribe } from './relation-data.js';
+export { mergeScanParts, type ScanPart, type ScanRow, scanPart } from './scan-parts.js';
 export { DEFAULT_SQL_LIMITS, SqlEngine, type SqlEngineOptions, type SqlLimits } from './sql-engine.js';
 export { formatTimestamp, parseDatePattern } from './timestamp-format.js';
 export { formatType, type SqlType } from './types.js';

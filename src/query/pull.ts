@@ -2,6 +2,7 @@ import type { RelationRow } from '../topology/relations.js';
 import { SqlError } from './errors.js';
 import type { SelectPlan } from './plan.js';
 import type { RelationData } from './relation-data.js';
+import { mergeScanParts } from './scan-parts.js';
 
 export interface PullLimits {
   /** Rows a scan may read before it is refused (bounded by LIMIT first). */
@@ -12,7 +13,8 @@ export interface PullLimits {
 
 /**
  * Runs a pull query: key lookups when the plan has keys (each routed to its owner), else a scan of every
- * instance that stops at LIMIT matching rows, and fails past `maxScanRows` read or `timeoutMs`.
+ * instance (run by each over its own rows when the data can, else read page by page) that stops at LIMIT
+ * matching rows, and fails past `maxScanRows` read or `timeoutMs`.
  */
 export async function runPull(
   plan: SelectPlan,
@@ -20,7 +22,9 @@ export async function runPull(
   limits: PullLimits,
   signal?: AbortSignal,
 ): Promise<unknown[][]> {
-  // A controller and a timer rather than AbortSignal.timeout/any: cheaper for the many short key lookups.
+  // Key lookups go without the timer, which would cost each of the many short ones a controller and a
+  // timeout: each lookup is bounded by the router's own timeouts (2 s a hop).
+  if (plan.keys !== undefined) return lookups(plan, plan.keys, data, signal ?? NEVER);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -30,9 +34,7 @@ export async function runPull(
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return plan.keys === undefined
-      ? await scan(plan, data, limits, controller.signal)
-      : await lookups(plan, plan.keys, data, controller.signal);
+    return await scan(plan, data, limits, controller.signal);
   } catch (error) {
     if (timedOut && !(error instanceof SqlError && error.code !== 'SQL_UNAVAILABLE')) {
       throw new SqlError(
@@ -46,6 +48,8 @@ export async function runPull(
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+const NEVER = new AbortController().signal;
 
 function keep(plan: SelectPlan, row: RelationRow): boolean {
   return plan.where === undefined || plan.where.evaluate([row]) === true;
@@ -74,6 +78,8 @@ async function scan(
 ): Promise<unknown[][]> {
   const rows: unknown[][] = [];
   if (plan.limit === 0) return rows;
+  if (data.gatherScan !== undefined)
+    return mergeScanParts(plan, await data.gatherScan(plan, limits.maxScanRows, signal), limits.maxScanRows);
   let read = 0;
   for await (const page of data.scan(plan.from, signal)) {
     for (const row of page) {

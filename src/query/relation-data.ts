@@ -1,4 +1,6 @@
 import type { Relation, RelationRow } from '../topology/relations.js';
+import type { SelectPlan } from './plan.js';
+import type { ScanPart } from './scan-parts.js';
 
 /** Where a push query starts: at the end of the topic (what happens from now), or at its beginning. */
 export type OffsetReset = 'latest' | 'earliest';
@@ -18,6 +20,12 @@ export interface RelationData {
    * stops or the signal aborts.
    */
   scan(table: Relation, signal: AbortSignal): AsyncIterable<readonly RelationRow[]>;
+  /**
+   * Optional, and preferred to `scan` when present: a scan run where the data lives. Each instance runs
+   * `scanPart` over its own rows, so only matching rows cross the network; resolves with every instance's
+   * part, together covering each partition of the table once. Throws SqlError SQL_UNAVAILABLE otherwise.
+   */
+  gatherScan?(plan: SelectPlan, maxScanRows: number, signal: AbortSignal): Promise<readonly ScanPart[]>;
   /**
    * Calls `onRow` for each row of the relation's topic from `from` on, in order per partition, until
    * unsubscribed; `onEnd` if the feed fails for good. Rejects when it cannot start.

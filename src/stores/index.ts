@@ -26,6 +26,7 @@ export {
   SessionStore,
   type SessionStoreOptions,
 } from './session-store.js';
+export { type IndexedWindow, SlidingWindowStore, type WindowStart } from './sliding-window-store.js';
 export { type BufferedRecord, SuppressionBuffer } from './suppression-buffer.js';
 export type { TimeWindow, Windowed } from './window-layout.js';
 export {

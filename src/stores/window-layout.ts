@@ -43,12 +43,18 @@ export function segmentOf(time: number, segmentInterval: number): number {
   return Math.floor(Math.max(0, time) / segmentInterval);
 }
 
+const TWO_TO_32 = 2 ** 32;
+
+// As two 32-bit halves rather than through BigInt, which is several times slower on this hot path; the
+// bytes are the same for every safe integer.
 export function writeTime(target: Buffer, offset: number, time: number): void {
-  target.writeBigUInt64BE(BigInt(Math.max(0, Math.trunc(time))), offset);
+  const t = Math.max(0, Math.trunc(time));
+  target.writeUInt32BE(Math.floor(t / TWO_TO_32), offset);
+  target.writeUInt32BE(t % TWO_TO_32, offset + 4);
 }
 
 export function readTime(source: Buffer, offset: number): number {
-  return Number(source.readBigUInt64BE(offset));
+  return source.readUInt32BE(offset) * TWO_TO_32 + source.readUInt32BE(offset + 4);
 }
 
 export function encodeTime(time: number): Buffer {

@@ -159,14 +159,17 @@ export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> {
     if (streamTime < 0) return 0;
     const firstLive = segmentOf(this.minLiveTime(streamTime), this.segmentIntervalMs);
     if (firstLive <= this.#expiredBelow) return 0;
+    const deleted = await this.deleteSegmentsBelow(DATA_PREFIX, firstLive);
+    this.#expiredBelow = firstLive;
+    return deleted;
+  }
+
+  /** Deletes the entries under `prefix` in segments before `segment`, reading only those; their number. */
+  protected async deleteSegmentsBelow(prefix: number, segment: number): Promise<number> {
     const expired: Buffer[] = [];
-    for await (const { key } of this.inner.range(
-      Buffer.from([DATA_PREFIX]),
-      segmentBound(DATA_PREFIX, firstLive),
-    ))
+    for await (const { key } of this.inner.range(Buffer.from([prefix]), segmentBound(prefix, segment)))
       expired.push(key);
     for (const key of expired) this.inner.delete(key);
-    this.#expiredBelow = firstLive;
     return expired.length;
   }
 }

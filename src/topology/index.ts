@@ -41,6 +41,7 @@ export { GlobalKTable } from './dsl/global-ktable.js';
 export { KGroupedStream, type Materialized } from './dsl/kgrouped-stream.js';
 export { KGroupedTable } from './dsl/kgrouped-table.js';
 export { type Grouped, KStream, type Produced } from './dsl/kstream.js';
+export type { ForeignKeyJoined } from './dsl/foreign-key-join.js';
 export { KTable } from './dsl/ktable.js';
 export {
   type BuildContext,
@@ -50,7 +51,7 @@ export {
 } from './dsl/streams-builder.js';
 export { BufferConfig, Suppressed } from './dsl/suppressed.js';
 export { SessionWindowedKStream, TimeWindowedKStream } from './dsl/windowed-kstream.js';
-export { SessionWindows, TimeWindows } from './dsl/windows.js';
+export { SessionWindows, SlidingWindows, TimeWindows } from './dsl/windows.js';
 export type { GlobalStoreSpec } from './global-store.js';
 export { type StoreBuilder, Stores } from './store-builder.js';
 export { type SinkOptions, type SourceOptions, Topology } from './topology.js';
@@ -95,6 +96,7 @@ export {
   type StreamsConfigInput,
   streamsConfig,
 } from './runtime/config.js';
+export type { ActiveEntries, ActiveEntriesSource } from './runtime/active-entries.js';
 export { KafkaStreams } from './runtime/kafka-streams.js';
 export type {
   LocalEntriesOptions,
@@ -107,6 +109,13 @@ export type { EngineMetricsRegistry, StreamsEngine } from './runtime/streams-eng
 export type { KeyQueryMetadata, StreamsMetadata } from './runtime/streams-metadata.js';
 export type { StateListener, StreamsState } from './runtime/streams-state.js';
 export type { LocalSessionStore, LocalWindowStore } from './runtime/windowed-queries.js';
+export type {
+  LocalFetchResult,
+  WindowedEntry,
+  WindowedValue,
+  WindowFetchAllOptions,
+  WindowFetchAllResult,
+} from './runtime/windowed-reads.js';
 export type { TopologySource } from './runtime/worker/protocol.js';
 export type { WorkerMetricsRegistry } from './runtime/worker/worker-reads.js';
 export { WorkerStreams, type WorkerStreamsOptions } from './runtime/worker/worker-streams.js';

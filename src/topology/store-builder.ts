@@ -33,6 +33,8 @@ export interface StoreBuilder<K = unknown, V = unknown> {
   readonly retentionMs?: number;
   /** Window stores: the size of their windows. */
   readonly windowSizeMs?: number;
+  /** Window stores of sliding windows: they also index each key's window starts (SlidingWindowStore). */
+  readonly sliding?: boolean;
 }
 
 function checkName(name: unknown): void {
@@ -76,12 +78,13 @@ export const Stores = {
    * window starts (at least the window's size plus grace), then deleted segment by segment.
    */
   windowStore<K, V>(
-    options: StoreOptions<K, V> & { retentionMs: number; windowSizeMs: number },
+    options: StoreOptions<K, V> & { retentionMs: number; windowSizeMs: number; sliding?: boolean },
   ): StoreBuilder<K, V> {
     const base = Stores.keyValueStore(options);
     const retentionMs = checkDuration('a window store retention', options.retentionMs);
     const windowSizeMs = checkDuration('a window size', options.windowSizeMs);
-    return Object.freeze({ ...base, type: 'window' as const, retentionMs, windowSizeMs });
+    const sliding = options.sliding === true ? { sliding: true } : {};
+    return Object.freeze({ ...base, type: 'window' as const, retentionMs, windowSizeMs, ...sliding });
   },
 
   /** A session store: per key, its sessions, kept for `retentionMs` of stream time after they end. */

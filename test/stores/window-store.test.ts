@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BytesStore,
-  ForwardingStore,
   InMemoryKeyValueStore,
-  type KeyValue,
   MeteredKeyValueStore,
   SessionStore,
   WindowStore,
 } from '../../src/stores/index.js';
+import { readTime, writeTime } from '../../src/stores/window-layout.js';
 import { Serdes } from '../../src/topology/index.js';
+import { CountingStore } from '../support/counting-store.js';
 
 const MINUTE = 60_000;
-
-/** Counts the entries every range read yields: expiry must read only what it expires. */
-class CountingStore extends ForwardingStore {
-  read = 0;
-  override range(from?: Buffer, to?: Buffer): AsyncIterable<KeyValue<Buffer, Buffer>> {
-    const inner = this.inner.range(from, to);
-    const counter = this;
-    return (async function* () {
-      for await (const entry of inner) {
-        counter.read += 1;
-        yield entry;
-      }
-    })();
-  }
-}
 
 function bytesStack(): {
   counting: CountingStore;
@@ -115,5 +100,18 @@ describe('SessionStore', () => {
     expect(store.fetch('old')).toEqual([]);
     expect(store.fetch('kept').map((s) => s.value)).toEqual([3]);
     expect(top.get(Buffer.from('\u0001old', 'latin1'))).toBeUndefined();
+  });
+});
+
+describe('window layout', () => {
+  it('writes times as the unsigned 64-bit big-endian numbers they always were, and reads them back', () => {
+    for (const time of [0, 1, 2 ** 32 - 1, 2 ** 32, 1_764_000_000_123, Number.MAX_SAFE_INTEGER]) {
+      const ours = Buffer.alloc(8);
+      writeTime(ours, 0, time);
+      const reference = Buffer.alloc(8);
+      reference.writeBigUInt64BE(BigInt(time));
+      expect(ours).toEqual(reference);
+      expect(readTime(ours, 0)).toBe(time);
+    }
   });
 });

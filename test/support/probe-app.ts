@@ -93,3 +93,10 @@ export async function produceMessages(
     await producer.disconnect();
   }
 }
+
+/** GETs `base + path`: the status, headers and JSON body (typed loosely: the assertions check it). */
+export async function getJson(base: string, path: string) {
+  const response = await fetch(`${base}${path}`);
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}

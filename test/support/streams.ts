@@ -136,3 +136,21 @@ export function useStreamsTestContext(): StreamsTestContext {
     running,
   };
 }
+
+/** Records an instance dropped for `reason` (`probestream_dropped_records_total`), over all its nodes. */
+export async function droppedRecords(streams: KafkaStreams, reason: string): Promise<number> {
+  return (await streams.metrics.droppedRecords.get()).values
+    .filter((v) => v.labels.reason === reason)
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Records an instance restored into its stores from changelogs (and source topics). */
+export async function restoredRecords(streams: KafkaStreams): Promise<number> {
+  return (await streams.metrics.restoredRecords.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+/** The input offsets a group has committed, summed over the topic's partitions. */
+export async function committedRecords(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+}

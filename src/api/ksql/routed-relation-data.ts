@@ -3,6 +3,7 @@ import { type OffsetReset, type RelationData, SqlError, type Unsubscribe } from 
 import type { ReadRecord, Relation, RelationRow } from '../../topology/index.js';
 import { ApiError } from '../errors.js';
 import type { KeyRouter } from '../routing.js';
+import type { ScatterScan } from './scatter-scan.js';
 import { TopicFeed } from './topic-feed.js';
 
 /** Writes a row of a relation that takes INSERTs; resolves once durable. */
@@ -17,18 +18,25 @@ export interface RoutedRelationDataOptions {
   readonly writers?: Readonly<Record<string, RelationWriter>>;
   /** Entries a scan asks every instance for at a time, 1 to 10,000. Default 5,000. */
   readonly scanPageSize?: number;
+  /** When set, scans run on every instance over its own data (gatherScan) rather than page by page. */
+  readonly scatter?: ScatterScan;
 }
 
 /**
  * The relations' data as an instance of the API reads it: a table's key through the KeyRouter (so the
- * instance that owns the key answers, as for the REST routes), a scan page by page from every instance, and
+ * instance that owns the key answers, as for the REST routes), a scan run by every instance over its own data
+ * (ScatterScan) or else read page by page from every instance, and
  * a topic followed from this instance for each push query.
  */
 export class RoutedRelationData implements RelationData {
   readonly #options: RoutedRelationDataOptions;
+  readonly gatherScan?: RelationData['gatherScan'];
 
   constructor(options: RoutedRelationDataOptions) {
     this.#options = options;
+    const { scatter } = options;
+    if (scatter !== undefined)
+      this.gatherScan = (plan, maxScanRows, signal) => scatter.gather(plan, maxScanRows, signal);
   }
 
   async get(table: Relation, key: string): Promise<RelationRow | undefined> {

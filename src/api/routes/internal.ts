@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
+import { parseEntryFilter } from '../filtered-entries.js';
 import { INTERNAL_PREFIX, type StoreRouter } from '../router.js';
 
 /**
@@ -39,7 +40,7 @@ export function registerInternalRoutes(
     },
   );
 
-  app.get<{ Params: { store: string }; Querystring: { limit: number; after?: string } }>(
+  app.get<{ Params: { store: string }; Querystring: { limit: number; after?: string; filter?: string } }>(
     `${INTERNAL_PREFIX}/:store/entries`,
     {
       config: { rateLimit: false },
@@ -56,6 +57,8 @@ export function registerInternalRoutes(
             // Up to 10,000: the SQL layer's scans read large pages; the REST listings ask for at most 1,000.
             limit: { type: 'integer', minimum: 1, maximum: 10_000 },
             after: { type: 'string', maxLength: 1024 },
+            // A filter the routes defined (StoreRouter.defineFilter), as JSON: a name and string arguments.
+            filter: { type: 'string', maxLength: 4096 },
           },
           required: ['limit'],
         },
@@ -65,7 +68,9 @@ export function registerInternalRoutes(
       // A restoring task's entries are missing from this instance's part: a page without them would be wrong.
       if (!isReady())
         throw new ApiError('SERVICE_UNAVAILABLE', 'this instance is restoring', { retryAfterSeconds: 1 });
-      return router.localPage(request.params.store, request.query.limit, request.query.after);
+      const { limit, after, filter } = request.query;
+      const parsed = filter === undefined ? undefined : parseEntryFilter(filter);
+      return router.localPage(request.params.store, limit, after, parsed);
     },
   );
 }

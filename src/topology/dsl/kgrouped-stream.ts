@@ -6,7 +6,7 @@ import { KTable } from './ktable.js';
 import { aggregateProcessor } from './processors.js';
 import type { BuildContext } from './streams-builder.js';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed-kstream.js';
-import { SessionWindows, type TimeWindows } from './windows.js';
+import { SessionWindows, type SlidingWindows, type TimeWindows } from './windows.js';
 
 /**
  * Where an aggregation keeps its result: a named store, optionally with its value serde, and in memory
@@ -18,7 +18,10 @@ export type Materialized<V> =
       readonly storeName: string;
       readonly valueSerde?: Serde<V>;
       readonly persistent?: boolean;
-      /** Windowed aggregations: how long windows are kept; default (and least) their size plus grace. */
+      /**
+       * Windowed aggregations: how long windows are kept; default (and least) their size plus grace (sliding
+       * windows: twice the time difference plus grace plus 2 ms; sessions: the gap plus grace).
+       */
       readonly retentionMs?: number;
     };
 
@@ -52,11 +55,11 @@ export class KGroupedStream<K, V> {
       : this.#stream;
   }
 
-  /** Aggregates per time window (tumbling or hopping) or per session of activity. */
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
+  /** Aggregates per time window (tumbling, hopping or sliding) or per session of activity. */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
   windowedBy(
-    windows: TimeWindows | SessionWindows,
+    windows: TimeWindows | SlidingWindows | SessionWindows,
   ): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
     return windows instanceof SessionWindows
       ? new SessionWindowedKStream(this.#context, this, windows)

@@ -3,6 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { Windowed } from '../../stores/index.js';
 import { Stores } from '../store-builder.js';
 import { defaultSerde } from './default-serde.js';
+import { type ForeignKeyJoined, foreignKeyJoin } from './foreign-key-join.js';
 import type { Materialized } from './kgrouped-stream.js';
 import type { KGroupedTable } from './kgrouped-table.js';
 import { type Grouped, KStream } from './kstream.js';
@@ -167,8 +168,21 @@ export class KTable<K, V> {
     other: KTable<K, V2>,
     joiner: (value: V, otherValue: V2) => VR,
     valueSerde?: Serde<VR>,
-  ): KTable<K, VR> {
-    return joinTables(this.#context, this, other, joiner as never, 'inner', valueSerde ?? Serdes.Json<VR>());
+  ): KTable<K, VR>;
+  /**
+   * Foreign-key join (KIP-213): each row joined with the other table's row keyed by
+   * `foreignKeyExtractor(value)`, keyed by this table's key; no row while either is missing (or the foreign
+   * key is null). The tables need not be co-partitioned. See foreign-key-join.ts.
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO) => VR,
+    joined?: ForeignKeyJoined<VR>,
+  ): KTable<K, VR>;
+  // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
+  join(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
+    return this.#join(other, 'inner', rest);
   }
 
   /** Left join: a row for every key of this table, the other side undefined when it lacks the key. */
@@ -176,8 +190,34 @@ export class KTable<K, V> {
     other: KTable<K, V2>,
     joiner: (value: V, otherValue: V2 | undefined) => VR,
     valueSerde?: Serde<VR>,
-  ): KTable<K, VR> {
-    return joinTables(this.#context, this, other, joiner as never, 'left', valueSerde ?? Serdes.Json<VR>());
+  ): KTable<K, VR>;
+  /** Foreign-key left join: a row for every row of this table, the other side undefined when missing. */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V) => KO | null | undefined,
+    joiner: (value: V, otherValue: VO | undefined) => VR,
+    joined?: ForeignKeyJoined<VR>,
+  ): KTable<K, VR>;
+  // biome-ignore lint/suspicious/noExplicitAny: the implementation of the two overloads above
+  leftJoin(other: KTable<any, any>, ...rest: unknown[]): KTable<K, any> {
+    return this.#join(other, 'left', rest);
+  }
+
+  /** Tells a foreign-key join (a foreign-key extractor, then a joiner) from a join on the key. */
+  #join(other: KTable<unknown, unknown>, kind: 'inner' | 'left', rest: unknown[]): KTable<K, unknown> {
+    const [first, second, third] = rest;
+    if (typeof second === 'function')
+      return foreignKeyJoin(
+        this.#context,
+        this,
+        other,
+        first as never,
+        second as never,
+        kind,
+        third as never,
+      );
+    const valueSerde = (second as Serde<unknown> | undefined) ?? Serdes.Json();
+    return joinTables(this.#context, this, other as never, first as never, kind, valueSerde);
   }
 
   /** Outer join: a row for every key of either table, the side that lacks it undefined. */

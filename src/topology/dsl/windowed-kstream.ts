@@ -6,9 +6,10 @@ import { type StoreBuilder, Stores } from '../store-builder.js';
 import { WindowedSerdes } from '../windowed-serdes.js';
 import type { KGroupedStream, Materialized } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
+import { slidingWindowAggregateProcessor } from './sliding-window-processor.js';
 import type { BuildContext } from './streams-builder.js';
 import { sessionAggregateProcessor, windowAggregateProcessor } from './windowed-processors.js';
-import type { SessionWindows, TimeWindows } from './windows.js';
+import { type SessionWindows, SlidingWindows, type TimeWindows } from './windows.js';
 
 interface Aggregation<A> {
   readonly prefix: string;
@@ -78,14 +79,43 @@ function windowedTable<K, A>(
   return new KTable(context, name, spec.keySerde, valueSerde, storeName, getter, spec.closeAfterMs);
 }
 
-/** A grouped stream cut into time windows: aggregations give a table keyed by key and window. */
+/**
+ * The table spec of sliding windows. Retention is at least twice the time difference plus grace plus 2 ms:
+ * a record within grace reads the window that ends just before its own left window starts, to learn the
+ * record before it, and every window it may still write must be live.
+ */
+function slidingSpec<K, V, A>(
+  windows: SlidingWindows,
+  keySerde: Serde<K>,
+  initializer: () => A,
+  aggregator: (key: K, value: V, aggregate: A) => A,
+): WindowedTableSpec<K, A> {
+  const diff = windows.timeDifferenceMs;
+  return {
+    minimumRetentionMs: 2 * diff + windows.graceMs + 2,
+    minimumIs: 'twice the time difference plus grace plus 2 ms',
+    makeStore: (name, valueSerde, retentionMs) =>
+      Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: diff, sliding: true }),
+    supplier: (storeName) =>
+      slidingWindowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
+    keySerde: WindowedSerdes.timeWindowed(keySerde, diff),
+    lookup: (store) => (windowed) => (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
+    // Both ends are inclusive: a window closes once stream time is past its end plus grace.
+    closeAfterMs: windows.graceMs + 1,
+  };
+}
+
+/**
+ * A grouped stream cut into time windows (tumbling, hopping or sliding): aggregations give a table keyed by
+ * key and window.
+ */
 export class TimeWindowedKStream<K, V> {
   readonly #context: BuildContext;
   readonly #grouped: KGroupedStream<K, V>;
-  readonly #windows: TimeWindows;
+  readonly #windows: TimeWindows | SlidingWindows;
 
   /** @internal made by KGroupedStream.windowedBy */
-  constructor(context: BuildContext, grouped: KGroupedStream<K, V>, windows: TimeWindows) {
+  constructor(context: BuildContext, grouped: KGroupedStream<K, V>, windows: TimeWindows | SlidingWindows) {
     this.#context = context;
     this.#grouped = grouped;
     this.#windows = windows;
@@ -132,23 +162,26 @@ export class TimeWindowedKStream<K, V> {
   ): KTable<Windowed<K>, A> {
     const windows = this.#windows;
     const keySerde = this.#grouped.keySerde;
-    return windowedTable<K, A>(
-      this.#context,
-      this.#grouped as KGroupedStream<unknown, unknown>,
-      aggregation,
-      {
-        minimumRetentionMs: windows.sizeMs + windows.graceMs,
-        minimumIs: 'size plus grace',
-        makeStore: (name, valueSerde, retentionMs) =>
-          Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: windows.sizeMs }),
-        supplier: (storeName) =>
-          windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
-        keySerde: WindowedSerdes.timeWindowed(keySerde, windows.sizeMs),
-        lookup: (store) => (windowed) =>
-          (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
-        closeAfterMs: windows.graceMs,
-      },
-    );
+    const grouped = this.#grouped as KGroupedStream<unknown, unknown>;
+    if (windows instanceof SlidingWindows)
+      return windowedTable<K, A>(
+        this.#context,
+        grouped,
+        aggregation,
+        slidingSpec(windows, keySerde, initializer, aggregator),
+      );
+    return windowedTable<K, A>(this.#context, grouped, aggregation, {
+      minimumRetentionMs: windows.sizeMs + windows.graceMs,
+      minimumIs: 'size plus grace',
+      makeStore: (name, valueSerde, retentionMs) =>
+        Stores.windowStore({ name, keySerde, valueSerde, retentionMs, windowSizeMs: windows.sizeMs }),
+      supplier: (storeName) =>
+        windowAggregateProcessor(storeName, windows, initializer, aggregator) as ProcessorSupplier,
+      keySerde: WindowedSerdes.timeWindowed(keySerde, windows.sizeMs),
+      lookup: (store) => (windowed) =>
+        (store as WindowStore<K, A>).fetch(windowed.key, windowed.window.start),
+      closeAfterMs: windows.graceMs,
+    });
   }
 }
 

@@ -80,3 +80,34 @@ export class SessionWindows {
     );
   }
 }
+
+/**
+ * Sliding windows (KIP-450): windows of a fixed `timeDifferenceMs` that move with the records rather than
+ * the clock. A record at t ends a window [t - timeDifference, t], and the moment just after it starts one,
+ * [t + 1, t + 1 + timeDifference], made once a later record falls in it: so every distinct set of a key's
+ * records that fit within the time difference has exactly one window. Both ends are inclusive; windows are
+ * keyed by their start in the window store. A window takes records until stream time passes its end plus
+ * the grace period; a record for which even the window just after it has closed is dropped and counted.
+ */
+export class SlidingWindows {
+  readonly timeDifferenceMs: number;
+  readonly graceMs: number;
+
+  private constructor(timeDifferenceMs: number, graceMs: number) {
+    this.timeDifferenceMs = timeDifferenceMs;
+    this.graceMs = graceMs;
+  }
+
+  /** Windows of `timeDifferenceMs` that take no record after stream time passes their end. */
+  static ofTimeDifferenceWithNoGrace(timeDifferenceMs: number): SlidingWindows {
+    return new SlidingWindows(duration('a time difference', timeDifferenceMs, 1), 0);
+  }
+
+  /** Windows of `timeDifferenceMs` that take records up to `graceMs` of stream time after their end. */
+  static ofTimeDifferenceAndGrace(timeDifferenceMs: number, graceMs: number): SlidingWindows {
+    return new SlidingWindows(
+      duration('a time difference', timeDifferenceMs, 1),
+      duration('a grace period', graceMs, 0),
+    );
+  }
+}

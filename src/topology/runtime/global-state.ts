@@ -1,8 +1,9 @@
+import type { Kafka } from 'kafkajs';
 import type { Logger } from '../../logging/index.js';
 import type { ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { describeError } from '../errors.js';
 import { GlobalStore, type GlobalStoreSpec } from '../global-store.js';
-import type { PartitionReader } from '../kafka/partition-reader.js';
+import { PartitionReader } from '../kafka/partition-reader.js';
 import { isTransient, pause } from '../kafka/transient.js';
 
 /**
@@ -18,13 +19,14 @@ export class GlobalStateManager {
 
   readonly #logger: Logger;
 
+  /** `kafka`: the reader of the global topics is one of its own (restores and standbys never share it). */
   constructor(
     specs: readonly GlobalStoreSpec[],
     partitions: (topic: string) => number,
-    reader: PartitionReader,
+    kafka: Kafka,
     logger: Logger,
   ) {
-    this.#reader = reader;
+    this.#reader = new PartitionReader(kafka, { isolation: 'read_committed' });
     this.#logger = logger;
     this.#stores = specs.map((spec) => ({
       store: new GlobalStore(spec),
@@ -41,9 +43,11 @@ export class GlobalStateManager {
     return this.#stores.find(({ store }) => store.spec.name === name)?.store.view;
   }
 
-  /** Reads every global topic to the end it has now. */
-  async bootstrap(): Promise<void> {
+  /** Connects, reads every global topic to the end it has now, then follows them (start). */
+  async open(): Promise<void> {
+    await this.#reader.connect();
     await this.#catchUp(this.#abort.signal);
+    this.start();
   }
 
   /** Follows the global topics, every `pollMs`, until stop(). */
@@ -74,6 +78,7 @@ export class GlobalStateManager {
     this.#abort.abort();
     await this.#running?.catch(() => undefined);
     for (const { store } of this.#stores) await store.close();
+    await this.#reader.disconnect().catch(() => undefined);
   }
 
   async #catchUp(signal: AbortSignal): Promise<void> {

@@ -42,6 +42,7 @@ import {
   localSessionStore,
   localWindowStore,
 } from './windowed-queries.js';
+import { sessionFetch, type WindowFetchAllOptions, windowFetch, windowFetchAll } from './windowed-reads.js';
 
 /**
  * Runs a topology as one member of the consumer group `application.id` (Kafka Streams' KafkaStreams: its
@@ -67,7 +68,6 @@ export class KafkaStreams implements StreamsEngine {
   #producer: Producer | undefined;
   #reader: PartitionReader | undefined;
   #globalState: GlobalStateManager | undefined;
-  #globalReader: PartitionReader | undefined;
   #tasks: TaskManager | undefined;
   #thread: StreamThread | undefined;
   #errorHandler: ((error: Error) => void) | undefined;
@@ -181,6 +181,9 @@ export class KafkaStreams implements StreamsEngine {
     );
     this.#plan = plan;
     await ensureInternalTopics(admin, plan);
+    // The group as it stands before this member joins (after a restart, its own former member included):
+    // until the first assignment, lookups here are sent to the copies that group names.
+    await this.#refreshClients();
     await this.#limits.load(admin, [...plan.partitions.keys()], this.config.logger);
     if (this.config.processingGuarantee === 'at_least_once') {
       this.#producer = this.#kafka.producer({
@@ -194,18 +197,14 @@ export class KafkaStreams implements StreamsEngine {
     this.#reader = reader;
     await reader.connect();
     // Global tables: whole before any task reads them, then followed with a reader of their own.
-    const globalReader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });
-    this.#globalReader = globalReader;
-    await globalReader.connect();
     const globalState = new GlobalStateManager(
       this.#topology.globalStores(),
       (topic) => plan.partitions.get(topic) ?? 1,
-      globalReader,
+      this.#kafka,
       this.config.logger.child('global'),
     );
     this.#globalState = globalState;
-    await globalState.bootstrap();
-    globalState.start();
+    await globalState.open();
     const tasks = new TaskManager({
       config: this.config,
       topology: this.#topology,
@@ -261,10 +260,9 @@ export class KafkaStreams implements StreamsEngine {
 
   /** Deletes the local state of tasks owned elsewhere for longer than stateCleanupDelayMs. */
   async #cleanUpState(): Promise<void> {
-    const removed = await this.#stateDirectory.cleanUp(
-      new Set(this.#tasks?.activeTaskIds() ?? []),
-      this.config.stateCleanupDelayMs,
-    );
+    // A standby's folder is in use too, however long ago the assignment that made it came.
+    const kept = [...(this.#tasks?.activeTaskIds() ?? []), ...(this.#tasks?.standbyTaskIds() ?? [])];
+    const removed = await this.#stateDirectory.cleanUp(new Set(kept), this.config.stateCleanupDelayMs);
     for (const task of removed)
       this.config.logger.info(`removed the local state of task ${task}, owned elsewhere`);
   }
@@ -297,7 +295,6 @@ export class KafkaStreams implements StreamsEngine {
       await this.#thread?.shutdown(commit && !wasError);
       await this.#tasks?.closeAll();
       await this.#globalState?.stop();
-      await this.#globalReader?.disconnect().catch(() => undefined);
       await this.#producer?.disconnect().catch(() => undefined);
       await this.#reader?.disconnect().catch(() => undefined);
       await this.#thread?.settlePurges();
@@ -309,33 +306,38 @@ export class KafkaStreams implements StreamsEngine {
 
   /** The local instance's view of a store: keys of the tasks running here, read through their caches. */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
-    return localStoreView<K, V>(
-      this.#topology,
-      storeName,
-      () => this.#tasks?.activeTasks() ?? [],
-      (sub) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1,
-    );
+    return localStoreView<K, V>(this.#topology, storeName, this.#activeTasks, this.#partitionsOf);
   }
 
   /** This instance's share of a window store (a windowed aggregation's): keys of the tasks running here. */
   windowStore<K, V>(storeName: string): LocalWindowStore<K, V> {
-    return localWindowStore(this.#topology, storeName, () => this.#activeTasks(), this.#partitionsOf);
+    return localWindowStore(this.#topology, storeName, this.#activeTasks, this.#partitionsOf);
   }
 
   /** This instance's share of a session store. */
   sessionStore<K, V>(storeName: string): LocalSessionStore<K, V> {
-    return localSessionStore(this.#topology, storeName, () => this.#activeTasks(), this.#partitionsOf);
+    return localSessionStore(this.#topology, storeName, this.#activeTasks, this.#partitionsOf);
+  }
+
+  // Reads of window and session stores, documented in StreamsEngine (streams-engine.ts).
+  windowFetch<K, V>(store: string, key: K, timeFrom: number, timeTo: number, options?: LocalQueryOptions) {
+    return windowFetch<K, V>(this.#local, store, key, timeFrom, timeTo, options);
+  }
+
+  sessionFetch<K, V>(store: string, key: K, from?: number, to?: number, options?: LocalQueryOptions) {
+    return sessionFetch<K, V>(this.#local, store, key, from, to, options);
+  }
+
+  windowFetchAll<K, V>(store: string, timeFrom: number, timeTo: number, options?: WindowFetchAllOptions) {
+    const engine = { topology: this.#topology, state: this.state, tasks: this.#activeTasks };
+    const range = { storeName: store, timeFrom, timeTo };
+    return windowFetchAll<K, V>({ ...engine, partitions: this.#partitionsOf }, range, options);
   }
 
   #activeTasks = () => this.#tasks?.activeTasks() ?? [];
   #partitionsOf = (sub: number) => this.#plan?.subtopologies.find((s) => s.id === sub)?.partitions ?? 1;
 
-  /**
-   * A key's value from the copy of its partition kept here, with how fresh it is: the active task when it
-   * is restored and running; with `includeStale`, a standby or a restoring task, with its lag; otherwise
-   * why not (see LocalQueryResult). Synchronous, like `store().get`. Throws INVALID_STATE_STORE for an
-   * unknown store, or before start.
-   */
+  /** A key's value from the copy of its partition kept here, with how fresh it is (LocalQueries.queryLocal). */
   queryLocal<K, V>(storeName: string, key: K, options?: LocalQueryOptions): LocalQueryResult<V> {
     return this.#local.queryLocal<K, V>(storeName, key, options);
   }
@@ -387,12 +389,8 @@ export class KafkaStreams implements StreamsEngine {
   async #refreshClients(): Promise<void> {
     if (!this.#admin || !this.#plan) return;
     try {
-      this.#clients = await describeClients(
-        this.#admin,
-        this.config.applicationId,
-        this.#plan,
-        this.#topology,
-      );
+      const { applicationId } = this.config;
+      this.#clients = await describeClients(this.#admin, applicationId, this.#plan, this.#topology);
     } catch {
       // The group may be rebalancing again; the next assignment refreshes the map.
     }

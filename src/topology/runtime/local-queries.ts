@@ -1,4 +1,9 @@
-import { type KeyValue, mergeSortedByKey, type ReadOnlyKeyValueStore } from '../../stores/index.js';
+import {
+  type BytesReader,
+  type KeyValue,
+  mergeSortedByKey,
+  type ReadOnlyKeyValueStore,
+} from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { taskIdString } from '../record.js';
 import type { StoreBuilder } from '../store-builder.js';
@@ -7,7 +12,7 @@ import { ChangelogLag } from './changelog-lag.js';
 import { partitionForKey } from './murmur2.js';
 import type { RestoreProgress } from './restorer.js';
 import type { StandbyTask } from './standby-task.js';
-import { keyValueStoreOf } from './streams-metadata.js';
+import { keyValueStoreOf, storeOf } from './streams-metadata.js';
 import type { StreamsState } from './streams-state.js';
 import type { StreamTask } from './task.js';
 
@@ -38,6 +43,28 @@ export type LocalQueryResult<V> =
       readonly partition: number;
       readonly reason: 'not-local' | 'restoring' | 'not-running';
     };
+
+/** A copy of a store partition that can answer (see LocalQueries.#copyOf): a task's stores or a standby's. */
+type LocatedCopy =
+  | {
+      readonly kind: 'active' | 'stale';
+      readonly lag: number;
+      readonly task?: StreamTask;
+      readonly standby?: StandbyTask;
+    }
+  | Extract<LocalQueryResult<never>, { kind: 'unavailable' }>;
+
+/** A windowed store's copy that can answer a key, and its bytes; or why none can. */
+export type WindowedCopy =
+  | {
+      readonly kind: 'active' | 'stale';
+      readonly partition: number;
+      /** 0 for an active copy. */
+      readonly lag: number;
+      readonly builder: StoreBuilder;
+      readonly bytes: BytesReader;
+    }
+  | Extract<LocalQueryResult<never>, { kind: 'unavailable' }>;
 
 export interface LocalQueryOptions {
   /** Accept an answer from a copy that may be behind (a standby, a restoring task). Defaults to false. */
@@ -136,25 +163,61 @@ export class LocalQueries {
     const { sub, builder, keyBytes, partition } = locateKey(this.#topology, storeName, key, (id) =>
       this.#host.partitions(id),
     );
+    const copy = this.#copyOf(storeName, sub.id, partition, options.includeStale === true);
+    if (copy.kind === 'unavailable') return copy;
+    const value = (
+      copy.standby
+        ? deserialize(builder, copy.standby.get(storeName, keyBytes))
+        : copy.task?.stores.get(storeName)?.top.get(key)
+    ) as V | undefined;
+    return copy.kind === 'active'
+      ? { kind: 'active', partition, value }
+      : { kind: 'stale', partition, value, lag: copy.lag };
+  }
+
+  /**
+   * The copy here of a windowed store's key, picked as queryLocal picks one (see LocalQueryResult), with
+   * its bytes to read ranges from. Throws INVALID_STATE_STORE as queryLocal does, or when the store is not
+   * of `type`.
+   */
+  windowedCopy<K>(
+    storeName: string,
+    key: K,
+    type: 'window' | 'session',
+    options: LocalQueryOptions = {},
+  ): WindowedCopy {
+    const { sub, builder, partition } = locateKey(
+      this.#topology,
+      storeName,
+      key,
+      (id) => this.#host.partitions(id),
+      type,
+    );
+    const copy = this.#copyOf(storeName, sub.id, partition, options.includeStale === true);
+    if (copy.kind === 'unavailable') return copy;
+    const bytes = copy.standby
+      ? copy.standby.bytesOf(storeName)
+      : (copy.task?.stores.get(storeName)?.top as unknown as BytesReader | undefined);
+    if (!bytes) return { kind: 'unavailable', partition, reason: 'restoring' };
+    return { kind: copy.kind, partition, lag: copy.lag, builder, bytes };
+  }
+
+  /** Which copy of a store partition here answers, and how fresh it is (see LocalQueryResult). */
+  #copyOf(storeName: string, subtopology: number, partition: number, includeStale: boolean): LocatedCopy {
     const unavailable = (reason: 'not-local' | 'restoring' | 'not-running') =>
       ({ kind: 'unavailable', partition, reason }) as const;
     if (!queryable(this.#host.state())) return unavailable('not-running');
-    const id = taskIdString({ subtopology: sub.id, partition });
-    const includeStale = options.includeStale === true;
-    const stale = (value: unknown, lag: number) =>
-      ({ kind: 'stale', partition, value: value as V | undefined, lag }) as const;
-
+    const id = taskIdString({ subtopology, partition });
     const active = find(this.#host.activeTasks(), (task) => task.idString === id);
     if (active) {
-      const read = () => active.stores.get(storeName)?.top.get(key) as V | undefined;
-      if (!this.#host.rebalancing()) return { kind: 'active', partition, value: read() };
-      return includeStale ? stale(read(), 0) : unavailable('restoring');
+      if (!this.#host.rebalancing()) return { kind: 'active', lag: 0, task: active };
+      return includeStale ? { kind: 'stale', lag: 0, task: active } : unavailable('restoring');
     }
     const restoring = this.#restoring.get(id);
     if (restoring) {
       const lag = restoring.lags.get(storeName)?.lag;
       if (!includeStale || lag === undefined) return unavailable('restoring');
-      return stale(restoring.task.stores.get(storeName)?.top.get(key), lag);
+      return { kind: 'stale', lag, task: restoring.task };
     }
     const standby = find(
       this.#host.standbyTasks(),
@@ -163,7 +226,7 @@ export class LocalQueries {
     if (standby && includeStale) {
       const lag = standby.lagOf(storeName)?.lag;
       if (lag === undefined) return unavailable('restoring');
-      return stale(deserialize(builder, standby.get(storeName, keyBytes)), lag);
+      return { kind: 'stale', lag, standby };
     }
     return unavailable('not-local');
   }
@@ -231,8 +294,12 @@ export function locateKey<K>(
   storeName: string,
   key: K,
   partitionsOf: (subtopology: number) => number | undefined,
+  type: 'keyValue' | 'window' | 'session' = 'keyValue',
 ) {
-  const { sub, builder } = keyValueStoreOf(topology, storeName);
+  const { sub, builder } =
+    type === 'keyValue' ? keyValueStoreOf(topology, storeName) : storeOf(topology, storeName);
+  if ((builder.type ?? 'keyValue') !== type)
+    throw new StreamsError('INVALID_STATE_STORE', `${storeName} is not a ${type} store`);
   const count = partitionsOf(sub.id);
   if (count === undefined)
     throw new StreamsError(

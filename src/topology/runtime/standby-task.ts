@@ -1,4 +1,4 @@
-import { LevelDbKeyValueStore } from '../../stores/index.js';
+import { type BytesReader, LevelDbKeyValueStore } from '../../stores/index.js';
 import type { PartitionReader } from '../kafka/partition-reader.js';
 import { isTransient, pause } from '../kafka/transient.js';
 import type { TaskId } from '../record.js';
@@ -77,6 +77,12 @@ export class StandbyTask {
     const index = this.#stores.findIndex((store) => store.name === storeName);
     const store = this.#open[index];
     return store?.isOpen ? store.get(key) : undefined;
+  }
+
+  /** A kept store's bytes, for reads a single key cannot answer (a window store's range); undefined before it opens. */
+  bytesOf(storeName: string): BytesReader | undefined {
+    const store = this.#open[this.#stores.findIndex((s) => s.name === storeName)];
+    return store?.isOpen ? store : undefined;
   }
 
   /** How far a kept store is behind its changelog; undefined lag until the standby has looked up its end. */

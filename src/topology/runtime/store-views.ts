@@ -6,6 +6,7 @@ import {
   ReadOnlySessionStore,
   ReadOnlyWindowStore,
   SessionStore,
+  SlidingWindowStore,
   type StateStore,
   SuppressionBuffer,
   WindowStore,
@@ -29,11 +30,12 @@ export function storeView(builder: StoreBuilder, top: KeyValueStore<unknown, unk
   const bytes = top as unknown as KeyValueStore<Buffer, Buffer>;
   const base = { name: builder.name, keySerde: builder.keySerde, valueSerde: builder.valueSerde };
   if (builder.type === 'window') {
-    return new WindowStore(bytes, {
+    const options = {
       ...base,
       retentionMs: builder.retentionMs as number,
       windowSizeMs: builder.windowSizeMs as number,
-    });
+    };
+    return builder.sliding ? new SlidingWindowStore(bytes, options) : new WindowStore(bytes, options);
   }
   if (builder.type === 'session')
     return new SessionStore(bytes, { ...base, retentionMs: builder.retentionMs as number });

@@ -3,10 +3,11 @@ import { describeError } from '../errors.js';
 import { isTransient, pause } from '../kafka/transient.js';
 import type { StreamsConfig } from './config.js';
 import { nextTurn } from './event-loop-turns.js';
+import { FencedTaskWatch } from './fenced-task-watch.js';
 import type { StreamsMetrics } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { RepartitionPurger } from './repartition-purger.js';
-import { streamsConsumer } from './streams-consumer.js';
+import { pausePartitions, resumeAssigned, seekTo, streamsConsumer } from './streams-consumer.js';
 import type { TaskManager } from './task-manager.js';
 import type { TopicPlan } from './topic-plan.js';
 
@@ -67,9 +68,13 @@ export class StreamThread {
   #unavailableSince: number | undefined;
   /** Stops the waits of a recovery when the thread shuts down. */
   readonly #stopped = new AbortController();
+  readonly #fenced: FencedTaskWatch;
 
   constructor(deps: StreamThreadDeps) {
     this.#deps = deps;
+    // Two heartbeats: a rebalance under way reaches this member with the first one (see streamsConsumer).
+    const heartbeatMs = Math.min(3000, Math.floor(deps.config.sessionTimeoutMs / 3));
+    this.#fenced = new FencedTaskWatch(2 * heartbeatMs + 1000, () => this.#reopenFenced());
     const prefix = `${deps.config.applicationId}-`;
     this.#purger = new RepartitionPurger(
       () => deps.admin,
@@ -218,16 +223,17 @@ export class StreamThread {
   /** An assignment takes effect: the commit under way settles, then the task manager applies it. */
   async #onAssignment(assignment: Record<string, number[]>, memberId: string): Promise<void> {
     if (this.#closing) return;
+    this.#fenced.assigned();
     await this.#settleCommit();
     await this.#closeFenced();
     // After a failed commit, the tasks kept here must not go on with their producers and caches as they were.
     if (this.#recovering) await this.#deps.tasks.closeActive();
     this.#assignment = { partitions: assignment, memberId };
     this.#deps.metrics.rebalances.inc();
-    this.#resume(assignment);
+    resumeAssigned(this.#consumer, assignment);
     await this.#deps.tasks.handleAssignment(assignment);
     // Without a rejoin, kafkajs fetches on from where it was, past records the dropped work had processed.
-    if (this.#recovering) this.#seek(this.#deps.tasks.resumePositions());
+    if (this.#recovering) seekTo(this.#consumer, await this.#deps.tasks.resumePositions());
     this.#lastCommit = Date.now();
     this.#rebalancing = false;
     if (this.#recovering)
@@ -302,31 +308,28 @@ export class StreamThread {
   async #closeFenced(): Promise<void> {
     const paused = await this.#deps.tasks.closeFenced();
     if (paused.length === 0) return;
-    try {
-      this.#consumer?.pause(paused);
-    } catch {
-      // kafkajs is restarting the consumer (it lost Kafka): it rejoins, and a new assignment settles them.
-    }
+    this.#fenced.fenced();
+    pausePartitions(this.#consumer, paused);
   }
 
-  /** Moves kafkajs's fetch positions back to where the tasks go on from. */
-  #seek(positions: readonly { topic: string; partition: number; offset: string }[]): void {
-    try {
-      for (const position of positions) this.#consumer?.seek(position);
-    } catch {
-      // kafkajs is restarting the consumer (it lost Kafka): it rejoins, and starts from the committed offsets.
-    }
-  }
-
-  /** Fetches the assigned partitions again, fenced ones included: the assignment makes new tasks for them. */
-  #resume(assignment: Record<string, number[]>): void {
-    try {
-      this.#consumer?.resume(
-        Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })),
-      );
-    } catch {
-      // kafkajs is restarting the consumer (it lost Kafka): nothing is paused in the group it rejoins with.
-    }
+  /** No rebalance followed a fencing (see FencedTaskWatch): the assigned tasks go on from their last commit. */
+  #reopenFenced(): void {
+    void this.#lock
+      .run(async () => {
+        const assignment = this.#assignment;
+        if (this.#closing || this.#recovering || this.#rebalancing || !assignment) return;
+        this.#deps.config.logger.warn(
+          'fenced tasks are still assigned here and no rebalance came: opening them again from their last commit',
+        );
+        await this.#settleCommit();
+        await this.#closeFenced();
+        resumeAssigned(this.#consumer, assignment.partitions);
+        // Every task drops what it had not committed, as in a rebalance, and kafkajs fetches from there.
+        await this.#deps.tasks.handleAssignment(assignment.partitions);
+        seekTo(this.#consumer, await this.#deps.tasks.resumePositions());
+        this.#lastCommit = Date.now();
+      })
+      .catch((error) => this.#onFailure(error as Error, 'assignment'));
   }
 
   /** Takes every task's state for a commit and completes it after the lock is released (see TaskManager.commit). */
@@ -372,6 +375,7 @@ export class StreamThread {
     this.#closing = true;
     this.#stopped.abort();
     if (this.#commitTimer) clearInterval(this.#commitTimer);
+    this.#fenced.close();
     await this.#lock.run(async () => {
       if (commit && !this.#rebalancing) {
         try {

@@ -42,3 +42,33 @@ export function streamsConsumer(
     readUncommitted: false,
   });
 }
+
+// kafkajs throws from pause, resume and seek while it restarts the consumer (it lost Kafka); the group it
+// rejoins with then starts from the committed offsets with nothing paused, so each is safely skipped.
+
+/** Stops fetching partitions of closed fenced tasks until the group says who owns them. */
+export function pausePartitions(
+  consumer: Consumer | undefined,
+  paused: readonly { topic: string; partitions: number[] }[],
+): void {
+  try {
+    consumer?.pause([...paused]);
+  } catch {}
+}
+
+/** Fetches the assigned partitions again, fenced ones included: the assignment makes new tasks for them. */
+export function resumeAssigned(consumer: Consumer | undefined, assignment: Record<string, number[]>): void {
+  try {
+    consumer?.resume(Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions })));
+  } catch {}
+}
+
+/** Moves kafkajs's fetch positions back to where the tasks go on from. */
+export function seekTo(
+  consumer: Consumer | undefined,
+  positions: readonly { topic: string; partition: number; offset: string }[],
+): void {
+  try {
+    for (const position of positions) consumer?.seek(position);
+  } catch {}
+}

@@ -4,6 +4,12 @@ import type { StreamsConfig } from './config.js';
 import type { LocalEntriesOptions, LocalQueryOptions, LocalQueryResult, StoreLag } from './local-queries.js';
 import type { KeyQueryMetadata, StreamsMetadata } from './streams-metadata.js';
 import type { StateListener, StateSource, StreamsState } from './streams-state.js';
+import type {
+  LocalFetchResult,
+  WindowedValue,
+  WindowFetchAllOptions,
+  WindowFetchAllResult,
+} from './windowed-reads.js';
 
 /** An engine's metrics as callers read them: a prom-client registry, or one read across a thread. */
 export interface EngineMetricsRegistry {
@@ -33,6 +39,38 @@ export interface StreamsEngine extends StateSource {
     options?: LocalQueryOptions,
   ): LocalQueryResult<V> | Promise<LocalQueryResult<V>>;
   localEntries<K, V>(storeName: string, options?: LocalEntriesOptions<K>): AsyncIterable<KeyValue<K, V>>;
+  /**
+   * A key's time windows that start from `timeFrom` to `timeTo` inclusive (ReadOnlyWindowStore.fetch), from
+   * the copy of its partition here, as fresh as `queryLocal` says of a key-value store's.
+   */
+  windowFetch<K, V>(
+    storeName: string,
+    key: K,
+    timeFrom: number,
+    timeTo: number,
+    options?: LocalQueryOptions,
+  ): Promise<LocalFetchResult<WindowedValue<V>>>;
+  /**
+   * A key's sessions that end at or after `earliestSessionEndTime` and start at or before
+   * `latestSessionStartTime` (ReadOnlySessionStore.findSessions; every retained one without bounds).
+   */
+  sessionFetch<K, V>(
+    storeName: string,
+    key: K,
+    earliestSessionEndTime?: number,
+    latestSessionStartTime?: number,
+    options?: LocalQueryOptions,
+  ): Promise<LocalFetchResult<WindowedValue<V>>>;
+  /**
+   * Every key's time windows that start from `timeFrom` to `timeTo` in the active tasks here
+   * (ReadOnlyWindowStore.fetchAll), at most `limit`. Throws INVALID_STATE_STORE as `localEntries` does.
+   */
+  windowFetchAll<K, V>(
+    storeName: string,
+    timeFrom: number,
+    timeTo: number,
+    options?: WindowFetchAllOptions,
+  ): Promise<WindowFetchAllResult<K, V>>;
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V>;
   /** Whether the store is a global one: whole on every instance, so never routed nor listed elsewhere. */
   isGlobalStore(storeName: string): boolean;

@@ -199,17 +199,37 @@ export class TaskManager {
     const committed = await admin.fetchOffsets({ groupId: config.applicationId, topics: [...topics] });
     for (const { topic, partitions } of committed) {
       for (const { partition, offset } of partitions) {
-        const task = this.taskFor(topic, partition);
-        if (task && BigInt(offset) >= 0n) {
-          task.resumeAt(topic, BigInt(offset));
-          this.#resumeFrom.set(`${topic}:${partition}`, { topic, partition, offset: BigInt(offset) });
-        }
+        if (BigInt(offset) >= 0n) this.#resumeAt(topic, partition, BigInt(offset));
       }
     }
   }
 
-  /** Where each active task's partitions go on from (their committed offsets), as positionTasks read them. */
-  resumePositions(): { topic: string; partition: number; offset: string }[] {
+  #resumeAt(topic: string, partition: number, offset: bigint): void {
+    const task = this.taskFor(topic, partition);
+    if (!task) return;
+    task.resumeAt(topic, offset);
+    this.#resumeFrom.set(`${topic}:${partition}`, { topic, partition, offset });
+  }
+
+  /**
+   * Where each active task's partitions go on from, for a thread that reopened its tasks without rejoining
+   * the group: their committed offsets as positionTasks read them, and for a partition never committed its
+   * earliest record (auto.offset.reset=earliest), as kafkajs would start it after a rejoin.
+   */
+  async resumePositions(): Promise<{ topic: string; partition: number; offset: string }[]> {
+    const uncommitted = new Map<string, number[]>();
+    for (const { task } of this.#tasks.values()) {
+      const sub = this.#deps.plan.subtopologies.find((s) => s.id === task.id.subtopology);
+      for (const topic of sub?.topics ?? []) {
+        if (this.#resumeFrom.has(`${topic}:${task.id.partition}`)) continue;
+        uncommitted.set(topic, [...(uncommitted.get(topic) ?? []), task.id.partition]);
+      }
+    }
+    for (const [topic, partitions] of uncommitted) {
+      for (const { partition, low } of await this.#deps.admin.fetchTopicOffsets(topic)) {
+        if (partitions.includes(partition)) this.#resumeAt(topic, partition, BigInt(low));
+      }
+    }
     return [...this.#resumeFrom.values()].map(({ topic, partition, offset }) => ({
       topic,
       partition,

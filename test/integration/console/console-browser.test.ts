@@ -149,15 +149,20 @@ describe('the web console in headless Chromium, on an instance holding data on t
     await page.screenshot({ path: await screenshotPath('console-alerts.png') });
   });
 
-  it("shows a device's figures, SSIDs and a chart of its probes since the page opened", async () => {
+  it("shows a device's figures, SSIDs and a chart of its probes per hour from the windowed counts", async () => {
     await page.locator(`#alert-feed a[href="#/devices/${PHONE}"]`).click();
     await page.locator('#device-count', { hasText: /^3$/ }).waitFor();
     expect(await page.locator('h2').textContent()).toBe(`Kitchen iPad ${PHONE}`);
     expect(await page.locator('#device-ssids li').allTextContents()).toEqual(['(wildcard)', HOSTILE, 'RNM0']);
+    await page.locator('.chart figcaption', { hasText: 'per hour' }).waitFor();
     const bars = await page
       .locator('.chart rect.bar')
-      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
-    expect(bars.filter((height) => height > 0)).toHaveLength(1);
+      .evaluateAll((rects) => rects.map((r) => [Number(r.getAttribute('height')), r.textContent]));
+    // 24 hours up to the last probe (now): the probes of 2020 are older than the hours kept.
+    expect(bars).toHaveLength(24);
+    const drawn = bars.filter(([height]) => (height as number) > 0);
+    expect(drawn).toHaveLength(1);
+    expect(drawn[0]?.[1]).toMatch(/: 1$/);
     await page.screenshot({ path: await screenshotPath('console-device.png') });
   });
 

@@ -55,6 +55,41 @@ describe('durable state on LevelDB, replicated to changelogs', () => {
     return Object.fromEntries([...keys].map((key) => [key, store.get(key)]));
   }
 
+  /**
+   * A child process at `ports[0]` and an instance here at `ports[1]`, one standby replica each, both
+   * running with two of the input's four tasks: the child is there to be killed.
+   */
+  async function childAndSurvivor(prefix: string, ports: readonly [number, number]) {
+    const input = uniqueName(`${prefix}-in`);
+    const applicationId = uniqueName(`${prefix}-app`);
+    await createTopics(context.admin, { [input]: 4 });
+    const child = new StreamsChild({
+      brokers: inject('kafkaBrokers'),
+      applicationId,
+      input,
+      stateDir: newStateDir(),
+      guarantee: 'at_least_once',
+      commitIntervalMs: 200,
+      applicationServer: `127.0.0.1:${ports[0]}`,
+      numStandbyReplicas: 1,
+    });
+    await child.waitFor('RUNNING');
+    const survivor = testStreams(countTopology(input), {
+      applicationId,
+      applicationServer: `127.0.0.1:${ports[1]}`,
+      numStandbyReplicas: 1,
+    });
+    context.running.push(survivor);
+    await survivor.start();
+    await eventually(
+      () => survivor.metadataForAllStreamsClients(),
+      (clients) =>
+        clients.length === 2 &&
+        clients.every((c) => c.activeTasks.length === 2 && c.standbyTasks.length === 2),
+    );
+    return { input, applicationId, child, survivor };
+  }
+
   async function startAndCatchUp(streams: KafkaStreams, truth: Map<string, number>) {
     context.running.push(streams);
     await streams.start();
@@ -224,33 +259,7 @@ describe('durable state on LevelDB, replicated to changelogs', () => {
   it('fails over to the survivor of two instances, which answers for every key without restoring from 0, thanks to its standby', {
     timeout: 120_000,
   }, async () => {
-    const input = uniqueName('failover-in');
-    const applicationId = uniqueName('failover-app');
-    await createTopics(context.admin, { [input]: 4 });
-    const child = new StreamsChild({
-      brokers: inject('kafkaBrokers'),
-      applicationId,
-      input,
-      stateDir: newStateDir(),
-      guarantee: 'at_least_once',
-      commitIntervalMs: 200,
-      applicationServer: '127.0.0.1:7101',
-      numStandbyReplicas: 1,
-    });
-    await child.waitFor('RUNNING');
-    const survivor = testStreams(countTopology(input), {
-      applicationId,
-      applicationServer: '127.0.0.1:7102',
-      numStandbyReplicas: 1,
-    });
-    context.running.push(survivor);
-    await survivor.start();
-    await eventually(
-      () => survivor.metadataForAllStreamsClients(),
-      (clients) =>
-        clients.length === 2 &&
-        clients.every((c) => c.activeTasks.length === 2 && c.standbyTasks.length === 2),
-    );
+    const { input, applicationId, child, survivor } = await childAndSurvivor('failover', [7101, 7102]);
     const truth = await produceCounts(input, 40, 30);
     await eventually(
       async () =>
@@ -284,5 +293,27 @@ describe('durable state on LevelDB, replicated to changelogs', () => {
     );
     // Taking over the two tasks read nothing from the changelogs: their standby copies were up to date.
     expect(await total(survivor.metrics.restoredRecords)).toBe(restoredBefore);
+  });
+
+  it("routes lookups to the group's copies from its start, before its first assignment, after a restart", {
+    timeout: 120_000,
+  }, async () => {
+    const { input, applicationId, child: killed } = await childAndSurvivor('restart-routing', [7111, 7112]);
+
+    // Restarted on the same address: the group waits out the killed member's session before it assigns
+    // anything, and meanwhile the new instance sends every key to the survivor, owner or standby of each.
+    await killed.kill();
+    const restarted = testStreams(countTopology(input), {
+      applicationId,
+      applicationServer: '127.0.0.1:7111',
+      numStandbyReplicas: 1,
+    });
+    context.running.push(restarted);
+    await restarted.start();
+    expect(restarted.state).not.toBe('RUNNING');
+    const keys = Array.from({ length: 8 }, (_, i) => `key-${i}`);
+    const hosts = keys.map((key) => restarted.queryMetadataForKey('counts', key));
+    expect(hosts.map((meta) => meta.activeHost)).toEqual(keys.map(() => null));
+    expect(hosts.every((meta) => meta.standbyHosts.includes('127.0.0.1:7112'))).toBe(true);
   });
 });

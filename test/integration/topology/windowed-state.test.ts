@@ -10,10 +10,13 @@ import {
 } from '../../../src/topology/index.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
+  committedRecords,
   createTopics,
+  droppedRecords,
   eventually,
   newStateDir,
   readTable,
+  restoredRecords,
   testStreams,
   useStreamsTestContext,
 } from '../../support/streams.js';
@@ -75,11 +78,6 @@ const EXPECTED = {
   sessions: ['200-239:40', '250-289:40'],
 };
 
-const lateDrops = async (streams: KafkaStreams) =>
-  (await streams.metrics.droppedRecords.get()).values
-    .filter((v) => v.labels.reason === 'late')
-    .reduce((sum, v) => sum + v.value, 0);
-
 describe('window and session stores on the broker', () => {
   const context = useStreamsTestContext();
 
@@ -112,16 +110,13 @@ describe('window and session stores on the broker', () => {
     );
     // Each late record was dropped by both aggregations.
     await eventually(
-      () => lateDrops(first),
+      () => droppedRecords(first, 'late'),
       (n) => n === 14,
     );
     // 4,800 minute windows written; what is left on disk is what retention keeps (10 per key) plus at most
     // one segment (5 minutes) that expiry drops whole later, plus each partition's stream time.
     // Measured once every input record is committed: the stores on disk then hold all the commits did.
-    const committed = async () =>
-      (
-        (await context.admin.fetchOffsets({ groupId: applicationId, topics: [input] }))[0]?.partitions ?? []
-      ).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    const committed = () => committedRecords(context.admin, applicationId, input);
     await eventually(committed, (n) => n === messages.length);
     const windowEntries = first.windowStore('per-minute').approximateNumEntries();
     expect(windowEntries).toBeLessThanOrEqual(KEYS * 15 + 2);
@@ -145,8 +140,7 @@ describe('window and session stores on the broker', () => {
     await second.start();
     await second.waitForState('RUNNING');
     expect(await answers(second)).toEqual(expected);
-    const restored = (await second.metrics.restoredRecords.get()).values.reduce((n, v) => n + v.value, 0);
-    expect(restored).toBeGreaterThan(0);
+    expect(await restoredRecords(second)).toBeGreaterThan(0);
     expect(second.windowStore('per-minute').approximateNumEntries()).toBe(windowEntries);
     await second.close();
   });

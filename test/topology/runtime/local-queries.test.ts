@@ -9,8 +9,9 @@ import { LocalQueries } from '../../../src/topology/runtime/local-queries.js';
 import { partitionForKey } from '../../../src/topology/runtime/murmur2.js';
 import type { RestoreProgress } from '../../../src/topology/runtime/restorer.js';
 import { StandbyTask } from '../../../src/topology/runtime/standby-task.js';
-import { StreamTask, type TaskEnvironment } from '../../../src/topology/runtime/task.js';
+import { StreamTask } from '../../../src/topology/runtime/task.js';
 import type { Topology } from '../../../src/topology/topology.js';
+import { testTaskEnvironment } from '../../support/task-env.js';
 
 const PARTITIONS = 4;
 const folders: string[] = [];
@@ -24,17 +25,7 @@ function countTopology(): Topology {
 
 const partitionOf = (key: string) => partitionForKey(Buffer.from(key, 'utf8'), PARTITIONS);
 
-const env: TaskEnvironment = {
-  applicationId: 'app',
-  collector: { send: () => {} },
-  topicName: (topic) => topic,
-  changelogTopic: (store) => `app-${store}-changelog`,
-  partitions: () => PARTITIONS,
-  deserializationExceptionHandler: 'fail',
-  processingExceptionHandler: 'fail',
-  productionExceptionHandler: 'fail',
-  maxRecordBytes: () => 1_000_000,
-};
+const env = testTaskEnvironment(PARTITIONS);
 
 /** A stand-in for the KafkaStreams that owns the queries: its state, tasks and standbys, set by each test. */
 function fakeHost() {

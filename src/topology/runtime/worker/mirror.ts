@@ -196,6 +196,17 @@ export class StoreMirror {
     return { here: true, value: copy.entries.get(key.toString('latin1')) };
   }
 
+  /**
+   * The entries of a store partition's complete copy here (keys as latin1 strings of their bytes, values
+   * serialized), or undefined when there is none. Live: what `apply` does later shows in it (and a copy
+   * dropped later stays as it was).
+   */
+  copy(store: string, partition: number): ReadonlyMap<string, Buffer> | undefined {
+    const index = this.#index.get(store);
+    const copy = index === undefined ? undefined : this.#copies.get(this.#id(index, partition));
+    return copy?.complete ? copy.entries : undefined;
+  }
+
   /** Entries held for a store, over its complete copies. */
   size(store: string): number {
     const index = this.#index.get(store);

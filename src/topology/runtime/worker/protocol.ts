@@ -62,7 +62,34 @@ export type Request =
       readonly from?: Uint8Array;
       readonly limit: number;
     }
-  | { readonly type: 'metrics'; readonly id: number; readonly format: 'text' | 'json' };
+  | { readonly type: 'metrics'; readonly id: number; readonly format: 'text' | 'json' }
+  | { readonly type: 'windowed'; readonly id: number; readonly store: string; readonly read: WindowedRead };
+
+/** A read of a window or session store (see StreamsEngine): keys serialized, as for `query`. */
+export type WindowedRead =
+  | {
+      readonly kind: 'window';
+      readonly key: Uint8Array;
+      readonly from: number;
+      readonly to: number;
+      readonly includeStale: boolean;
+    }
+  | {
+      readonly kind: 'session';
+      readonly key: Uint8Array;
+      readonly from?: number;
+      readonly to?: number;
+      readonly includeStale: boolean;
+    }
+  | { readonly kind: 'all'; readonly from: number; readonly to: number; readonly limit?: number };
+
+/** A window as it crosses threads: its value (and, from `all`, its key) serialized. */
+export interface SerializedWindow {
+  readonly start: number;
+  readonly end: number;
+  readonly value: Uint8Array;
+  readonly key?: Uint8Array;
+}
 
 /** A local query's answer, the value in its serialized form (the parent deserializes it). */
 export type QueryReply =

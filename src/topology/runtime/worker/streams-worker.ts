@@ -24,6 +24,7 @@ import {
   type WorkerMessage,
   type WorkerStatus,
 } from './protocol.js';
+import { answerWindowed } from './worker-windowed.js';
 
 const port = parentPort;
 if (!port) throw new Error('streams-worker.ts runs as a worker thread of WorkerStreams');
@@ -249,6 +250,8 @@ async function answer(request: Request): Promise<unknown> {
         );
       return { entries, more, generation: at } satisfies EntriesReply;
     }
+    case 'windowed':
+      return answerWindowed(streams, topology, request.store, request.read);
     case 'metrics':
       return request.format === 'json'
         ? await streams.metrics.registry.getMetricsAsJSON()

@@ -1,10 +1,12 @@
 import { type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
 import type { Serde } from '../../../serdes/index.js';
-import type { KeyValue } from '../../../stores/index.js';
+import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
 import { StreamsMetrics } from '../metrics.js';
-import { storeSerdes } from '../streams-metadata.js';
+import { partitionForKey } from '../murmur2.js';
+import { storeOf, storeSerdes } from '../streams-metadata.js';
+import type { StoreMirror } from './mirror.js';
 import type { EntriesReply } from './protocol.js';
 
 /** The worker's metrics, read from this thread: Prometheus text, or prom-client's JSON. */
@@ -32,6 +34,12 @@ export function workerMetricsRegistry(
     metricNames: () => metricNames,
   };
 }
+
+/**
+ * Entries the worker sends per request of a listing: a scan of 100,000 devices is 50 round trips to a worker
+ * that may be busy processing, not 400; a chunk costs the worker about a millisecond.
+ */
+export const ENTRIES_CHUNK = 2048;
 
 /** A Buffer over the bytes of an array that crossed from the worker, without a copy. */
 export function bytes(array: Uint8Array): Buffer {
@@ -77,4 +85,48 @@ export async function* entriesInChunks<K, V>(
 export function globalKey<K>(topology: Topology, storeName: string, key: K) {
   const builder = storeSerdes(topology, storeName);
   return { builder, keyBytes: builder.keySerde.serialize(key), partition: 0 };
+}
+
+/** What a mirrored store's view reads: the mirror for keys, the worker for ranges. */
+export interface MirroredStoreSource<K, V> {
+  /** Whether the store is mirrored: only then can `get` answer. */
+  readonly mirrored: boolean;
+  readonly mirror: StoreMirror;
+  partitions(subtopology: number): number | undefined;
+  /** The active tasks' entries from a key on, read from the worker. */
+  entries(from: K | undefined): AsyncIterable<KeyValue<K, V>>;
+}
+
+/** WorkerStreams.store: a key from the mirror, ranges from the worker. */
+export function mirroredStoreView<K, V>(
+  topology: Topology,
+  storeName: string,
+  source: MirroredStoreSource<K, V>,
+): ReadOnlyKeyValueStore<K, V> {
+  const { sub, builder } = storeOf(topology, storeName);
+  async function* range(from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
+    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
+    for await (const entry of source.entries(from)) {
+      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
+      yield entry;
+    }
+  }
+  return {
+    get: (key: K) => {
+      if (!source.mirrored)
+        throw new StreamsError(
+          'INVALID_STATE_STORE',
+          `${storeName} is not mirrored to this thread (mirroredStores): read it with queryLocal`,
+        );
+      const keyBytes = builder.keySerde.serialize(key);
+      const partition = partitionForKey(keyBytes, source.partitions(sub.id) ?? 1);
+      const found = source.mirror.get(storeName, partition, keyBytes);
+      return found.here && found.value !== undefined
+        ? (builder.valueSerde.deserialize(found.value) as V)
+        : undefined;
+    },
+    range,
+    all: () => source.entries(undefined),
+    approximateNumEntries: () => source.mirror.size(storeName),
+  };
 }

@@ -2,6 +2,7 @@ import { logEntry } from '../../../logging/index.js';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../../stores/index.js';
 import { StreamsError } from '../../errors.js';
 import type { Topology } from '../../topology.js';
+import type { ActiveEntries, ActiveEntriesSource } from '../active-entries.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.js';
 import {
   type LocalEntriesOptions,
@@ -10,7 +11,6 @@ import {
   locateKey,
   type StoreLag,
 } from '../local-queries.js';
-import { partitionForKey } from '../murmur2.js';
 import type { StreamsEngine } from '../streams-engine.js';
 import {
   type KeyQueryMetadata,
@@ -20,7 +20,9 @@ import {
   storeSerdes,
 } from '../streams-metadata.js';
 import { type StateListener, type StreamsState, waitForState } from '../streams-state.js';
+import type { WindowFetchAllOptions } from '../windowed-reads.js';
 import { mirrorStoreNames, StoreMirror } from './mirror.js';
+import { mirrorActiveEntries } from './mirror-entries.js';
 import {
   deserializeError,
   type EntriesReply,
@@ -32,30 +34,20 @@ import {
   type WorkerStatus,
 } from './protocol.js';
 import { WorkerChannel, workerFailure } from './worker-channel.js';
+import type { WorkerStreamsOptions } from './worker-options.js';
 import {
   bytes,
+  ENTRIES_CHUNK,
   entriesInChunks,
   globalKey,
+  mirroredStoreView,
   type WorkerMetricsRegistry,
   workerMetricsRegistry,
 } from './worker-reads.js';
+import { WorkerWindowedReads } from './worker-windowed.js';
 
-export interface WorkerStreamsOptions {
-  /** The stores whose active copies are mirrored to this thread for key lookups; default: every store. */
-  readonly mirroredStores?: readonly string[];
-  /**
-   * Added to the worker thread's nice value on Linux (elsewhere a nice value is the whole process's, and
-   * it is left alone), so that this thread, which answers queries, gets a core first. Default 10; 0 keeps
-   * the worker at this thread's priority.
-   */
-  readonly niceness?: number;
-}
+export type { WorkerStreamsOptions };
 
-/**
- * Entries the worker sends per request of a listing: a scan of 100,000 devices is 50 round trips to a worker
- * that may be busy processing, not 400; a chunk costs the worker about a millisecond.
- */
-const ENTRIES_CHUNK = 2048;
 /** How long a lookup the mirror cannot answer waits for the worker before answering `restoring`, in ms. */
 const QUERY_TIMEOUT_MS = 2_000;
 /** How long a listing's chunk or a metrics scrape waits for the worker, in ms. */
@@ -76,7 +68,7 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * The topology is built twice, from one source: here (`topology`, for serdes and partitioning) and in the
  * worker (`source`, since functions do not cross threads). The config must survive structured cloning.
  */
-export class WorkerStreams implements StreamsEngine {
+export class WorkerStreams implements StreamsEngine, ActiveEntriesSource {
   readonly config: StreamsConfig;
   readonly metrics: { readonly registry: WorkerMetricsRegistry };
   readonly #topology: Topology;
@@ -333,36 +325,43 @@ export class WorkerStreams implements StreamsEngine {
    * `queryLocal` to tell those apart). Iteration reads the worker, as `localEntries` does.
    */
   store<K, V>(storeName: string): ReadOnlyKeyValueStore<K, V> {
-    const { sub, builder } = storeOf(this.#topology, storeName);
-    const mirrored = this.#mirrored.includes(storeName);
-    return {
-      get: (key: K) => {
-        if (!mirrored)
-          throw new StreamsError(
-            'INVALID_STATE_STORE',
-            `${storeName} is not mirrored to this thread (mirroredStores): read it with queryLocal`,
-          );
-        const keyBytes = builder.keySerde.serialize(key);
-        const partition = partitionForKey(keyBytes, this.#partitions.get(sub.id) ?? 1);
-        const found = this.#mirror.get(storeName, partition, keyBytes);
-        return found.here && found.value !== undefined
-          ? (builder.valueSerde.deserialize(found.value) as V)
-          : undefined;
-      },
-      range: (from?: K, to?: K) => this.#range<K, V>(storeName, from, to),
-      all: () => this.localEntries<K, V>(storeName),
-      approximateNumEntries: () => this.#mirror.size(storeName),
-    };
+    return mirroredStoreView<K, V>(this.#topology, storeName, {
+      mirrored: this.#mirrored.includes(storeName),
+      mirror: this.#mirror,
+      partitions: (sub) => this.#partitions.get(sub),
+      entries: (from) => this.localEntries<K, V>(storeName, from === undefined ? {} : { from }),
+    });
   }
 
-  async *#range<K, V>(storeName: string, from?: K, to?: K): AsyncGenerator<KeyValue<K, V>> {
-    const { builder } = storeOf(this.#topology, storeName);
-    const end = to === undefined ? undefined : builder.keySerde.serialize(to);
-    for await (const entry of this.localEntries<K, V>(storeName, from === undefined ? {} : { from })) {
-      if (end && Buffer.compare(builder.keySerde.serialize(entry.key), end) > 0) return;
-      yield entry;
-    }
+  /** The store's active copies, from the mirror when each is complete there (see ActiveEntriesSource). */
+  activeEntries<K, V>(storeName: string): ActiveEntries<K, V> | undefined {
+    const usable = this.#state === 'RUNNING' && this.#workerAlive() && this.#mirrored.includes(storeName);
+    return usable
+      ? mirrorActiveEntries(this.#mirror, this.#topology, storeName, this.#status.lags, this.#partitions)
+      : undefined;
   }
+
+  windowFetch<K, V>(store: string, key: K, timeFrom: number, timeTo: number, options?: LocalQueryOptions) {
+    return this.#windowed.windowFetch<K, V>(store, key, timeFrom, timeTo, options);
+  }
+
+  sessionFetch<K, V>(store: string, key: K, from?: number, to?: number, options?: LocalQueryOptions) {
+    return this.#windowed.sessionFetch<K, V>(store, key, from, to, options);
+  }
+
+  windowFetchAll<K, V>(store: string, timeFrom: number, timeTo: number, options?: WindowFetchAllOptions) {
+    return this.#windowed.windowFetchAll<K, V>(store, timeFrom, timeTo, options);
+  }
+
+  /** Window and session reads, always answered by the worker (the mirror holds no ranges). */
+  readonly #windowed = new WorkerWindowedReads({
+    topology: () => this.#topology,
+    state: () => this.#state,
+    partitions: (sub) => this.#partitions.get(sub),
+    hasCopy: (store, partition) => this.#copies.has(`${store}/${partition}`),
+    ask: (store, read) => this.#request({ type: 'windowed', id: 0, store, read }, READ_TIMEOUT_MS),
+    exited: () => this.#exited,
+  });
 
   /** RUNNING, with no active task restoring (a readiness probe). */
   isGlobalStore(storeName: string): boolean {

@@ -23,13 +23,30 @@ import org.apache.kafka.common.serialization.Serializer;
 final class BenchSerdes {
   private BenchSerdes() {}
 
-  /** The `pcap` topic: a Probe, or null for a frame that is not a probe request. Throws on a bad record. */
-  static Serde<Probe> pcap() {
-    Serializer<Probe> unused = (topic, probe) -> {
+  /** The `pcap` topic: any Frame, or null for an index line. Throws on a bad record. */
+  static Serde<Frame> pcap() {
+    Serializer<Frame> unused = (topic, frame) -> {
       throw new UnsupportedOperationException("the bench never writes pcap records from Kafka Streams");
     };
-    Deserializer<Probe> read = (topic, data) -> data == null ? null : PcapReader.read(data);
+    Deserializer<Frame> read = (topic, data) -> data == null ? null : PcapReader.readFrame(data);
     return Serdes.serdeFrom(unused, read);
+  }
+
+  static Serde<FrameDay> frameDay() {
+    Serializer<FrameDay> write =
+        (topic, d) ->
+            d == null
+                ? null
+                : encode(
+                    out -> {
+                      out.writeLong(d.count());
+                      out.writeLong(d.first());
+                      out.writeLong(d.last());
+                    });
+    Deserializer<FrameDay> read =
+        (topic, data) ->
+            data == null ? null : decode(data, in -> new FrameDay(in.readLong(), in.readLong(), in.readLong()));
+    return Serdes.serdeFrom(write, read);
   }
 
   static Serde<Probe> probe() {

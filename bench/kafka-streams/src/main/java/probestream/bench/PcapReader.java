@@ -30,6 +30,12 @@ final class PcapReader {
   private PcapReader() {}
 
   static Probe read(byte[] data) {
+    Frame frame = readFrame(data);
+    return frame == null ? null : frame.probe();
+  }
+
+  /** Any frame: null for an index line; a frame other than a probe request is read no further than its type and time. */
+  static Frame readFrame(byte[] data) {
     JsonNode frame;
     try {
       frame = JSON.readTree(data);
@@ -41,12 +47,21 @@ final class PcapReader {
     if (timestamp != null && timestamp.isNull() && frame.size() == 1) return null;
     Integer subtype = subtype(first(frame.get("wlan_fc_type_subtype")));
     if (subtype == null) throw new IllegalArgumentException("wlan_fc_type_subtype is not a frame type/subtype");
-    if (subtype != PROBE_REQUEST_SUBTYPE) return null;
+    if (subtype != PROBE_REQUEST_SUBTYPE) {
+      Long time = null;
+      try {
+        time = timestamp(timestamp);
+      } catch (IllegalArgumentException e) {
+        // Only probe requests must carry their time: another frame is counted at its record's time.
+      }
+      return new Frame(subtype, time, null);
+    }
     long ms = timestamp(timestamp);
     JsonNode sa = first(frame.get("wlan_sa"));
     String mac = sa != null && sa.isTextual() ? normalizeMac(sa.asText()) : null;
     if (mac == null) throw new IllegalArgumentException("wlan_sa is not a MAC address");
-    return new Probe(ms, mac, ssid(frame), optionalNumber(first(frame.get("wlan_radio_signal_dbm"))), null);
+    Probe probe = new Probe(ms, mac, ssid(frame), optionalNumber(first(frame.get("wlan_radio_signal_dbm"))), null);
+    return new Frame(subtype, ms, probe);
   }
 
   private static JsonNode first(JsonNode node) {

@@ -3,6 +3,7 @@ package probestream.bench;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Per-device statistics, as probestream's `addProbe` keeps them: the count, the earliest and latest event
@@ -21,6 +22,18 @@ public record ProbeStats(long probeCount, long firstProbe, long lastProbe, List<
     if (a == null) return b == null ? 0 : -1;
     if (b == null) return 1;
     return a.compareTo(b);
+  }
+
+  /** Two sessions' stats as one (a session merger): counts added, the outer times, SSIDs united. */
+  ProbeStats merge(ProbeStats other) {
+    TreeSet<String> ssids = new TreeSet<>(ProbeStats::compareSsids);
+    ssids.addAll(ssidsProbed);
+    ssids.addAll(other.ssidsProbed);
+    return new ProbeStats(
+        probeCount + other.probeCount,
+        Math.min(firstProbe, other.firstProbe),
+        Math.max(lastProbe, other.lastProbe),
+        Collections.unmodifiableList(new ArrayList<>(ssids)));
   }
 
   /** A new value with one more probe request; the SSID list is copied only when the SSID is new. */

@@ -2,6 +2,7 @@ package probestream.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -13,24 +14,43 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.processor.TimestampExtractor;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * probestream's probe topology (src/probes/topology.ts) in the Kafka Streams DSL, with the two small tables
  * as GlobalKTables, as a Kafka Streams developer would join them: the devices join and the alert-list join
  * need no repartition of the stream (probestream joins its devices table, co-partitioned, after the
- * repartition by MAC that the stats need anyway).
+ * repartition by MAC that the stats need anyway). The windowed views (src/probes/windowed-views.ts) are
+ * the same windows, retention and grace, and the same repartition of every frame by its type/subtype.
  */
 final class ProbeTopology {
   static final String STATS_BY_MAC = "pcap-stats";
   static final String STATS_BY_NAME = "pcap-stats-by-name";
   static final String BY_MAC = "probes-by-mac";
   static final String BY_NAME = "probes-by-name";
+  static final String BY_SUBTYPE = "frames-by-subtype";
+  static final String ACTIVITY_HOURLY = "probe-activity-1h";
+  static final String ACTIVITY_DAILY = "probe-activity-1d";
+  static final String SESSIONS = "probe-sessions";
+  static final String FRAMES_DAILY = "frames-daily";
+  /** As src/probes/windowed-views.ts keeps them. */
+  static final Duration HOUR = Duration.ofHours(1);
+  static final Duration DAY = Duration.ofDays(1);
+  static final Duration SESSION_GAP = Duration.ofMinutes(5);
+  static final int MAX_FRAME_SUBTYPE = 63;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter ISO_MILLIS =
@@ -40,19 +60,25 @@ final class ProbeTopology {
 
   record Topics(String pcap, String devices, String ssidAlertList, String alerts) {}
 
-  /** Event time from the probe's `timestamp`; the record's own time for what is not a probe request. */
+  /** Event time from the frame's `timestamp`; the record's own time for a frame without one. */
   static final TimestampExtractor EVENT_TIME =
       (record, partitionTime) ->
-          record.value() instanceof Probe probe ? probe.timestamp() : record.timestamp();
+          record.value() instanceof Frame frame && frame.timestamp() != null
+              ? frame.timestamp()
+              : record.timestamp();
 
   static Topology build(Topics topics) {
     StreamsBuilder builder = new StreamsBuilder();
-    KStream<String, Probe> probes =
+    KStream<String, Frame> frames =
         builder.stream(
-                topics.pcap(), Consumed.with(Serdes.String(), BenchSerdes.pcap()).withTimestampExtractor(EVENT_TIME))
-            .filter((key, probe) -> probe != null)
-            .map((key, probe) -> KeyValue.pair(probe.mac(), probe))
+            topics.pcap(), Consumed.with(Serdes.String(), BenchSerdes.pcap()).withTimestampExtractor(EVENT_TIME));
+    dailyFrames(frames);
+    KStream<String, Probe> probes =
+        frames
+            .filter((key, frame) -> frame != null && frame.probe() != null)
+            .map((key, frame) -> KeyValue.pair(frame.probe().mac(), frame.probe()))
             .repartition(Repartitioned.with(Serdes.String(), BenchSerdes.probe()).withName(BY_MAC));
+    probeActivity(probes);
 
     probes
         .groupByKey()
@@ -92,6 +118,70 @@ final class ProbeTopology {
         .to(topics.alerts(), Produced.with(Serdes.String(), Serdes.String()));
 
     return builder.build();
+  }
+
+  /** Per MAC: probe requests per hour and per UTC day, and sessions split by 5 minutes without a probe. */
+  private static void probeActivity(KStream<String, Probe> probes) {
+    KGroupedStream<String, Probe> byMac = probes.groupByKey(Grouped.with(Serdes.String(), BenchSerdes.probe()));
+    windowCounts(byMac, HOUR, Duration.ofDays(7), ACTIVITY_HOURLY);
+    windowCounts(byMac, DAY, Duration.ofDays(90), ACTIVITY_DAILY);
+    Duration sessionRetention = Duration.ofDays(7);
+    byMac
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(SESSION_GAP, sessionRetention.minus(SESSION_GAP)))
+        .aggregate(
+            ProbeStats::empty,
+            (mac, probe, stats) -> stats.add(probe),
+            (mac, left, right) -> left.merge(right),
+            Materialized.<String, ProbeStats, SessionStore<Bytes, byte[]>>as(SESSIONS)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(BenchSerdes.stats())
+                .withRetention(sessionRetention));
+  }
+
+  /** Tumbling counts that take a record however late, as long as its window is kept. */
+  private static void windowCounts(
+      KGroupedStream<String, Probe> byMac, Duration size, Duration retention, String store) {
+    byMac
+        .windowedBy(TimeWindows.ofSizeAndGrace(size, retention.minus(size)))
+        .count(
+            Materialized.<String, Long, WindowStore<Bytes, byte[]>>as(store)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(Serdes.Long())
+                .withRetention(retention));
+  }
+
+  /** Every frame, repartitioned by type/subtype, per UTC day: count, first and last event time. */
+  private static void dailyFrames(KStream<String, Frame> frames) {
+    Duration retention = Duration.ofDays(90);
+    frames
+        .process(BySubtype::new)
+        .repartition(Repartitioned.with(Serdes.String(), Serdes.Long()).withName(BY_SUBTYPE))
+        .groupByKey(Grouped.with(Serdes.String(), Serdes.Long()))
+        .windowedBy(TimeWindows.ofSizeAndGrace(DAY, retention.minus(DAY)))
+        .aggregate(
+            FrameDay::empty,
+            (subtype, time, day) -> day.add(time),
+            Materialized.<String, FrameDay, WindowStore<Bytes, byte[]>>as(FRAMES_DAILY)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(BenchSerdes.frameDay())
+                .withRetention(retention));
+  }
+
+  /** Keys a frame by its type/subtype, its event time (the record's, as the extractor chose it) the value. */
+  private static final class BySubtype implements Processor<String, Frame, String, Long> {
+    private ProcessorContext<String, Long> context;
+
+    @Override
+    public void init(ProcessorContext<String, Long> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, Frame> record) {
+      Frame frame = record.value();
+      if (frame == null || frame.subtype() < 0 || frame.subtype() > MAX_FRAME_SUBTYPE) return;
+      context.forward(record.withKey(String.valueOf(frame.subtype())).withValue(record.timestamp()));
+    }
   }
 
   /** An `alerts` value: `{ts, mac, ssid, reason, deviceName}`, ts in ISO-8601 UTC with milliseconds. */

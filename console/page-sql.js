@@ -28,6 +28,64 @@ function offsetOf(text, { line, column }) {
   return lines.reduce((sum, l) => sum + l.length + 1, 0) + column;
 }
 
+/**
+ * What a query's answer does to the page: the header makes the table, each row is added (the oldest
+ * dropped past KEEP_ROWS), and `finish(text)` is called with the closing status.
+ */
+function answerView(result, status, finish) {
+  const body = h('tbody');
+  let count = 0;
+  const counted = () => `${count.toLocaleString()} row${count === 1 ? '' : 's'}`;
+  return {
+    counted,
+    header(columns) {
+      const headings = columns.map((c) => h('span', { title: c.type }, c.name));
+      result.replaceChildren(table('sql-rows', headings, body));
+      status.textContent = 'Waiting for rows…';
+    },
+    row(values) {
+      count++;
+      body.append(h('tr', {}, values.map(valueCell)));
+      if (body.rows.length > KEEP_ROWS) body.rows[0].remove();
+      status.textContent = `${counted()}, more as they come…`;
+    },
+    end(reason) {
+      finish(reason === 'limit' ? `${counted()}; limit reached` : counted());
+    },
+    entities(list) {
+      result.replaceChildren(...list.flatMap(entityView));
+      finish(list.length === 0 ? 'Done.' : '');
+    },
+  };
+}
+
+/** A refused statement: ksqlDB's message, and for a parse error its line with a caret, the cursor put there. */
+function showError(result, editor, error) {
+  const at = error instanceof SqlFailure ? error.position : undefined;
+  result.replaceChildren(
+    h('div', { id: 'sql-error' }, notice('error', error.message), at && pointer(editor.value, at)),
+  );
+  if (at) {
+    const offset = offsetOf(editor.value, at);
+    editor.setSelectionRange(offset, offset);
+  }
+}
+
+/** The examples, each a button that puts its statement in the box. */
+function examplesList(editor) {
+  const fill = (example) => () => {
+    editor.value = example;
+    editor.focus();
+  };
+  return h(
+    'ul',
+    { class: 'sql-examples' },
+    EXAMPLES.map((example) =>
+      h('li', {}, h('button', { type: 'button', class: 'example mono', onclick: fill(example) }, example)),
+    ),
+  );
+}
+
 /** The SQL box: a statement run on this instance's /query or /ksql, its answer drawn as tables. */
 export function renderSql(main) {
   const editor = h('textarea', {
@@ -56,58 +114,22 @@ export function renderSql(main) {
     running?.abort();
     const controller = new AbortController();
     running = controller;
-    const text = editor.value;
-    sessionStorage.setItem(TEXT_KEY, text);
+    sessionStorage.setItem(TEXT_KEY, editor.value);
     run.disabled = true;
     stop.disabled = false;
     status.textContent = 'Running…';
     tokenSlot.replaceChildren();
     result.replaceChildren();
-    const body = h('tbody');
-    let count = 0;
-    const counted = () => `${count.toLocaleString()} row${count === 1 ? '' : 's'}`;
-    const on = {
-      header(columns) {
-        const headings = columns.map((c) => h('span', { title: c.type }, c.name));
-        result.replaceChildren(table('sql-rows', headings, body));
-        status.textContent = 'Waiting for rows…';
-      },
-      row(values) {
-        count++;
-        body.append(h('tr', {}, values.map(valueCell)));
-        if (body.rows.length > KEEP_ROWS) body.rows[0].remove();
-        status.textContent = `${counted()}, more as they come…`;
-      },
-      end(reason) {
-        finish(reason === 'limit' ? `${counted()}; limit reached` : counted());
-      },
-      entities(list) {
-        result.replaceChildren(...list.flatMap(entityView));
-        finish(list.length === 0 ? 'Done.' : '');
-      },
-    };
+    const view = answerView(result, status, finish);
     try {
-      await runSql(text, on, controller.signal);
+      await runSql(editor.value, view, controller.signal);
     } catch (error) {
       if (running !== controller) return; // Another statement took over; its outcome is shown.
-      if (error.name === 'AbortError') return finish(`Stopped after ${counted()}.`);
+      if (error.name === 'AbortError') return finish(`Stopped after ${view.counted()}.`);
       finish('');
-      if (error instanceof SqlFailure && error.status === 401) {
-        tokenSlot.replaceChildren(tokenForm(execute));
-        return;
-      }
-      showError(error);
-    }
-  }
-
-  function showError(error) {
-    const at = error instanceof SqlFailure ? error.position : undefined;
-    result.replaceChildren(
-      h('div', { id: 'sql-error' }, notice('error', error.message), at && pointer(editor.value, at)),
-    );
-    if (at) {
-      const offset = offsetOf(editor.value, at);
-      editor.setSelectionRange(offset, offset);
+      // An INSERT refused for want of the token asks for it, then runs again with it.
+      if (error instanceof SqlFailure && error.status === 401) tokenSlot.replaceChildren(tokenForm(execute));
+      else showError(result, editor, error);
     }
   }
 
@@ -127,25 +149,6 @@ export function renderSql(main) {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) form.requestSubmit();
   });
   stop.addEventListener('click', () => running?.abort());
-  const examples = EXAMPLES.map((example) =>
-    h(
-      'li',
-      {},
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'example mono',
-          onclick: () => {
-            editor.value = example;
-            editor.focus();
-          },
-        },
-        example,
-      ),
-    ),
-  );
-
   main.append(
     h('h2', {}, 'SQL'),
     h(
@@ -158,7 +161,7 @@ export function renderSql(main) {
     tokenSlot,
     result,
     h('h3', {}, 'Examples'),
-    h('ul', { class: 'sql-examples' }, examples),
+    examplesList(editor),
   );
   return () => running?.abort();
 }

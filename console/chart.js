@@ -47,10 +47,17 @@ export function barChart({ start, width, counts }, title, caption = `${title} (b
       svg('title', {}, `${clock.format(new Date(start + i * width))}: ${count}`),
     );
   });
-  const axis = [0, Math.floor(counts.length / 2), counts.length - 1].map((i) =>
+  // The last label ends at the plot's right edge: started at its bar, it would run out of the picture.
+  const last = counts.length - 1;
+  const axis = [0, Math.floor(counts.length / 2), last].map((i) =>
     svg(
       'text',
-      { x: (PAD.left + i * barW).toFixed(1), y: HEIGHT - 6, class: 'axis' },
+      {
+        x: (PAD.left + (i === last && i > 0 ? counts.length : i) * barW).toFixed(1),
+        y: HEIGHT - 6,
+        class: 'axis',
+        'text-anchor': i === last && i > 0 ? 'end' : undefined,
+      },
       clock.format(new Date(start + i * width)),
     ),
   );

@@ -33,11 +33,15 @@ export function parseTimeBound(name: string, text: string): number {
     : ISO_8601.test(trimmed) && realDate(trimmed)
       ? Date.parse(trimmed)
       : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS)
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS) {
+    // A time of day without a zone is ISO-8601 too: say what it lacks rather than only that it is refused.
+    const zoneless = ISO_8601.test(`${trimmed}Z`) && !ISO_8601.test(trimmed);
     throw new ApiError(
       'INVALID_REQUEST',
-      `${name} must be an ISO-8601 time (2026-03-10T08:00:00Z) or epoch milliseconds, not ${JSON.stringify(text)}`,
+      `${name} must be an ISO-8601 time (2026-03-10T08:00:00Z) or epoch milliseconds, not ${JSON.stringify(text)}` +
+        (zoneless ? ': a time of day needs its zone, Z or an offset such as +01:00' : ''),
     );
+  }
   return ms;
 }
 
@@ -58,10 +62,13 @@ export function timeRange(
       'INVALID_REQUEST',
       `from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`,
     );
-  if (to - from > limits.maxSpanMs)
+  if (to - from > limits.maxSpanMs) {
+    // A `from` alone is measured to now, which a reader of the answer may not have in mind.
+    const toText = `${new Date(to).toISOString()}${query.to === undefined ? ', now, as to was not given' : ''}`;
     throw new ApiError(
       'INVALID_REQUEST',
-      `from and to are too far apart: at most ${limits.maxSpanText} may be asked for at once`,
+      `from (${new Date(from).toISOString()}) and to (${toText}) are too far apart: at most ${limits.maxSpanText} may be asked for at once`,
     );
+  }
   return { from, to };
 }

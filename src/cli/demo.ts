@@ -12,6 +12,7 @@ import { type LocalKafka, startLocalKafka } from '../local/index.js';
 import type { Logger } from '../logging/index.js';
 import { type DeviceRecord, deviceSerde, ssidAlertSerde, TOPICS } from '../probes/schemas.js';
 import { ensureProbeTopics } from '../probes/topics.js';
+import { kafkaLogging } from '../topology/index.js';
 import { chooseDemoSample } from './demo-sample.js';
 import { ensurePortFree } from './port-check.js';
 
@@ -78,6 +79,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const kafka = new KafkaClient({
       clientId: 'probestream-demo',
       brokers: brokers.split(','),
+      // As every command's client: kafkajs's own lines (a partitioner notice, a coordinator still loading
+      // at the first transaction) only at debug, not as JSON in the middle of what the demo says.
+      ...kafkaLogging(logger),
       ...options.kafka,
     });
     const devices = await seedDemoTopics(kafka, options);

@@ -37,7 +37,7 @@ function commandHelp(command: Command): string {
   return `${command.summary}
 
 Usage: ${usage}
-${command.description ? `\n${command.description.trim()}\n` : ''}
+${command.description ? `\n${command.description.replace(/^\n+/, '').trimEnd()}\n` : ''}
 Options (flag, environment variable):
 ${options}${options ? '\n' : ''}  --help, -h  This help.
 `;

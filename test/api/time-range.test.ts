@@ -40,6 +40,11 @@ describe('from and to of the windowed views', () => {
         statusCode: 400,
         message: expect.stringContaining('from must be an ISO-8601 time'),
       });
+    expect(refusal(() => parseTimeBound('from', '2026-03-10T08:30')).message).toBe(
+      'from must be an ISO-8601 time (2026-03-10T08:00:00Z) or epoch milliseconds, not "2026-03-10T08:30": ' +
+        'a time of day needs its zone, Z or an offset such as +01:00',
+    );
+    expect(refusal(() => parseTimeBound('from', 'yesterday')).message).not.toContain('zone');
   });
 
   it('defaults to the span before now, and refuses from after to or a span too wide, saying the limit', () => {
@@ -53,7 +58,10 @@ describe('from and to of the windowed views', () => {
       'from (2026-03-11T00:00:00.000Z) is after to (2026-03-10T00:00:00.000Z)',
     );
     expect(refusal(() => timeRange({ from: '2026-01-01', to: '2026-03-01' }, LIMITS, now)).message).toBe(
-      'from and to are too far apart: at most 31 days may be asked for at once',
+      'from (2026-01-01T00:00:00.000Z) and to (2026-03-01T00:00:00.000Z) are too far apart: at most 31 days may be asked for at once',
+    );
+    expect(refusal(() => timeRange({ from: '2020-04-22' }, LIMITS, now)).message).toBe(
+      `from (2020-04-22T00:00:00.000Z) and to (${new Date(now).toISOString()}, now, as to was not given) are too far apart: at most 31 days may be asked for at once`,
     );
     expect(timeRange({ from: '2026-01-01', to: '2026-02-01' }, LIMITS, now).to - Date.UTC(2026, 0, 1)).toBe(
       31 * DAY,

@@ -104,6 +104,13 @@ describe('probestream CLI', () => {
     expect(io.out()).toMatch(/--state-dir <value>, \$STATE_DIR .*\[default: \.\/state\]/);
   });
 
+  it("keeps the indent of a description's first line, as a table of subcommands has it", async () => {
+    const io = capture();
+    expect(await main(['devices', '--help'])).toBe(0);
+    expect(io.out()).toMatch(/\n {2}list {22}every device/);
+    expect(io.out()).toMatch(/\n {2}set <mac> <name> {10}names a device/);
+  });
+
   it('rejects an unknown command or flag with exit code 2 and says which', async () => {
     const io = capture();
     expect(await main(['frobnicate'])).toBe(2);

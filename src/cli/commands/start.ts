@@ -23,8 +23,9 @@ export const startCommand = defineCommand({
 Joins the consumer group <application-id>: start more instances with the same id (and their own
 --state-dir and --port) to share the work. Serves the API on --port (all interfaces); other instances
 reach it at --application-server, which must name this host and port. Runs the MongoDB CDC when
-MONGODB_URL is set, and the Telegram bot (see \`probestream bot --help\`) when TELEGRAM_BOT_TOKEN is set. Creates the topics pcap, devices, ssid_alert_list and alerts
-when they are missing. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM, committing what it processed.`,
+MONGODB_URL is set, and the Telegram bot (see \`probestream bot --help\`) when TELEGRAM_BOT_TOKEN is set.
+Creates the topics pcap, devices, ssid_alert_list and alerts when they are missing. Stops cleanly on
+Ctrl-C (SIGINT) or SIGTERM, committing what it processed.`,
   settings: [
     ...KAFKA_SETTINGS,
     'applicationId',

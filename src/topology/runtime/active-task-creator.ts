@@ -65,6 +65,9 @@ export class ActiveTaskCreator {
     const task = new StreamTask(id, sub, topology, this.#environment(collector), inner);
     try {
       await local.whileRestoring(task, (onProgress) => this.#restore(task, onProgress));
+      // Queries of the restoring copy read through the caches, which remember what they read: a key not
+      // restored yet would be remembered absent, and its first record would start its state again.
+      task.discard();
     } catch (error) {
       await task.close();
       await producer?.disconnect().catch(() => undefined);

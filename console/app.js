@@ -3,6 +3,7 @@ import { renderAlerts } from './page-alerts.js';
 import { renderDevice } from './page-device.js';
 import { renderDevices } from './page-devices.js';
 import { renderEngine } from './page-engine.js';
+import { renderSql } from './page-sql.js';
 
 // Hash routes: the server serves one page, and a link to a device (#/devices/<mac>) can be shared.
 const routes = [
@@ -13,6 +14,7 @@ const routes = [
   },
   { pattern: /^#\/alerts$/, page: 'alerts', render: renderAlerts },
   { pattern: /^#\/engine$/, page: 'engine', render: renderEngine },
+  { pattern: /^#\/sql$/, page: 'sql', render: renderSql },
   { pattern: /^#\/devices$/, page: 'devices', render: renderDevices },
 ];
 

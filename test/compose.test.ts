@@ -223,6 +223,20 @@ describe('docker-compose.yml', () => {
     expect(bot.depends_on?.probestream?.condition).toBe('service_healthy');
   });
 
+  it("scrapes the bot's own /metrics when the bot and monitoring profiles run together", async () => {
+    await requireCompose();
+    const config = await model({ profiles: ['bot', 'monitoring'] });
+    const bot = service(config, 'bot') as ComposeService & {
+      networks?: Record<string, { aliases?: string[] }>;
+    };
+    const scrape = readFileSync(join(root, 'dashboards/prometheus/prometheus.yml'), 'utf8');
+    const job = scrape.split('- job_name: ').find((part) => part.startsWith('probestream-bot\n')) ?? '';
+    const alias = /names: \[([\w-]+)\]/.exec(job)?.[1];
+    expect(alias).toBeDefined();
+    expect(bot.networks?.default?.aliases).toContain(alias);
+    expect(/port: (\d+)/.exec(job)?.[1]).toBe(String(environment(bot).BOT_METRICS_PORT));
+  });
+
   it('runs Prometheus and Grafana only with the monitoring profile, provisioned with the dashboard', async () => {
     await requireCompose();
     const config = await model({ profiles: ['monitoring'] });

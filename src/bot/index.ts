@@ -25,6 +25,7 @@ export {
 export * as format from './format.js';
 export { escapeHtml, htmlToText, MAX_MESSAGE_LENGTH } from './html.js';
 export { lookupReply } from './lookup.js';
+export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
 export { NotifierMetrics } from './notifier-metrics.js';
 export { type RunningBot, type StartBotOptions, startBot } from './start-bot.js';
 export { type DeliveryOutcome, TelegramDelivery, type TelegramDeliveryOptions } from './telegram-delivery.js';

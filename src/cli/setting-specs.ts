@@ -250,6 +250,15 @@ export const SETTINGS = {
     max: 65535,
     doc: "Local port of the webhook server. Default: the webhook URL's port, else 8443.",
   },
+  botMetricsPort: {
+    env: 'BOT_METRICS_PORT',
+    flag: 'metrics-port',
+    kind: 'integer',
+    default: '9464',
+    min: 0,
+    max: 65535,
+    doc: '`bot`: port of its `GET /metrics` (the `probestream_bot_*` counters) on every interface, for Prometheus (0: any free port). Inside `start` the API serves them.',
+  },
   topic: {
     env: 'PCAP_TOPIC',
     flag: 'topic',

@@ -4,6 +4,7 @@ import { ProbeApplication } from '../../src/app/probe-application.js';
 import { freePort } from '../../src/local/ports.js';
 import { silentLogger } from '../../src/logging/index.js';
 import type { ProbeTopics } from '../../src/probes/schemas.js';
+import { pcapValueOf } from '../../src/probes/serdes.js';
 import type { StreamsConfigInput } from '../../src/topology/index.js';
 import { uniqueName } from './kafka.js';
 import { eventually, newStateDir } from './streams.js';
@@ -71,6 +72,26 @@ export async function waitForGroup(instances: readonly TestProbeApp[], timeoutMs
     (ok) => ok,
     timeoutMs,
   );
+}
+
+/** One `pcap` record of a probe request from `mac` for `ssid` (null: no SSID element), keyed by the MAC. */
+export function probeMessage(mac: string, ssid: string | null, timestamp: number) {
+  return { key: mac, value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })) };
+}
+
+/** Writes `messages` to `topic` with a producer of their own. */
+export async function produceMessages(
+  kafka: Kafka,
+  topic: string,
+  messages: { key: string; value: Buffer | string }[],
+): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 /** GETs `base + path`: the status, headers and JSON body (typed loosely: the assertions check it). */

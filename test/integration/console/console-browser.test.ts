@@ -2,11 +2,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde } from '../../../src/probes/schemas.js';
-import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { buildProbeTopology } from '../../../src/probes/topology.js';
-import { launchChromium, screenshotPath } from '../../support/browser.js';
+import { launchChromium, openWatchedPage, screenshotPath } from '../../support/browser.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
+  probeMessage,
+  produceMessages,
   startTestProbeApp,
   type TestProbeApp,
   uniqueProbeTopics,
@@ -33,37 +34,11 @@ describe('the web console in headless Chromium, on an instance holding data on t
   let page: Page;
   const trouble = { dialogs: [] as string[], errors: [] as string[], elsewhere: [] as string[] };
 
-  async function produce(topic: string, messages: { key: string; value: Buffer | string }[]) {
-    const producer = context.kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages });
-    await producer.disconnect();
-  }
-  const probe = (mac: string, ssid: string | null, timestamp: number) => ({
-    key: mac,
-    value: JSON.stringify(pcapValueOf({ mac, ssid, timestamp, signalDbm: -60 })),
-  });
+  const produce = (topic: string, messages: { key: string; value: Buffer | string }[]) =>
+    produceMessages(context.kafka, topic, messages);
+  const probe = probeMessage;
 
-  /** A page that records what must never happen: dialogs, script errors, CSP violations, requests elsewhere. */
-  async function openPage(url: string): Promise<Page> {
-    const opened = await (browser as Browser).newPage({ viewport: { width: 1280, height: 860 } });
-    opened.on('dialog', (dialog) => {
-      trouble.dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    opened.on('pageerror', (error) => trouble.errors.push(error.message));
-    opened.on('request', (request) => {
-      if (!request.url().startsWith(url) && !request.url().startsWith('data:'))
-        trouble.elsewhere.push(request.url());
-    });
-    // Page-side code as a string: this project's TypeScript has no DOM types.
-    await opened.addInitScript({
-      content:
-        'window.violations = []; document.addEventListener("securitypolicyviolation", ' +
-        '(e) => window.violations.push(e.violatedDirective + " " + e.blockedURI));',
-    });
-    return opened;
-  }
+  const openPage = (url: string) => openWatchedPage(browser as Browser, url, trouble);
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {

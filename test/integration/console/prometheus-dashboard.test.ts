@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBot } from '../../../src/bot/start-bot.js';
+import { freePort } from '../../../src/local/ports.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { manualDevice } from '../../../src/probes/device-writer.js';
 import { deviceSerde, ssidAlertSerde } from '../../../src/probes/schemas.js';
 import { pcapValueOf } from '../../../src/probes/serdes.js';
 import { buildProbeTopology } from '../../../src/probes/topology.js';
+import { CliProcess } from '../../support/cli.js';
 import { FakeTelegram } from '../../support/fake-telegram.js';
 import { uniqueName } from '../../support/kafka.js';
 import {
@@ -21,6 +23,7 @@ import { eventually, useStreamsTestContext } from '../../support/streams.js';
 
 const DASHBOARD = fileURLToPath(new URL('../../../dashboards/grafana/probestream.json', import.meta.url));
 const BOT_TOKEN = '5550001:dashboard-test-token-ABCDEFGH';
+const LONE_BOT_TOKEN = '5550002:dashboard-test-lone-bot-IJKLMNOP';
 const CHAT = 7070;
 const DEVICES = 20;
 const T0 = 1_587_564_340_123;
@@ -51,6 +54,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
   let a: TestProbeApp;
   let b: TestProbeApp;
   let prometheus: TestPrometheus;
+  let loneBot: { telegram: FakeTelegram; target: string };
 
   const probe = (mac: string, ssid: string | null, timestamp: number) => ({
     key: mac,
@@ -124,6 +128,47 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     await telegram.waitForSent(1, CHAT, 30_000);
   }
 
+  /**
+   * `probestream bot` as its own process, serving its counters on a port of its own. The command reads the
+   * default `alerts` topic, which other tests may share: an alert is written to it (again each second, so
+   * that one written before its consumer took its position is not missed) until Telegram has one.
+   */
+  async function startLoneBot(producer: Producer): Promise<{ telegram: FakeTelegram; target: string }> {
+    const telegram = await FakeTelegram.start(LONE_BOT_TOKEN);
+    closers.push(() => telegram.close());
+    // `start` creates it; here no instance uses the default names.
+    await context.admin.createTopics({
+      topics: [{ topic: 'alerts', numPartitions: 1 }],
+      waitForLeaders: true,
+    });
+    const port = await freePort();
+    const bot = new CliProcess(['bot'], {
+      KAFKA_BROKERS: inject('kafkaBrokers'),
+      APPLICATION_ID: uniqueName('lone-bot'),
+      PROBESTREAM_API_URL: a.url,
+      TELEGRAM_BOT_TOKEN: LONE_BOT_TOKEN,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      TELEGRAM_ALLOWED_CHAT_IDS: String(CHAT),
+      TELEGRAM_ALERT_CHAT_IDS: String(CHAT),
+      BOT_METRICS_PORT: String(port),
+    });
+    closers.push(async () => {
+      bot.signal('SIGTERM');
+      await bot.exited;
+    });
+    await bot.waitForOutput(/bot running/);
+    const alert = { ts: new Date().toISOString(), mac: macOf(1), ssid: 'RNM0', reason: 'lone bot' };
+    await eventually(
+      async () => {
+        await producer.send({ topic: 'alerts', messages: [{ key: macOf(1), value: JSON.stringify(alert) }] });
+        return telegram.sent(CHAT).length;
+      },
+      (sent) => sent > 0,
+      30_000,
+    );
+    return { telegram, target: `127.0.0.1:${port}` };
+  }
+
   beforeAll(async () => {
     const producer = context.kafka.producer();
     await producer.connect();
@@ -134,6 +179,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     b = await startInstance();
     await waitForGroup([a, b]);
     await deliverOneAlert(producer);
+    loneBot = await startLoneBot(producer);
     // A steady trickle, so that rates, commits and latencies have something to measure.
     let n = 0;
     const trickle = setInterval(() => {
@@ -143,7 +189,7 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
         .catch(() => {});
     }, 200);
     closers.push(async () => clearInterval(trickle));
-    prometheus = await TestPrometheus.start([a.self, b.self]);
+    prometheus = await TestPrometheus.start([a.self, b.self, loneBot.target]);
     closers.push(() => prometheus.close());
   }, 240_000);
 
@@ -151,10 +197,10 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     for (const close of closers.reverse()) await close();
   });
 
-  it('scrapes both instances', async () => {
+  it('scrapes both instances and the bot running on its own', async () => {
     await eventually(
       () => prometheus.targets(),
-      (targets) => targets.length === 2 && targets.every((t) => t.health === 'up'),
+      (targets) => targets.length === 3 && targets.every((t) => t.health === 'up'),
     );
   });
 
@@ -185,9 +231,23 @@ describe('the Grafana dashboard against a real Prometheus scraping two instances
     expect(await value(`sum(probestream_tasks{${app}})`)).toEqual([tasks]);
     expect(await value(`count(probestream_tasks{${app}} > 0)`)).toEqual([2]);
     expect(await value(`sum(probestream_dlq_records_total{${app}})`)).toEqual([1]);
-    expect(await value('sum(probestream_bot_alerts_sent_total)')).toEqual([1]);
+    expect(await value(`sum(probestream_bot_alerts_sent_total{instance="${a.self}"})`)).toEqual([1]);
     expect(await value('sum(probestream_bot_alerts_retried_total{reason="rate_limited"})')).toEqual([1]);
     expect(await value(`sum(probestream_restored_records_total{${app}}) > 0`)).toHaveLength(1);
+  });
+
+  it('shows in the bot panel the bot running on its own, as a series of its own', async () => {
+    const panel = dashboardQueries().find((q) => q.title === 'Alerts sent / s');
+    const query = (panel?.expr ?? '').replaceAll('$__rate_interval', '30s');
+    const instances = async () => (await prometheus.query(query)).map((s) => s.metric.instance);
+    await eventually(instances, (shown) => shown.includes(loneBot.target) && shown.includes(a.self));
+    // Its counter, scraped from its own /metrics, counts every message its Telegram took.
+    const sent = async () =>
+      (await prometheus.query(`probestream_bot_alerts_sent_total{instance="${loneBot.target}"}`)).map((s) =>
+        Number(s.value[1]),
+      );
+    await eventually(sent, (values) => values[0] === loneBot.telegram.sent(CHAT).length);
+    expect(loneBot.telegram.sent(CHAT).length).toBeGreaterThan(0);
   });
 
   it("offers the application and its instances as the dashboard's variables", async () => {

@@ -326,7 +326,12 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    expect(dockerfile).toContain(`ENTRYPOINT ["node", "${pkg.bin.probestream}"]`);
+    // With the Node options the bin's shebang names, so that the image runs it as `probestream` does.
+    const shebang = readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0] ?? '';
+    const options = shebang.replace('#!/usr/bin/env -S node', '').trim().split(/\s+/).filter(Boolean);
+    expect(options.length).toBeGreaterThan(0);
+    const entrypoint = ['node', ...options, pkg.bin.probestream].map((part) => `"${part}"`).join(', ');
+    expect(dockerfile).toContain(`ENTRYPOINT [${entrypoint}]`);
     expect(dockerfile).toContain('CMD ["start"]');
     expect(dockerfile).toMatch(/^USER node$/m);
   });

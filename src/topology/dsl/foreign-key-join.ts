@@ -17,6 +17,12 @@ import { storeGetter } from './table-operations.js';
 
 /** Where a foreign-key join keeps its result: a store name, and the value serde (Json by default). */
 export interface ForeignKeyJoined<VR> {
+  /**
+   * Names the join's internal topics and stores (`<name>-subscription-registration-repartition`, …), as
+   * Kafka Streams' `TableJoined.as` does: without it they take a generated name that changes when an
+   * operator is added before the join, and a running application would lose its subscriptions.
+   */
+  readonly name?: string;
   readonly storeName?: string;
   readonly valueSerde?: Serde<VR>;
 }
@@ -43,7 +49,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
   joined: ForeignKeyJoined<VR> = {},
 ): KTable<K, VR> {
   const topology = context.topology;
-  const name = context.names.next(kind === 'inner' ? 'KTABLE-FK-JOIN' : 'KTABLE-FK-LEFTJOIN');
+  const name = joined.name ?? context.names.next(kind === 'inner' ? 'KTABLE-FK-JOIN' : 'KTABLE-FK-LEFTJOIN');
   const node = (role: string) => `${name}-${role}`;
   const subscriptionTopic = `${name}-subscription-registration-repartition`;
   const responseTopic = `${name}-subscription-response-repartition`;

@@ -132,3 +132,27 @@ describe('foreign-key table-table join', () => {
     expect(forwarded.map((r) => [r.key, r.value])).toEqual([['d1', 'pixel@Bob']]);
   });
 });
+
+describe('a named foreign-key join', () => {
+  it('names its internal topics and stores after the name, whatever comes before it', () => {
+    const describeWith = (extraFilter: boolean) => {
+      const builder = new StreamsBuilder();
+      let devices = builder.table<string, Device>('devices');
+      if (extraFilter) devices = devices.filter(() => true);
+      const owners = builder.table<string, string>('owners', { valueSerde: Serdes.String() });
+      devices.join(
+        owners,
+        (d) => d.owner,
+        (d, name) => `${d.model}@${name}`,
+        { name: 'device-owner', storeName: 'device-owners', valueSerde: Serdes.String() },
+      );
+      return builder.build().describe();
+    };
+    for (const described of [describeWith(false), describeWith(true)]) {
+      expect(described).toContain('device-owner-subscription-registration-repartition');
+      expect(described).toContain('device-owner-subscription-response-repartition');
+      expect(described).toContain('device-owner-subscriptions');
+      expect(described).not.toContain('KTABLE-FK-JOIN');
+    }
+  });
+});

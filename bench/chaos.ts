@@ -7,7 +7,7 @@ import { seededRandom } from '../src/capture/synthetic.js';
 import { freePort } from '../src/local/ports.js';
 import { checkChangelog } from './chaos/changelog-check.js';
 import { checkBuild, onInterrupt, selfExitReasons } from './chaos/harness.js';
-import { closeHttp, percentile } from './chaos/http.js';
+import { closeHttp } from './chaos/http.js';
 import { Instance, READY_TIMEOUT_MS, restartAfterSelfExit } from './chaos/instances.js';
 import { ChaosProducer } from './chaos/producer.js';
 import { QueryLoop, RECOVERY_TIMEOUT_MS, SETTLED_AFTER_MS } from './chaos/query-loop.js';
@@ -17,6 +17,7 @@ import {
   type BenchSuite,
   endOffsets,
   log,
+  percentile,
   pollUntil,
   removeStateDir,
   report,

@@ -19,6 +19,7 @@ import {
   benchKafka,
   log,
   makeStateDir,
+  percentile,
   pollUntil,
   produceMessages,
   removeStateDir,
@@ -52,11 +53,6 @@ const SCANS = 5;
 /** Longer than any answer should take: a request this slow fails the suite. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const ROLE_ENV = 'BENCH_SQL_ROLE';
-
-function percentile(sorted: readonly number[], q: number): number {
-  const value = sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))] ?? 0;
-  return Math.round(value * 1000) / 1000;
-}
 
 function probes(): (count: number) => { key: string; value: string }[] {
   let made = 0;
@@ -148,9 +144,9 @@ async function measureKeyLookups(port: number): Promise<void> {
     wrong: counts.wrong,
     ...(firstProblem ? { firstProblem } : {}),
   };
-  report(BENCH, 'pull-by-key p50', percentile(sorted, 0.5), 'ms', extra);
-  report(BENCH, 'pull-by-key p99', percentile(sorted, 0.99), 'ms', { ...extra, target: TARGET_P99_MS });
-  report(BENCH, 'pull-by-key max', percentile(sorted, 1), 'ms', extra);
+  report(BENCH, 'pull-by-key p50', percentile(sorted, 0.5) ?? 0, 'ms', extra);
+  report(BENCH, 'pull-by-key p99', percentile(sorted, 0.99) ?? 0, 'ms', { ...extra, target: TARGET_P99_MS });
+  report(BENCH, 'pull-by-key max', percentile(sorted, 1) ?? 0, 'ms', extra);
   if (counts.errors + counts.wrong > 0)
     throw new Error(`pull by key: ${counts.errors + counts.wrong} failed; first: ${firstProblem}`);
 }
@@ -186,18 +182,12 @@ async function measureScans(port: number): Promise<void> {
   agent.destroy();
   const sorted = times.sort((a, b) => a - b);
   const extra = { devices: DEVICES, rows: expected, runs: SCANS };
-  report(BENCH, 'filtered scan median', percentile(sorted, 0.5), 'ms', { ...extra, target: TARGET_SCAN_MS });
-  report(BENCH, 'filtered scan max', percentile(sorted, 1), 'ms', extra);
-  report(
-    BENCH,
-    'GET /devices?ssid= median',
-    percentile(
-      listing.sort((a, b) => a - b),
-      0.5,
-    ),
-    'ms',
-    extra,
-  );
+  report(BENCH, 'filtered scan median', percentile(sorted, 0.5) ?? 0, 'ms', {
+    ...extra,
+    target: TARGET_SCAN_MS,
+  });
+  report(BENCH, 'filtered scan max', percentile(sorted, 1) ?? 0, 'ms', extra);
+  report(BENCH, 'GET /devices?ssid= median', percentile(listing, 0.5) ?? 0, 'ms', extra);
 }
 
 async function run(context: SuiteContext): Promise<void> {
@@ -283,7 +273,7 @@ function serverPauses(): { report(): void } {
         max: ms(delay.max),
       });
       const sorted = pauses.sort((a, b) => a - b);
-      report(BENCH, 'server gc pause max', percentile(sorted, 1), 'ms', {
+      report(BENCH, 'server gc pause max', percentile(sorted, 1) ?? 0, 'ms', {
         pauses: sorted.length,
         over1ms: sorted.filter((p) => p > 1).length,
         totalMs: Math.round(sorted.reduce((sum, p) => sum + p, 0)),

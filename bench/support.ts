@@ -345,12 +345,10 @@ function machineTicks(): { busy: number; total: number } | undefined {
   }
 }
 
-/**
- * The Node.js options a built CLI names in its shebang (`#!/usr/bin/env -S node …`): a bench that starts
- * it with `node <file>` passes them too, so it runs as `probestream` does.
- */
-export function cliNodeOptions(cliPath: string): string[] {
-  const first = readFileSync(cliPath, 'utf8').split('\n', 1)[0] ?? '';
-  const match = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
-  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+/** The nearest-rank percentile of `samples` (sorted here), to a thousandth; null for no samples. */
+export function percentile(samples: readonly number[], q: number): number | null {
+  if (samples.length === 0) return null;
+  const sorted = Float64Array.from(samples).sort();
+  const at = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  return Math.round(at * 1000) / 1000;
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliNodeOptions } from '../bench/cli-node-options.js';
 import { COMMANDS } from '../src/cli/commands/index.js';
 import { loadSettings, SETTINGS, type SettingSpec } from '../src/cli/settings.js';
 import { DEFAULT_KAFKA_VERSION } from '../src/local/index.js';
@@ -327,8 +328,7 @@ describe('Dockerfile', () => {
       bin: Record<string, string>;
     };
     // With the Node options the bin's shebang names, so that the image runs it as `probestream` does.
-    const shebang = readFileSync(join(root, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0] ?? '';
-    const options = shebang.replace('#!/usr/bin/env -S node', '').trim().split(/\s+/).filter(Boolean);
+    const options = cliNodeOptions(join(root, 'src/cli/main.ts'));
     expect(options.length).toBeGreaterThan(0);
     const entrypoint = ['node', ...options, pkg.bin.probestream].map((part) => `"${part}"`).join(', ');
     expect(dockerfile).toContain(`ENTRYPOINT [${entrypoint}]`);

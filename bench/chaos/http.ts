@@ -60,14 +60,6 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The nearest-rank percentile of `samples` (sorted here), in ms to a thousandth. */
-export function percentile(samples: number[], q: number): number | null {
-  if (samples.length === 0) return null;
-  const sorted = Float64Array.from(samples).sort();
-  const at = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
-  return Math.round(at * 1000) / 1000;
-}
-
 export function closeHttp(): void {
   agent.destroy();
 }

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { cliNodeOptions, log, sleep } from '../support.js';
+import { cliNodeOptions } from '../cli-node-options.js';
+import { log, sleep } from '../support.js';
 
 /**
  * The probe application's instances as real child processes (`node dist/cli/main.js start`), each with

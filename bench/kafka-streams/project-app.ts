@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ProbeStats } from '../../src/probes/schemas.js';
-import { cliNodeOptions } from '../support.js';
+import { cliNodeOptions } from '../cli-node-options.js';
 import { ChildApp } from './processes.js';
 
 /**

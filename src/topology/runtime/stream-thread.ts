@@ -230,11 +230,7 @@ export class StreamThread {
     if (this.#recovering) await this.#deps.tasks.closeActive();
     this.#assignment = { partitions: assignment, memberId };
     this.#deps.metrics.rebalances.inc();
-    resumeAssigned(this.#consumer, assignment);
-    await this.#deps.tasks.handleAssignment(assignment);
-    // Without a rejoin, kafkajs fetches on from where it was, past records the dropped work had processed.
-    if (this.#recovering) seekTo(this.#consumer, await this.#deps.tasks.resumePositions());
-    this.#lastCommit = Date.now();
+    await this.#applyAssignment(assignment, this.#recovering);
     this.#rebalancing = false;
     if (this.#recovering)
       this.#deps.config.logger.info('Kafka answers again: every task went on from its last commit');
@@ -323,13 +319,21 @@ export class StreamThread {
         );
         await this.#settleCommit();
         await this.#closeFenced();
-        resumeAssigned(this.#consumer, assignment.partitions);
-        // Every task drops what it had not committed, as in a rebalance, and kafkajs fetches from there.
-        await this.#deps.tasks.handleAssignment(assignment.partitions);
-        seekTo(this.#consumer, await this.#deps.tasks.resumePositions());
-        this.#lastCommit = Date.now();
+        await this.#applyAssignment(assignment.partitions, true);
       })
       .catch((error) => this.#onFailure(error as Error, 'assignment'));
+  }
+
+  /**
+   * Every task drops what it had not committed and goes on from its last commit; new ones are made for the
+   * partitions without one. `withoutRejoin`: kafkajs would fetch on from where it was, past records the
+   * dropped work had processed, so it is moved back to where the tasks go on from.
+   */
+  async #applyAssignment(assignment: Record<string, number[]>, withoutRejoin: boolean): Promise<void> {
+    resumeAssigned(this.#consumer, assignment);
+    await this.#deps.tasks.handleAssignment(assignment);
+    if (withoutRejoin) seekTo(this.#consumer, await this.#deps.tasks.resumePositions());
+    this.#lastCommit = Date.now();
   }
 
   /** Takes every task's state for a commit and completes it after the lock is released (see TaskManager.commit). */

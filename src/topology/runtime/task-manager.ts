@@ -188,12 +188,9 @@ export class TaskManager {
    * committed offset are passed over (StreamThread) rather than counted twice.
    */
   async #positionTasks(): Promise<void> {
-    const { plan, admin, config } = this.#deps;
+    const { admin, config } = this.#deps;
     const topics = new Set<string>();
-    for (const { task } of this.#tasks.values()) {
-      for (const topic of plan.subtopologies.find((s) => s.id === task.id.subtopology)?.topics ?? [])
-        topics.add(topic);
-    }
+    for (const { task } of this.#tasks.values()) for (const topic of this.#topicsOf(task)) topics.add(topic);
     this.#resumeFrom.clear();
     if (topics.size === 0) return;
     const committed = await admin.fetchOffsets({ groupId: config.applicationId, topics: [...topics] });
@@ -202,6 +199,11 @@ export class TaskManager {
         if (BigInt(offset) >= 0n) this.#resumeAt(topic, partition, BigInt(offset));
       }
     }
+  }
+
+  /** The source topics of a task's sub-topology. */
+  #topicsOf(task: StreamTask): readonly string[] {
+    return this.#deps.plan.subtopologies.find((s) => s.id === task.id.subtopology)?.topics ?? [];
   }
 
   #resumeAt(topic: string, partition: number, offset: bigint): void {
@@ -219,8 +221,7 @@ export class TaskManager {
   async resumePositions(): Promise<{ topic: string; partition: number; offset: string }[]> {
     const uncommitted = new Map<string, number[]>();
     for (const { task } of this.#tasks.values()) {
-      const sub = this.#deps.plan.subtopologies.find((s) => s.id === task.id.subtopology);
-      for (const topic of sub?.topics ?? []) {
+      for (const topic of this.#topicsOf(task)) {
         if (this.#resumeFrom.has(`${topic}:${task.id.partition}`)) continue;
         uncommitted.set(topic, [...(uncommitted.get(topic) ?? []), task.id.partition]);
       }
@@ -302,8 +303,7 @@ export class TaskManager {
       const key = active.task.idString;
       if (this.#tasks.get(key) !== active) continue;
       await this.#closeTask(key);
-      const topics =
-        this.#deps.plan.subtopologies.find((s) => s.id === active.task.id.subtopology)?.topics ?? [];
+      const topics = this.#topicsOf(active.task);
       paused.push(...topics.map((topic) => ({ topic, partitions: [active.task.id.partition] })));
     }
     this.#fenced.clear();

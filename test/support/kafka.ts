@@ -53,3 +53,32 @@ export async function consumeRecords(
       .catch(reject);
   });
 }
+
+/**
+ * Runs `consumer` until a record matches `wanted`, and returns it; records that do not match are passed over
+ * (a topic with a default name may hold other tests' records). Fails after `timeoutMs` saying how many it read.
+ */
+export async function firstMatchingRecord(
+  consumer: Consumer,
+  wanted: (record: ConsumedRecord) => boolean,
+  timeoutMs = 20_000,
+): Promise<ConsumedRecord> {
+  let read = 0;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`none of the ${read} records read within ${timeoutMs} ms matched`));
+    }, timeoutMs);
+    consumer
+      .run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message }) => {
+          read++;
+          const record = { topic, partition, message };
+          if (!wanted(record)) return;
+          clearTimeout(timer);
+          resolve(record);
+        },
+      })
+      .catch(reject);
+  });
+}

@@ -181,13 +181,10 @@ export class NativeProducer implements StreamsProducer {
     await cluster?.disconnect();
   }
 
-  send(request: readonly TopicRecords[]): Promise<ProducedPartition[]> {
+  async send(request: readonly TopicRecords[]): Promise<ProducedPartition[]> {
     const { cluster, eos } = this.#connected();
-    if (eos.isTransactional()) {
-      return Promise.reject(
-        new StreamsError('ILLEGAL_STATE', 'a transactional producer sends within a transaction'),
-      );
-    }
+    if (eos.isTransactional())
+      throw new StreamsError('ILLEGAL_STATE', 'a transactional producer sends within a transaction');
     return this.#send(cluster, eos, request);
   }
 

@@ -1,6 +1,6 @@
-import { type KTable, Serdes } from '../topology/index.js';
+import { type AvroSchema, type KTable, Serdes } from '../topology/index.js';
 import type { DeviceRecord, ProbeStats } from './schemas.js';
-import { probeStatsSerde } from './schemas.js';
+import { PROBE_STATS_SCHEMA, probeStatsSerde } from './schemas.js';
 import { mergeStats } from './stats.js';
 
 /** The repartition topic of the devices' stats regrouped by name. */
@@ -15,6 +15,19 @@ interface Member {
 }
 
 type Members = Readonly<Record<string, ProbeStats>>;
+
+// Avro rather than JSON: a member is written to the repartition topic and a name's members to its store on
+// every update of a named device's stats, and JSON cost several times as much to write and read.
+const MEMBER_SCHEMA = {
+  type: 'record',
+  name: 'NameMember',
+  namespace: 'probestream',
+  fields: [
+    { name: 'mac', type: 'string' },
+    { name: 'stats', type: PROBE_STATS_SCHEMA },
+  ],
+} satisfies AvroSchema;
+const MEMBERS_SCHEMA = { type: 'map', values: PROBE_STATS_SCHEMA } satisfies AvroSchema;
 
 /**
  * Stats by name over each device's whole history: the per-MAC stats table joined with the devices table,
@@ -38,7 +51,7 @@ export function statsByName(
     }))
     .groupBy((mac, joined): readonly [string, Member] => [joined.name, { mac, stats: joined.stats }], {
       keySerde: Serdes.String(),
-      valueSerde: Serdes.Json<Member>(),
+      valueSerde: Serdes.Avro<Member>(MEMBER_SCHEMA),
       name: BY_NAME_REPARTITION,
     })
     .aggregate<Members>(
@@ -48,7 +61,7 @@ export function statsByName(
         const { [member.mac]: _gone, ...rest } = members;
         return rest;
       },
-      { storeName: NAME_MEMBERS_STORE, persistent },
+      { storeName: NAME_MEMBERS_STORE, valueSerde: Serdes.Avro<Members>(MEMBERS_SCHEMA), persistent },
     )
     .mapValues(
       (members) => {

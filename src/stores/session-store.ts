@@ -109,6 +109,25 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
     return true;
   }
 
+  /**
+   * Replaces the key's sessions `merged` with `session` in one read and one write of the key's entry (what a
+   * record that extends or joins sessions does). False if `session` has expired; then nothing is written.
+   */
+  replace(merged: readonly Windowed<K>[], session: Windowed<K>, value: V): boolean {
+    const { start, end } = session.window;
+    if (end < this.minLiveTime()) return false;
+    const keyBytes = this.keySerde.serialize(session.key);
+    const gone = (s: StoredSession) =>
+      (s.start === start && s.end === end) ||
+      merged.some(({ window }) => window.start === s.start && window.end === s.end);
+    const sessions = this.sessionsOf(keyBytes).filter((s) => !gone(s));
+    sessions.push({ start, end, value: this.valueSerde.serialize(value) });
+    sessions.sort((a, b) => a.start - b.start || a.end - b.end);
+    this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
+    this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
+    return true;
+  }
+
   /** Removes the session with exactly this start and end, if present. */
   remove(session: Windowed<K>): void {
     const keyBytes = this.keySerde.serialize(session.key);

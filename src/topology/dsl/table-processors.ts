@@ -3,7 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { KeyValueStore } from '../../stores/index.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { StreamRecord } from '../record.js';
-import { skip } from './skips.js';
+import { forwardUpdate, skip } from './skips.js';
 import type { ValueGetter, ValueGetterSupplier } from './value-getter.js';
 
 type Supplier<KIn, VIn, KOut, VOut> = () => Processor<KIn, VIn, KOut, VOut>;
@@ -148,10 +148,10 @@ export function tableAggregateProcessor<K, V, A>(
           aggregate = adder(record.key, record.value.newValue, aggregate);
         if (isEmpty(aggregate)) {
           store.delete(record.key);
-          return context.forward({ ...record, value: null });
+          return forwardUpdate(context, { ...record, value: null });
         }
         store.put(record.key, aggregate);
-        context.forward({ ...record, value: aggregate });
+        forwardUpdate(context, { ...record, value: aggregate });
       },
     };
   };

@@ -99,8 +99,11 @@ export function tableRegroupProcessor<K, V, K2, V2>(
       process(record: StreamRecord<K, V | null>) {
         if (record.key === null || record.key === undefined) return skip(context, 'null key');
         const old = prior.get(record.key);
-        if (record.value === null || record.value === undefined) prior.delete(record.key);
-        else prior.put(record.key, record.value);
+        if (record.value === null || record.value === undefined) {
+          // A delete of a row that never was (an inner join without a match, say): nothing to take away.
+          if (old === undefined) return;
+          prior.delete(record.key);
+        } else prior.put(record.key, record.value);
         const before = old === undefined ? undefined : selector(record.key, old);
         const after =
           record.value === null || record.value === undefined

@@ -89,6 +89,7 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, options: SessionStoreOptions<K, V>) {
     super(inner, options);
+    this.rememberStreamTime();
   }
 
   /** Moves the store's stream time on to `time`, if later. */

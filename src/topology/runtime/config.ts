@@ -72,7 +72,7 @@ export const STREAMS_CONFIG_DOCS = {
   maxRequestBytes:
     "max.request.size: bytes of records in one produce request, and the largest record written, 1,024 to 104,857,600. Default 1,048,576. A topic's own max.message.bytes also bounds each partition's share.",
   cacheMaxBytes:
-    'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB. Above 0, a table aggregation forwards each key\'s latest update at the commit, as Kafka Streams\' caches do; 0 forwards every update at once.',
+    "Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB. Above 0, a table aggregation forwards each key's latest update at the commit, as Kafka Streams' caches do; 0 forwards every update at once.",
   numStandbyReplicas: 'num.standby.replicas: warm copies of each task on other instances, 0 to 3. Default 0.',
   sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
   taskTimeoutMs:

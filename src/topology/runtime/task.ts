@@ -360,7 +360,10 @@ export class StreamTask {
   /** Drops everything since the last commit: buffered store writes and progress. */
   discard(): void {
     this.#deferred.clear();
-    for (const store of this.stores.values()) store.cache.discard();
+    for (const store of this.stores.values()) {
+      store.cache.discard();
+      store.view.forgetStreamTime?.();
+    }
     this.#time.rollback();
     this.#nextOffsets.clear();
     for (const [topic, offset] of this.#committed) this.#nextOffsets.set(topic, offset);

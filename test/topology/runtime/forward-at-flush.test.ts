@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Serdes } from '../../../src/serdes/index.js';
 import { StreamsBuilder } from '../../../src/topology/dsl/streams-builder.js';
+import { TimeWindows } from '../../../src/topology/dsl/windows.js';
 import { maxRecordBytes } from '../../../src/topology/kafka/record-size.js';
 import type { OutgoingRecord } from '../../../src/topology/runtime/record-collector.js';
 import { StreamTask } from '../../../src/topology/runtime/task.js';
@@ -92,5 +93,52 @@ describe('a table aggregation with its task holding forwards to the flush', () =
     expect(dead?.headers?.['probestream.error.code']).toBe('PROCESSING_FAILED');
     // The failure stopped nothing: the other key went on.
     expect(out()).toEqual([['other', 1n]]);
+  });
+});
+
+describe('a task going back to its last commit', () => {
+  it('takes its windowed stores back to the stream time of that commit', () => {
+    const builder = new StreamsBuilder();
+    builder
+      .stream<string, string>('in', { keySerde: Serdes.String(), valueSerde: Serdes.String() })
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(1000))
+      .count({ storeName: 'per-second' });
+    const topology = builder.build();
+    const [sub] = topology.subtopologies();
+    if (!sub) throw new Error('no sub-topology');
+    const dropped: string[] = [];
+    const task = new StreamTask({ subtopology: sub.id, partition: 0 }, sub, topology, {
+      applicationId: 'disc',
+      collector: { send: () => undefined },
+      topicName: (topic) => topic,
+      changelogTopic: (store) => `disc-${store}-changelog`,
+      partitions: () => 1,
+      deserializationExceptionHandler: 'dlq',
+      processingExceptionHandler: 'dlq',
+      productionExceptionHandler: 'dlq',
+      maxRecordBytes: () => maxRecordBytes(1_000_000),
+      onDrop: (_node, reason) => dropped.push(reason),
+      forwardAtFlush: true,
+    });
+    let offset = 0;
+    const pipe = (timestamp: number) =>
+      task.process('in', 0, {
+        key: Buffer.from('k'),
+        value: Buffer.from('x'),
+        timestamp: String(timestamp),
+        offset: String(offset++),
+        headers: {},
+      });
+    pipe(1000);
+    task.flush();
+    pipe(5000);
+    task.discard();
+    // Stream time is 1000 again: the window [1000, 2000) is open, so a record at 1500 counts.
+    pipe(1500);
+    expect(dropped).toEqual([]);
+    pipe(5000);
+    pipe(1600);
+    expect(dropped).toEqual(['late']);
   });
 });

@@ -16,6 +16,11 @@ interface Member {
 
 type Members = Readonly<Record<string, ProbeStats>>;
 
+interface NamedStats {
+  readonly name: string;
+  readonly stats: ProbeStats;
+}
+
 // Avro rather than JSON: a member is written to the repartition topic and a name's members to its store on
 // every update of a named device's stats, and JSON cost several times as much to write and read.
 const MEMBER_SCHEMA = {
@@ -28,6 +33,16 @@ const MEMBER_SCHEMA = {
   ],
 } satisfies AvroSchema;
 const MEMBERS_SCHEMA = { type: 'map', values: PROBE_STATS_SCHEMA } satisfies AvroSchema;
+/** A device's stats with its name, as the join makes them (and the regrouping keeps them, to take away). */
+const NAMED_STATS_SCHEMA = {
+  type: 'record',
+  name: 'NamedStats',
+  namespace: 'probestream',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'stats', type: PROBE_STATS_SCHEMA },
+  ],
+} satisfies AvroSchema;
 
 /**
  * Stats by name over each device's whole history: the per-MAC stats table joined with the devices table,
@@ -45,10 +60,11 @@ export function statsByName(
 ): KTable<string, ProbeStats> {
   const named = devices.filter((_mac, device) => typeof device.name === 'string' && device.name !== '');
   return statsByMac
-    .join(named, (stats, device): { name: string; stats: ProbeStats } => ({
-      name: device.name as string,
-      stats,
-    }))
+    .join(
+      named,
+      (stats, device): NamedStats => ({ name: device.name as string, stats }),
+      Serdes.Avro<NamedStats>(NAMED_STATS_SCHEMA),
+    )
     .groupBy((mac, joined): readonly [string, Member] => [joined.name, { mac, stats: joined.stats }], {
       keySerde: Serdes.String(),
       valueSerde: Serdes.Avro<Member>(MEMBER_SCHEMA),

@@ -241,7 +241,7 @@ const KS_ALERTS = 'ks-alerts';
  * for a topic it does not have (its by-name topic is not probestream's) leaves the admin client's metadata
  * failing for every topic it is asked of afterwards.
  */
-const KS_REPARTITIONS = [REPARTITIONS.byMac, 'probes-by-name', REPARTITIONS.bySubtype] as const;
+const KS_REPARTITIONS = [REPARTITIONS.byMac, REPARTITIONS.byName, REPARTITIONS.bySubtype] as const;
 /** As probestream's `alerts`: stamped with the broker's time, so that old event times are not deleted. */
 const APPEND_TIME = { name: 'message.timestamp.type', value: 'LogAppendTime' };
 

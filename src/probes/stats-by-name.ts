@@ -1,6 +1,6 @@
-import { type KTable, Serdes } from '../topology/index.js';
+import { type AvroSchema, type KTable, Serdes } from '../topology/index.js';
 import type { DeviceRecord, ProbeStats } from './schemas.js';
-import { probeStatsSerde } from './schemas.js';
+import { PROBE_STATS_SCHEMA, probeStatsSerde } from './schemas.js';
 import { mergeStats } from './stats.js';
 
 /** The repartition topic of the devices' stats regrouped by name. */
@@ -15,6 +15,34 @@ interface Member {
 }
 
 type Members = Readonly<Record<string, ProbeStats>>;
+
+interface NamedStats {
+  readonly name: string;
+  readonly stats: ProbeStats;
+}
+
+// Avro rather than JSON: a member is written to the repartition topic and a name's members to its store on
+// every update of a named device's stats, and JSON cost several times as much to write and read.
+const MEMBER_SCHEMA = {
+  type: 'record',
+  name: 'NameMember',
+  namespace: 'probestream',
+  fields: [
+    { name: 'mac', type: 'string' },
+    { name: 'stats', type: PROBE_STATS_SCHEMA },
+  ],
+} satisfies AvroSchema;
+const MEMBERS_SCHEMA = { type: 'map', values: PROBE_STATS_SCHEMA } satisfies AvroSchema;
+/** A device's stats with its name, as the join makes them (and the regrouping keeps them, to take away). */
+const NAMED_STATS_SCHEMA = {
+  type: 'record',
+  name: 'NamedStats',
+  namespace: 'probestream',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'stats', type: PROBE_STATS_SCHEMA },
+  ],
+} satisfies AvroSchema;
 
 /**
  * Stats by name over each device's whole history: the per-MAC stats table joined with the devices table,
@@ -32,13 +60,14 @@ export function statsByName(
 ): KTable<string, ProbeStats> {
   const named = devices.filter((_mac, device) => typeof device.name === 'string' && device.name !== '');
   return statsByMac
-    .join(named, (stats, device): { name: string; stats: ProbeStats } => ({
-      name: device.name as string,
-      stats,
-    }))
+    .join(
+      named,
+      (stats, device): NamedStats => ({ name: device.name as string, stats }),
+      Serdes.Avro<NamedStats>(NAMED_STATS_SCHEMA),
+    )
     .groupBy((mac, joined): readonly [string, Member] => [joined.name, { mac, stats: joined.stats }], {
       keySerde: Serdes.String(),
-      valueSerde: Serdes.Json<Member>(),
+      valueSerde: Serdes.Avro<Member>(MEMBER_SCHEMA),
       name: BY_NAME_REPARTITION,
     })
     .aggregate<Members>(
@@ -48,7 +77,7 @@ export function statsByName(
         const { [member.mac]: _gone, ...rest } = members;
         return rest;
       },
-      { storeName: NAME_MEMBERS_STORE, persistent },
+      { storeName: NAME_MEMBERS_STORE, valueSerde: Serdes.Avro<Members>(MEMBERS_SCHEMA), persistent },
     )
     .mapValues(
       (members) => {

@@ -152,9 +152,12 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
     return count;
   }
 
-  /** Hands the buffered writes to the inner store, in key order, without flushing it. */
+  /**
+   * Hands the buffered writes to the inner store, in the order their keys were first written since the last
+   * flush (no sort: one entry per key, so any order leaves the same state and changelog), without flushing it.
+   */
   flushCache(): void {
-    const entries = [...this.#dirty].sort(([, a], [, b]) => Buffer.compare(a.key, b.key));
+    const entries = [...this.#dirty];
     this.#dirty.clear();
     this.#bytes = 0;
     for (const [id, { key, value }] of entries) {
@@ -164,7 +167,7 @@ export class CachingKeyValueStore extends WrappedStore implements BytesStore {
     }
   }
 
-  /** Hands the buffered writes to the inner store, in key order, then flushes it. */
+  /** Hands the buffered writes to the inner store, then flushes it. */
   override async flush(): Promise<void> {
     this.flushCache();
     await this.inner.flush();

@@ -89,6 +89,7 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, options: SessionStoreOptions<K, V>) {
     super(inner, options);
+    this.rememberStreamTime();
   }
 
   /** Moves the store's stream time on to `time`, if later. */
@@ -103,6 +104,25 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
     const keyBytes = this.keySerde.serialize(session.key);
     const others = this.sessionsOf(keyBytes).filter((s) => s.start !== start || s.end !== end);
     const sessions = [...others, { start, end, value: this.valueSerde.serialize(value) }];
+    sessions.sort((a, b) => a.start - b.start || a.end - b.end);
+    this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
+    this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
+    return true;
+  }
+
+  /**
+   * Replaces the key's sessions `merged` with `session` in one read and one write of the key's entry (what a
+   * record that extends or joins sessions does). False if `session` has expired; then nothing is written.
+   */
+  replace(merged: readonly Windowed<K>[], session: Windowed<K>, value: V): boolean {
+    const { start, end } = session.window;
+    if (end < this.minLiveTime()) return false;
+    const keyBytes = this.keySerde.serialize(session.key);
+    const gone = (s: StoredSession) =>
+      (s.start === start && s.end === end) ||
+      merged.some(({ window }) => window.start === s.start && window.end === s.end);
+    const sessions = this.sessionsOf(keyBytes).filter((s) => !gone(s));
+    sessions.push({ start, end, value: this.valueSerde.serialize(value) });
     sessions.sort((a, b) => a.start - b.start || a.end - b.end);
     this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
     this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);

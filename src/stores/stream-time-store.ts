@@ -40,14 +40,37 @@ export abstract class StreamTimeStore implements StateStore {
     return this.inner.close?.() ?? Promise.resolve();
   }
 
+  /**
+   * The stream time as last read or written, in a store that the only writer of its bytes (a task's own
+   * view): read for every record several times, it is otherwise a lookup through the whole store stack.
+   * Undefined until read, and again after `forgetStreamTime`.
+   */
+  #remembered: number | undefined;
+  #remembers = false;
+
+  /** Keeps the stream time between reads: for the view a task writes through, never for a read-only one. */
+  protected rememberStreamTime(): void {
+    this.#remembers = true;
+  }
+
+  /** Reads the stream time from the bytes again next time: they changed below this view (a discard, a restore). */
+  forgetStreamTime(): void {
+    this.#remembered = undefined;
+  }
+
   /** The largest record time this store has been told of; -1 before any. */
   get observedStreamTime(): number {
+    if (this.#remembered !== undefined) return this.#remembered;
     const bytes = this.bytes.get(STREAM_TIME_KEY);
-    return bytes === undefined ? -1 : readTime(bytes, 0);
+    const time = bytes === undefined ? -1 : readTime(bytes, 0);
+    if (this.#remembers) this.#remembered = time;
+    return time;
   }
 
   /** Moves the store's stream time on to `time`, if later. */
   protected observeTime(time: number): void {
-    if (time > this.observedStreamTime) this.inner.put(STREAM_TIME_KEY, encodeTime(time));
+    if (time <= this.observedStreamTime) return;
+    this.inner.put(STREAM_TIME_KEY, encodeTime(time));
+    if (this.#remembers) this.#remembered = time;
   }
 }

@@ -28,6 +28,7 @@ export class SuppressionBuffer extends StreamTimeStore {
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, name: string) {
     super(inner, name);
+    this.rememberStreamTime();
   }
 
   observe(time: number): void {

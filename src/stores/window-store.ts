@@ -130,6 +130,7 @@ export class WindowStore<K, V> extends ReadOnlyWindowStore<K, V> {
 
   constructor(inner: KeyValueStore<Buffer, Buffer>, options: WindowStoreOptions<K, V>) {
     super(inner, options);
+    this.rememberStreamTime();
   }
 
   /** Moves the store's stream time on to `time`, if later. */

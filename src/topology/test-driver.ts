@@ -73,6 +73,8 @@ export class TopologyTestDriver {
       globalStore: (name: string) =>
         [...this.#globals.values()].find((store) => store.spec.name === name)?.view,
       now: () => this.#now,
+      // As the engine runs with caching: updates held to the commit, which here follows every record.
+      forwardAtFlush: true,
       onDrop: (_node: string, reason: string) =>
         this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1),
     };
@@ -145,12 +147,15 @@ export class TopologyTestDriver {
 
   /** Delivers internal records, runs what is due before a commit (punctuation, expiry), and commits. */
   async #commit(): Promise<void> {
-    this.#drainInternal();
-    for (const task of this.#tasks) {
-      await task.maintain(this.#now);
+    // A flush forwards the updates tables held, which may write internal topics: deliver those and go again.
+    do {
       this.#drainInternal();
-    }
-    for (const task of this.#tasks) task.flush();
+      for (const task of this.#tasks) {
+        await task.maintain(this.#now);
+        this.#drainInternal();
+      }
+      for (const task of this.#tasks) task.flush();
+    } while (this.#pending.length > 0);
   }
 
   #drainInternal(): void {

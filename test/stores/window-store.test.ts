@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BytesStore,
+  CachingKeyValueStore,
   InMemoryKeyValueStore,
   MeteredKeyValueStore,
   SessionStore,
@@ -23,6 +24,28 @@ function bytesStack(): {
 }
 
 describe('WindowStore', () => {
+  it('keeps its stream time between reads, and reads it again once told its bytes went back', () => {
+    const cache = new CachingKeyValueStore(new InMemoryKeyValueStore('w'));
+    const store = new WindowStore(new MeteredKeyValueStore(cache, Serdes.Buffer(), Serdes.Buffer()), {
+      name: 'w',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: 10 * MINUTE,
+      windowSizeMs: MINUTE,
+    });
+    store.observe(100);
+    cache.flushCache();
+    store.observe(200);
+    expect(store.observedStreamTime).toBe(200);
+    // The task goes back to its last commit: the buffered 200 is gone below the view.
+    cache.discard();
+    expect(store.observedStreamTime).toBe(200);
+    store.forgetStreamTime();
+    expect(store.observedStreamTime).toBe(100);
+    store.observe(150);
+    expect(store.observedStreamTime).toBe(150);
+  });
+
   it('expiry deletes whole expired segments and reads nothing else', async () => {
     const { counting, top, inner } = bytesStack();
     const store = new WindowStore(top, {

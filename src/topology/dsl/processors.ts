@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../stores/index.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { StreamRecord } from '../record.js';
-import { skip } from './skips.js';
+import { forwardUpdate, skip } from './skips.js';
 import type { ValueGetter, ValueGetterSupplier } from './value-getter.js';
 
 /** The built-in processors that the DSL compiles to. Each forwards new immutable records. */
@@ -92,7 +92,7 @@ export function aggregateProcessor<K, V, A>(
       if (record.value === null || record.value === undefined) return skip(context, 'null value');
       const next = aggregator(record.key, record.value, store.get(record.key) ?? initializer());
       store.put(record.key, next);
-      context.forward({ ...record, value: next });
+      forwardUpdate(context, { ...record, value: next });
     };
   });
 }

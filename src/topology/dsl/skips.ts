@@ -1,8 +1,13 @@
 import type { ProcessorContext } from '../processor.js';
+import type { StreamRecord } from '../record.js';
 
-/** The runtime's context can count records that an operation passes over (a null key in a join, say). */
+/**
+ * The runtime's context can count records that an operation passes over (a null key in a join, say), and
+ * hold a table's updates until the task flushes.
+ */
 interface SkipCounting {
   recordSkipped?(reason: string): void;
+  forwardAtFlush?(id: string | undefined, record: StreamRecord<unknown, unknown>): void;
 }
 
 /**
@@ -16,4 +21,17 @@ export function skip(context: ProcessorContext<unknown, unknown>, reason: string
 /** Records an operation drops by design (a record later than its window's grace): `probestream_dropped_records_total`. */
 export function drop(context: ProcessorContext<unknown, unknown>, reason: string): void {
   context.recordDropped(reason);
+}
+
+/**
+ * A table's update on its way downstream: held until the task flushes, and then only each key's latest, as
+ * Kafka Streams forwards from a caching store (fewer updates for joins, regroupings and sinks to carry). At
+ * once when the runtime holds nothing (caching off) or the key is not a string or number.
+ */
+export function forwardUpdate<K, V>(context: ProcessorContext<K, V>, record: StreamRecord<K, V>): void {
+  const hold = (context as unknown as SkipCounting).forwardAtFlush;
+  const key: unknown = record.key;
+  const id = typeof key === 'string' ? `s${key}` : typeof key === 'number' ? `n${key}` : undefined;
+  if (hold === undefined) context.forward(record);
+  else hold(id, record as StreamRecord<unknown, unknown>);
 }

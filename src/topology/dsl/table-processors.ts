@@ -3,7 +3,7 @@ import { Serdes } from '../../serdes/index.js';
 import type { KeyValueStore } from '../../stores/index.js';
 import type { Processor, ProcessorContext } from '../processor.js';
 import type { StreamRecord } from '../record.js';
-import { skip } from './skips.js';
+import { forwardUpdate, skip } from './skips.js';
 import type { ValueGetter, ValueGetterSupplier } from './value-getter.js';
 
 type Supplier<KIn, VIn, KOut, VOut> = () => Processor<KIn, VIn, KOut, VOut>;
@@ -99,8 +99,11 @@ export function tableRegroupProcessor<K, V, K2, V2>(
       process(record: StreamRecord<K, V | null>) {
         if (record.key === null || record.key === undefined) return skip(context, 'null key');
         const old = prior.get(record.key);
-        if (record.value === null || record.value === undefined) prior.delete(record.key);
-        else prior.put(record.key, record.value);
+        if (record.value === null || record.value === undefined) {
+          // A delete of a row that never was (an inner join without a match, say): nothing to take away.
+          if (old === undefined) return;
+          prior.delete(record.key);
+        } else prior.put(record.key, record.value);
         const before = old === undefined ? undefined : selector(record.key, old);
         const after =
           record.value === null || record.value === undefined
@@ -148,10 +151,10 @@ export function tableAggregateProcessor<K, V, A>(
           aggregate = adder(record.key, record.value.newValue, aggregate);
         if (isEmpty(aggregate)) {
           store.delete(record.key);
-          return context.forward({ ...record, value: null });
+          return forwardUpdate(context, { ...record, value: null });
         }
         store.put(record.key, aggregate);
-        context.forward({ ...record, value: aggregate });
+        forwardUpdate(context, { ...record, value: aggregate });
       },
     };
   };

@@ -92,13 +92,16 @@ export function sessionAggregateProcessor<K, V, A>(
         }
         if (end < closeTime) return drop(context, LATE);
         for (const session of overlapping) {
-          store.remove(session.key);
           const same = session.key.window.start === start && session.key.window.end === end;
           if (!same) context.forward({ ...record, key: session.key, value: null });
         }
         aggregate = aggregator(key, value, aggregate);
         const merged = { key, window: { start, end } };
-        store.put(merged, aggregate);
+        store.replace(
+          overlapping.map((session) => session.key),
+          merged,
+          aggregate,
+        );
         context.forward({ ...record, key: merged, value: aggregate });
       },
     };

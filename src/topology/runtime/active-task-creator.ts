@@ -95,6 +95,8 @@ export class ActiveTaskCreator {
       onDrop: (node, reason) => metrics.droppedRecords.inc({ node, reason }),
       ...(observer ? { onStoreWrite: observer.write.bind(observer) } : {}),
       globalStore: (name) => this.#deps.globalState.store(name),
+      // As in Kafka Streams, a cache of 0 bytes forwards every update at once.
+      forwardAtFlush: config.cacheMaxBytes > 0,
     };
   }
 

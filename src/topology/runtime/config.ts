@@ -77,7 +77,7 @@ export const STREAMS_CONFIG_DOCS = {
   producerClient:
     '"kafkajs" (default): commits produce through kafkajs\'s producer; "native": through probestream\'s own, which writes record batches straight from the records (the same connections, retries, idempotence and transactions, from kafkajs 2.2.4\'s internals), at less CPU per record.',
   cacheMaxBytes:
-    'Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB.',
+    "Bytes of buffered store writes per instance before an early commit, 0 to 1 GiB. Default 10 MiB. Above 0, a table aggregation forwards each key's latest update at the commit, as Kafka Streams' caches do; 0 forwards every update at once.",
   numStandbyReplicas: 'num.standby.replicas: warm copies of each task on other instances, 0 to 3. Default 0.',
   sessionTimeoutMs: 'Consumer group session timeout, 6,000 to 300,000 ms. Default 30,000.',
   taskTimeoutMs:

@@ -15,6 +15,12 @@ export interface RuntimeNode {
 export interface RuntimeContext extends ProcessorContext {
   /** Counts a record an operation passed over (a null key, say). */
   recordSkipped(reason: string): void;
+  /**
+   * Forwards `record` when the task next flushes, only the latest of this node's records with the same `id`
+   * (a table's key): Kafka Streams' record caches. At once when the task does not hold forwards, or `id` is
+   * undefined.
+   */
+  forwardAtFlush(id: string | undefined, record: StreamRecord<unknown, unknown>): void;
 }
 
 export interface ContextDeps {
@@ -28,6 +34,8 @@ export interface ContextDeps {
   onDrop?(nodeName: string, reason: string): void;
   /** A global store (read by any processor, unconnected), if the topology has one of that name. */
   globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
+  /** Holds a node's forward until the task flushes (the latest per id); absent: forward at once. */
+  hold?(node: string, id: string, forward: () => void): void;
 }
 
 /** The context a task gives one of its processors: its children, its stores and the task's clocks. */
@@ -37,12 +45,17 @@ export function processorContext(
   storeNames: readonly string[],
   children: readonly RuntimeNode[],
 ): RuntimeContext {
+  const forward = (record: StreamRecord<unknown, unknown>, childName?: string) => {
+    for (const child of children)
+      if (childName === undefined || child.name === childName) child.process(record);
+  };
   return {
     applicationId: deps.applicationId,
     taskId: deps.taskId,
-    forward: (record, childName) => {
-      for (const child of children)
-        if (childName === undefined || child.name === childName) child.process(record);
+    forward,
+    forwardAtFlush: (id, record) => {
+      if (id === undefined || deps.hold === undefined) forward(record);
+      else deps.hold(name, id, () => forward(record));
     },
     getStateStore: <S extends StateStore>(storeName: string): S => {
       const store = deps.stores.get(storeName);

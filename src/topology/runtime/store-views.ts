@@ -17,7 +17,11 @@ import type { StoreBuilder } from '../store-builder.js';
  * A store as processors see it. `expire` is what the task runs before each commit: windowed stores drop what
  * retention has expired, a suppression buffer hands over what has come due.
  */
-export type StoreView = StateStore & { expire?(): Promise<number> };
+export type StoreView = StateStore & {
+  expire?(): Promise<number>;
+  /** A windowed view's stream time is read again from its bytes (they changed below it). */
+  forgetStreamTime?(): void;
+};
 
 /** The serdes of a store stack's top layer: the builder's, or bytes for a windowed store's own layout. */
 export function stackSerdes(builder: StoreBuilder): [Serde<unknown>, Serde<unknown>] {

@@ -5,6 +5,7 @@ import type { Processor } from '../processor.js';
 import type { RecordMetadata, StreamRecord, TaskId } from '../record.js';
 import { taskIdString } from '../record.js';
 import type { SinkNode, SourceNode, Subtopology, Topology } from '../topology.js';
+import { DeferredForwards } from './deferred-forwards.js';
 import { type ContextDeps, processorContext, type RuntimeNode } from './processor-context.js';
 import type { RecordCollector } from './record-collector.js';
 import { describe, type RawRecord, readSourceRecord } from './source-record.js';
@@ -46,6 +47,11 @@ export interface TaskEnvironment {
   onStoreWrite?(task: TaskId, store: string, key: Buffer, value: Buffer | undefined): void;
   /** A global store (read by any processor, unconnected), if the topology has one of that name. */
   globalStore?(name: string): ReadOnlyKeyValueStore<unknown, unknown> | undefined;
+  /**
+   * True: table aggregations forward each key's latest update when the task flushes (at a commit), as Kafka
+   * Streams' record caches do; false or absent: every update at once (a cache size of 0).
+   */
+  readonly forwardAtFlush?: boolean;
 }
 
 /**
@@ -65,6 +71,8 @@ export class StreamTask {
   readonly #nextOffsets = new Map<string, bigint>();
   readonly #committed = new Map<string, bigint>();
   #current: RecordMetadata | undefined;
+  #currentRaw: RawRecord | undefined;
+  readonly #deferred = new DeferredForwards();
   #closed = false;
   readonly #time = new TaskTime();
   readonly #contextDeps: ContextDeps;
@@ -94,6 +102,7 @@ export class StreamTask {
       ...(env.onSkip ? { onSkip: env.onSkip } : {}),
       ...(env.onDrop ? { onDrop: env.onDrop } : {}),
       ...(env.globalStore ? { globalStore: env.globalStore } : {}),
+      ...(env.forwardAtFlush ? { hold: (node, id, forward) => this.#hold(node, id, forward) } : {}),
     };
     for (const builder of subtopology.stores) {
       const inner = innerStores.get(builder.name) ?? new InMemoryKeyValueStore(builder.name);
@@ -138,6 +147,8 @@ export class StreamTask {
     if (node?.kind !== 'processor') throw new Error(`${name} is not a processor`);
     const processor = node.supplier();
     this.#processors.push(processor);
+    // Before its children: the held forwards run upstream first.
+    this.#deferred.register(name);
     const children = topology.children(name).map((child) => build(child.name));
     const context = processorContext(this.#contextDeps, name, node.stores, children);
     processor.init?.(context);
@@ -205,6 +216,7 @@ export class StreamTask {
       return;
     }
     this.#current = metadata;
+    this.#currentRaw = raw;
     try {
       let record: StreamRecord<unknown, unknown>;
       try {
@@ -214,24 +226,55 @@ export class StreamTask {
         this.#output.deadLetter(raw, metadata, error as StreamsError);
         return;
       }
-      try {
+      this.#handled(raw, metadata, () => {
         for (const node of source.run) node.process(record);
         this.#time.observe(record.timestamp);
-      } catch (error) {
-        if (error instanceof RecordTooLargeError) {
-          this.#productionError(raw, metadata, error);
-          return;
-        }
-        if (!(error instanceof StreamsError) || error.code !== 'PROCESSING_FAILED') throw error;
-        if (this.#env.processingExceptionHandler === 'fail') throw error;
-        this.#output.deadLetter(raw, metadata, error);
-      }
+      });
     } catch (error) {
       // What stops the task names its record, for the operator who may skip it.
       throw error instanceof CodedError ? error.at(metadata) : error;
     } finally {
       this.#current = undefined;
+      this.#currentRaw = undefined;
     }
+  }
+
+  /** Runs `work` for the source record `raw`, sending it to the DLQ when its handlers say so. */
+  #handled(raw: RawRecord, metadata: RecordMetadata, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        this.#productionError(raw, metadata, error);
+        return;
+      }
+      if (!(error instanceof StreamsError) || error.code !== 'PROCESSING_FAILED') throw error;
+      if (this.#env.processingExceptionHandler === 'fail') throw error;
+      this.#output.deadLetter(raw, metadata, error);
+    }
+  }
+
+  #hold(node: string, id: string, forward: () => void): void {
+    const [source, raw] = [this.#current, this.#currentRaw];
+    // Outside a record (a punctuator, say) there is nothing to name: forward at once.
+    if (source === undefined || raw === undefined) forward();
+    else this.#deferred.hold(node, id, { source, raw, forward });
+  }
+
+  /** Runs the held forwards, each as part of the record that caused it (its errors name that record). */
+  #releaseHeld(): void {
+    this.#deferred.drain(({ source, raw, forward }) => {
+      this.#current = source;
+      this.#currentRaw = raw;
+      try {
+        this.#handled(raw, source, forward);
+      } catch (error) {
+        throw error instanceof CodedError ? error.at(source) : error;
+      } finally {
+        this.#current = undefined;
+        this.#currentRaw = undefined;
+      }
+    });
   }
 
   /**
@@ -280,10 +323,12 @@ export class StreamTask {
   }
 
   /**
-   * Hands every store's buffered writes down to the layers below: changelog records go to the collector,
-   * data to the bottom store (a persistent one keeps them pending until the engine writes its checkpoint).
+   * Runs the table updates held back (each key's latest), then hands every store's buffered writes down to
+   * the layers below: changelog records go to the collector, data to the bottom store (a persistent one
+   * keeps them pending until the engine writes its checkpoint).
    */
   flush(): void {
+    this.#releaseHeld();
     for (const store of this.stores.values()) store.cache.flushCache();
     this.#time.commit();
   }
@@ -314,7 +359,11 @@ export class StreamTask {
 
   /** Drops everything since the last commit: buffered store writes and progress. */
   discard(): void {
-    for (const store of this.stores.values()) store.cache.discard();
+    this.#deferred.clear();
+    for (const store of this.stores.values()) {
+      store.cache.discard();
+      store.view.forgetStreamTime?.();
+    }
     this.#time.rollback();
     this.#nextOffsets.clear();
     for (const [topic, offset] of this.#committed) this.#nextOffsets.set(topic, offset);

@@ -165,9 +165,10 @@ describe('the ksqlDB REST API of two instances, on the real broker', () => {
           '/query',
           "SELECT PROBE_COUNT, FIRST_PROBE FROM PCAP_STATS_ENRICHED_01 WHERE ROWKEY = 'Kitchen iPad';",
         ),
-      (answer) => answer.body.length === 2,
+      // The by-name table follows the per-MAC one a commit later (its updates go downstream at commits).
+      (answer) => JSON.stringify(answer.body[1]) === JSON.stringify({ row: { columns: [2, T0] } }),
     );
-    expect(byName.body[1]).toEqual({ row: { columns: [2, T0] } });
+    expect(byName.body).toHaveLength(2);
   });
 
   it('lists and describes the catalogue on /ksql, as ksqlDB does', async () => {

@@ -116,6 +116,20 @@ describe('KTable.groupBy with adder and subtractor', () => {
     expect(driver.getKeyValueStore<string, number>('oldest').get('Leeds')).toBeUndefined();
   });
 
+  it('passes over the delete of a row it never had, writing and sending nothing', async () => {
+    const { driver, people } = byCity();
+    const prior = driver.createOutputTopic<string, unknown>('app-by-city-prior-changelog');
+    await people.pipeInput('dan', null);
+    expect(prior.readKeyValuesToList()).toEqual([]);
+    await people.pipeInput('dan', { city: 'Leeds', age: 50 });
+    await people.pipeInput('dan', null);
+    expect(prior.readKeyValuesToList().map(([key, value]) => [key, value === null])).toEqual([
+      ['dan', false],
+      ['dan', true],
+    ]);
+    expect(driver.getKeyValueStore<string, number>('residents').get('Leeds')).toBe(0);
+  });
+
   it('describes the regrouping as a repartition into a second sub-topology', () => {
     const builder = new StreamsBuilder();
     builder

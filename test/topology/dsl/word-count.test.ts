@@ -22,12 +22,13 @@ describe('a word count topology in the test driver', () => {
     const output = driver.createOutputTopic('word-counts-out', Serdes.String(), Serdes.Long());
     await input.pipeInput(null, 'the quick brown fox');
     await input.pipeInput(null, 'The lazy dog and the fox');
+    // As with Kafka Streams' caching: a count goes downstream at the commit (here after each input record),
+    // each word's latest only, so the second sentence's `the` is counted twice but sent once, as 3.
     expect(output.readKeyValuesToList()).toEqual([
       ['the', 1],
       ['quick', 1],
       ['brown', 1],
       ['fox', 1],
-      ['the', 2],
       ['lazy', 1],
       ['dog', 1],
       ['and', 1],

@@ -80,34 +80,74 @@ final class BenchSerdes {
   }
 
   static Serde<ProbeStats> stats() {
-    Serializer<ProbeStats> write =
-        (topic, s) ->
-            s == null
+    Serializer<ProbeStats> write = (topic, s) -> s == null ? null : encode(out -> writeStats(out, s));
+    Deserializer<ProbeStats> read =
+        (topic, data) -> data == null ? null : decode(data, BenchSerdes::readStats);
+    return Serdes.serdeFrom(write, read);
+  }
+
+  /** A `stats-by-name` repartition value: a device's MAC and stats. */
+  static Serde<Member> member() {
+    Serializer<Member> write =
+        (topic, m) ->
+            m == null
                 ? null
                 : encode(
                     out -> {
-                      out.writeLong(s.probeCount());
-                      out.writeLong(s.firstProbe());
-                      out.writeLong(s.lastProbe());
-                      out.writeInt(s.ssidsProbed().size());
-                      for (String ssid : s.ssidsProbed()) writeNullable(out, ssid);
+                      out.writeUTF(m.name());
+                      writeStats(out, m.stats());
                     });
-    Deserializer<ProbeStats> read =
+    Deserializer<Member> read =
+        (topic, data) ->
+            data == null ? null : decode(data, in -> new Member(in.readUTF(), readStats(in)));
+    return Serdes.serdeFrom(write, read);
+  }
+
+  /** A name's devices: each MAC with its stats. */
+  static Serde<Members> members() {
+    Serializer<Members> write =
+        (topic, members) ->
+            members == null
+                ? null
+                : encode(
+                    out -> {
+                      out.writeInt(members.byMac().size());
+                      for (var entry : members.byMac().entrySet()) {
+                        out.writeUTF(entry.getKey());
+                        writeStats(out, entry.getValue());
+                      }
+                    });
+    Deserializer<Members> read =
         (topic, data) ->
             data == null
                 ? null
                 : decode(
                     data,
                     in -> {
-                      long count = in.readLong();
-                      long first = in.readLong();
-                      long last = in.readLong();
                       int n = in.readInt();
-                      List<String> ssids = new ArrayList<>(n);
-                      for (int i = 0; i < n; i++) ssids.add(readNullable(in));
-                      return new ProbeStats(count, first, last, Collections.unmodifiableList(ssids));
+                      java.util.TreeMap<String, ProbeStats> byMac = new java.util.TreeMap<>();
+                      for (int i = 0; i < n; i++) byMac.put(in.readUTF(), readStats(in));
+                      return new Members(byMac);
                     });
     return Serdes.serdeFrom(write, read);
+  }
+
+  private static void writeStats(DataOutputStream out, ProbeStats s) throws IOException {
+    out.writeLong(s.probeCount());
+    out.writeLong(s.firstProbe());
+    out.writeLong(s.lastProbe());
+    out.writeInt(s.ssidsProbed().size());
+    for (String ssid : s.ssidsProbed()) writeNullable(out, ssid);
+  }
+
+  private static ProbeStats readStats(DataInputStream in) throws IOException {
+    long count = in.readLong();
+    long first = in.readLong();
+    long last = in.readLong();
+    int n = in.readInt();
+    List<String> ssids = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) ssids.add(readNullable(in));
+    return new ProbeStats(count, first, last, Collections.unmodifiableList(ssids));
   }
 
   /** A `devices` value: only its name (Avro: mac, source, then the union name), "" for a null name. */

@@ -16,6 +16,7 @@ import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -30,17 +31,21 @@ import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * probestream's probe topology (src/probes/topology.ts) in the Kafka Streams DSL, with the two small tables
- * as GlobalKTables, as a Kafka Streams developer would join them: the devices join and the alert-list join
- * need no repartition of the stream (probestream joins its devices table, co-partitioned, after the
- * repartition by MAC that the stats need anyway). The windowed views (src/probes/windowed-views.ts) are
- * the same windows, retention and grace, and the same repartition of every frame by its type/subtype.
+ * probestream's probe topology (src/probes/topology.ts) in the Kafka Streams DSL. The devices are a KTable,
+ * co-partitioned with the probes after their repartition by MAC, as in probestream: each probe is enriched
+ * with its device's name by a stream-table join, and the stats by name are the stats by MAC joined with the
+ * named devices (a table-table join) and regrouped by name with an adder and a subtractor, so that a name
+ * covers its devices' whole history (src/probes/stats-by-name.ts). The small alert list is a GlobalKTable
+ * on both sides. The windowed views (src/probes/windowed-views.ts) are the same windows, retention and
+ * grace, and the same repartition of every frame by its type/subtype.
  */
 final class ProbeTopology {
   static final String STATS_BY_MAC = "pcap-stats";
   static final String STATS_BY_NAME = "pcap-stats-by-name";
   static final String BY_MAC = "probes-by-mac";
-  static final String BY_NAME = "probes-by-name";
+  static final String BY_NAME = "stats-by-name";
+  static final String NAME_MEMBERS = "pcap-stats-by-name-members";
+  static final String DEVICES = "devices";
   static final String BY_SUBTYPE = "frames-by-subtype";
   static final String ACTIVITY_HOURLY = "probe-activity-1h";
   static final String ACTIVITY_DAILY = "probe-activity-1d";
@@ -80,35 +85,28 @@ final class ProbeTopology {
             .repartition(Repartitioned.with(Serdes.String(), BenchSerdes.probe()).withName(BY_MAC));
     probeActivity(probes);
 
-    probes
-        .groupByKey()
-        .aggregate(
-            ProbeStats::empty,
-            (mac, probe, stats) -> stats.add(probe),
-            Materialized.<String, ProbeStats, KeyValueStore<Bytes, byte[]>>as(STATS_BY_MAC)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(BenchSerdes.stats()));
+    KTable<String, ProbeStats> statsByMac =
+        probes
+            .groupByKey()
+            .aggregate(
+                ProbeStats::empty,
+                (mac, probe, stats) -> stats.add(probe),
+                Materialized.<String, ProbeStats, KeyValueStore<Bytes, byte[]>>as(STATS_BY_MAC)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(BenchSerdes.stats()));
 
-    GlobalKTable<String, String> devices =
-        builder.globalTable(topics.devices(), Consumed.with(Serdes.String(), BenchSerdes.deviceName()));
     // "" is a device whose name is null (a null value would be a tombstone to the table).
+    // A stream made a table: the store keeps the name alone, as a string (the topic's Avro is read only).
+    KTable<String, String> devices =
+        builder.stream(topics.devices(), Consumed.with(Serdes.String(), BenchSerdes.deviceName()))
+            .toTable(
+                Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(DEVICES)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(Serdes.String()));
     KStream<String, Probe> enriched =
         probes.leftJoin(
-            devices,
-            (mac, probe) -> mac,
-            (probe, name) -> probe.withDeviceName(name == null || name.isEmpty() ? null : name));
-
-    enriched
-        .filter((mac, probe) -> probe.deviceName() != null)
-        .groupBy(
-            (mac, probe) -> probe.deviceName(),
-            Grouped.with(BY_NAME, Serdes.String(), BenchSerdes.probe()))
-        .aggregate(
-            ProbeStats::empty,
-            (name, probe, stats) -> stats.add(probe),
-            Materialized.<String, ProbeStats, KeyValueStore<Bytes, byte[]>>as(STATS_BY_NAME)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(BenchSerdes.stats()));
+            devices, (probe, name) -> probe.withDeviceName(name == null || name.isEmpty() ? null : name));
+    statsByName(statsByMac, devices);
 
     GlobalKTable<String, String> alertList =
         builder.globalTable(topics.ssidAlertList(), Consumed.with(Serdes.String(), BenchSerdes.alertReason()));
@@ -118,6 +116,31 @@ final class ProbeTopology {
         .to(topics.alerts(), Produced.with(Serdes.String(), Serdes.String()));
 
     return builder.build();
+  }
+
+  /**
+   * The stats by MAC joined with the named devices, regrouped by name: each name keeps its devices' stats
+   * apart (first and last probe and the SSID set cannot be subtracted) and the store read holds them merged.
+   */
+  private static void statsByName(KTable<String, ProbeStats> statsByMac, KTable<String, String> devices) {
+    KTable<String, String> named = devices.filter((mac, name) -> name != null && !name.isEmpty());
+    statsByMac
+        .join(named, (stats, name) -> new Member(name, stats))
+        .groupBy(
+            (mac, member) -> KeyValue.pair(member.name(), new Member(mac, member.stats())),
+            Grouped.with(BY_NAME, Serdes.String(), BenchSerdes.member()))
+        .aggregate(
+            Members::empty,
+            (name, member, members) -> members.with(member.name(), member.stats()),
+            (name, member, members) -> members.without(member.name()),
+            Materialized.<String, Members, KeyValueStore<Bytes, byte[]>>as(NAME_MEMBERS)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(BenchSerdes.members()))
+        .mapValues(
+            Members::merged,
+            Materialized.<String, ProbeStats, KeyValueStore<Bytes, byte[]>>as(STATS_BY_NAME)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(BenchSerdes.stats()));
   }
 
   /** Per MAC: probe requests per hour and per UTC day, and sessions split by 5 minutes without a probe. */

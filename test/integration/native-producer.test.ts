@@ -19,6 +19,16 @@ function record(partition: number, i: number): ProducedRecord {
   };
 }
 
+/** Headers with their values as strings, or nothing for a record without any. */
+function headerStrings(headers: Record<string, unknown> | undefined) {
+  if (!headers || Object.keys(headers).length === 0) return {};
+  return {
+    headers: Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+    ),
+  };
+}
+
 /** Records as a reader sees them, in the shape the test wrote them in. */
 function plain(records: readonly ReadRecord[], partition: number) {
   return records.map((r) => ({
@@ -28,13 +38,7 @@ function plain(records: readonly ReadRecord[], partition: number) {
       key: r.key,
       value: r.value,
       timestamp: r.timestamp,
-      ...(Object.keys(r.headers).length > 0
-        ? {
-            headers: Object.fromEntries(
-              Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
-            ),
-          }
-        : {}),
+      ...headerStrings(r.headers),
     },
   }));
 }
@@ -44,13 +48,7 @@ function expected(records: readonly ProducedRecord[], firstOffset: number) {
     offset: String(firstOffset + i),
     record: {
       ...r,
-      ...(r.headers
-        ? {
-            headers: Object.fromEntries(
-              Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
-            ),
-          }
-        : {}),
+      ...headerStrings(r.headers),
     },
   }));
 }

@@ -89,6 +89,16 @@ const request = (records: ProducedRecord[], transactionalId: string | null = nul
   topics: [{ topic: 'tëst', partitions: [{ partition: 2, records, baseSequence: 17 }] }],
 });
 
+/** CRC-32C straight from its definition, a bit at a time. */
+function bytewiseCrc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 describe('crc32c', () => {
   it('gives the Castagnoli checksums of known vectors (RFC 3720, B.4)', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
@@ -96,6 +106,13 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.alloc(32, 0xff))).toBe(0x62a8ab43);
     expect(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i)))).toBe(0x46dd794e);
     expect(crc32c(Buffer.alloc(0))).toBe(0);
+    // Every length and alignment against the byte-at-a-time definition.
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= bytes.length; end += 13) {
+        expect(crc32c(bytes, start, end)).toBe(bytewiseCrc32c(bytes.subarray(start, end)));
+      }
+    }
   });
 });
 

@@ -89,19 +89,23 @@ export async function sendAll(
     (r) => r.bytes ?? recordSizeBound(r),
   );
   for (const chunk of requests) {
-    const counts = new Map<string, number>();
+    // Records per topic and partition: a base offset plus its count is the partition's end.
+    const counts = new Map<string, Map<number, number>>();
     for (const { topic, messages } of chunk) {
-      for (const message of messages) {
-        const key = `${topic}:${message.partition}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+      let perPartition = counts.get(topic);
+      if (!perPartition) {
+        perPartition = new Map();
+        counts.set(topic, perPartition);
       }
+      for (const { partition } of messages)
+        perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
     }
     const produced = await send(chunk);
     await nextTurn();
     for (const { topic, partition, baseOffset } of produced) {
-      const key = `${topic}:${partition}`;
-      const count = counts.get(key);
+      const count = counts.get(topic)?.get(partition);
       if (count === undefined) continue;
+      const key = `${topic}:${partition}`;
       const end = baseOffset + BigInt(count);
       if (end > (ends.get(key) ?? -1n)) ends.set(key, end);
     }

@@ -4,30 +4,22 @@
  * into new objects, encodes each record into an Encoder of its own, copies them as its encoders grow and
  * groups a request's messages by partition quadratically.
  *
- * All the rest is kafkajs's, so that connections, SASL/SSL, metadata, retries, idempotence and
- * transactions behave as kafkajs's own producer (the default client) does: a Cluster made by the client's
- * private factory; its brokers' private request sender; kafkajs's retrier; and its eosManager for the
- * producer id and epoch, sequences, the per-broker lock and the transaction state machine. A request is
+ * All the rest is kafkajs's (kafkajs-produce.ts lists what it relies on): connections, SASL/SSL,
+ * metadata, retries and, through its eosManager, producer ids, sequences and transactions. A request is
  * retried after a metadata refresh on the errors kafkajs retries, with the same sequences.
- *
- * Written and tested against kafkajs 2.2.4 (its last release). It relies on:
- * Kafka[Symbol('private:Kafka:createCluster')] and [Symbol('private:Kafka:clusterRetry')]; Kafka#logger;
- * Cluster's connect, disconnect, isConnected, addMultipleTargetTopics, refreshMetadata,
- * refreshMetadataIfNecessary, findTopicPartitionMetadata, findLeaderForPartitions, findBroker, removeBroker
- * and markOffsetAsCommitted; Broker's nodeId, versions and [Symbol('private:Broker:sendRequest')]; and
- * src/{retry, errors, producer/eosManager, protocol/error}.js. A release that moved any of them fails
- * PRODUCER_UNSUPPORTED at connect rather than misbehaving.
  */
-import { createRequire } from 'node:module';
-import type { Kafka, Logger } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { StreamsError } from '../errors.js';
-import { createErrorFromCode, type KafkaBroker, privateSymbol } from './kafkajs-fetch.js';
 import {
-  decodeProduceResponse,
-  encodeProduceRequest,
-  type PartitionBatch,
-  type ProducedRecord,
-} from './record-batch.js';
+  createProducerCluster,
+  type EosManager,
+  kafkajsModules,
+  type ProducerBroker,
+  type ProducerCluster,
+  type Retrier,
+  sendProduce,
+} from './kafkajs-produce.js';
+import { encodeProduceRequest, type PartitionBatch, type ProducedRecord } from './record-batch.js';
 import type {
   OffsetsToCommit,
   ProducedPartition,
@@ -37,77 +29,9 @@ import type {
   TopicRecords,
 } from './streams-producer.js';
 
-interface EosManager {
-  initProducerId(): Promise<void>;
-  isInitialized(): boolean;
-  isTransactional(): boolean;
-  isInTransaction(): boolean;
-  getTransactionalId(): string;
-  getProducerId(): number | string;
-  getProducerEpoch(): number;
-  getSequence(topic: string, partition: number): number;
-  updateSequence(topic: string, partition: number, increment: number): void;
-  acquireBrokerLock(broker: ProducerBroker): Promise<void>;
-  releaseBrokerLock(broker: ProducerBroker): void;
-  beginTransaction(): void;
-  addPartitionsToTransaction(topics: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
-  sendOffsets(offsets: OffsetsToCommit): Promise<void>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-interface ProducerBroker extends KafkaBroker {
-  readonly nodeId: string;
-}
-
-interface ProducerCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  isConnected(): boolean;
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  refreshMetadataIfNecessary(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): unknown[];
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(query: { nodeId: string }): Promise<ProducerBroker>;
-  removeBroker(address: { host: string; port: number }): void;
-  markOffsetAsCommitted(offset: { groupId: string; topic: string; partition: number; offset: string }): void;
-}
-
-type Retrier = <T>(fn: (bail: (error: unknown) => void) => Promise<T>) => Promise<T>;
-
-const requireKafkajs = createRequire(import.meta.url);
-const createRetry = requireKafkajs('kafkajs/src/retry/index.js') as (options: unknown) => Retrier;
-const createEosManager = requireKafkajs('kafkajs/src/producer/eosManager/index.js') as (options: {
-  logger: Logger;
-  cluster: ProducerCluster;
-  transactionTimeout: number;
-  transactional: boolean;
-  transactionalId: string | undefined;
-}) => EosManager;
-const { staleMetadata } = requireKafkajs('kafkajs/src/protocol/error.js') as {
-  staleMetadata(error: unknown): boolean;
-};
-const { KafkaJSMetadataNotLoaded } = requireKafkajs('kafkajs/src/errors.js') as {
-  KafkaJSMetadataNotLoaded: new (message: string) => Error;
-};
-
-const PRODUCE_API_KEY = 0;
-const PRODUCE_VERSION = 3;
 const ACKS_ALL = -1;
 const PRODUCE_TIMEOUT_MS = 30_000;
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
-
-function unsupported(message: string): StreamsError {
-  return new StreamsError(
-    'PRODUCER_UNSUPPORTED',
-    `${message}: the native producer was written against kafkajs 2.2.4`,
-  );
-}
-
-function privateMember<T>(target: object, description: string): T | undefined {
-  return (target as Record<symbol, T>)[privateSymbol(target, description, unsupported)];
-}
 
 /** One partition's records of a request, in order. */
 interface PartitionRecords {
@@ -140,7 +64,6 @@ export class NativeProducer implements StreamsProducer {
   #cluster: ProducerCluster | undefined;
   #eos: EosManager | undefined;
   #retrier: Retrier | undefined;
-  #sendRequest: symbol | undefined;
 
   constructor(kafka: Kafka, options: StreamsProducerOptions) {
     this.#kafka = kafka;
@@ -148,17 +71,8 @@ export class NativeProducer implements StreamsProducer {
   }
 
   async connect(): Promise<void> {
-    const factory = privateMember<unknown>(this.#kafka, 'private:Kafka:createCluster');
-    const retry = privateMember<object | undefined>(this.#kafka, 'private:Kafka:clusterRetry');
-    if (typeof factory !== 'function') throw unsupported('the kafkajs client has no cluster factory');
-    const cluster = factory({
-      metadataMaxAge: 300_000,
-      allowAutoTopicCreation: false,
-      maxInFlightRequests: 1,
-    }) as ProducerCluster;
-    for (const method of ['addMultipleTargetTopics', 'findTopicPartitionMetadata', 'markOffsetAsCommitted'])
-      if (typeof (cluster as unknown as Record<string, unknown>)[method] !== 'function')
-        throw unsupported(`the kafkajs cluster has no ${method}`);
+    const { createEosManager, createRetry } = kafkajsModules();
+    const { cluster, retry } = createProducerCluster(this.#kafka);
     const { transactionalId } = this.#options;
     const eos = createEosManager({
       logger: this.#kafka.logger().namespace('NativeProducer'),
@@ -167,7 +81,7 @@ export class NativeProducer implements StreamsProducer {
       transactional: transactionalId !== undefined,
       transactionalId,
     });
-    this.#retrier = createRetry({ ...retry });
+    this.#retrier = createRetry(retry);
     await cluster.connect();
     this.#cluster = cluster;
     this.#eos = eos;
@@ -267,7 +181,7 @@ export class NativeProducer implements StreamsProducer {
           throw error;
         }
         if (
-          staleMetadata(error) ||
+          kafkajsModules().staleMetadata(error) ||
           e.name === 'KafkaJSMetadataNotLoaded' ||
           e.name === 'KafkaJSConnectionError' ||
           e.name === 'KafkaJSConnectionClosedError' ||
@@ -285,6 +199,7 @@ export class NativeProducer implements StreamsProducer {
 
   /** The request's partitions by the node id of their leader; every partition must have one. */
   #byLeader(cluster: ProducerCluster, groups: readonly PartitionRecords[]): Map<string, PartitionRecords[]> {
+    const { KafkaJSMetadataNotLoaded } = kafkajsModules();
     const leaderOf = new Map<string, string>();
     for (const topic of new Set(groups.map((g) => g.topic))) {
       if (cluster.findTopicPartitionMetadata(topic).length === 0)
@@ -312,9 +227,6 @@ export class NativeProducer implements StreamsProducer {
     eos: EosManager,
     partitions: readonly PartitionRecords[],
   ): Promise<ProducedPartition[]> {
-    const maxVersion = broker.versions?.[PRODUCE_API_KEY]?.maxVersion ?? -1;
-    if (maxVersion < PRODUCE_VERSION)
-      throw unsupported(`the broker supports Produce up to v${maxVersion}, the native producer sends v3`);
     await eos.acquireBrokerLock(broker);
     try {
       const byTopic = new Map<string, PartitionBatch[]>();
@@ -358,28 +270,6 @@ export class NativeProducer implements StreamsProducer {
       producerEpoch: eos.getProducerEpoch(),
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
     });
-    this.#sendRequest ??= privateSymbol(broker, 'private:Broker:sendRequest', unsupported);
-    const send = (broker as unknown as Record<symbol, (request: unknown) => Promise<ProducedPartition[]>>)[
-      this.#sendRequest
-    ];
-    if (typeof send !== 'function') throw unsupported('the kafkajs broker cannot send requests');
-    return send.call(broker, {
-      request: {
-        apiKey: PRODUCE_API_KEY,
-        apiVersion: PRODUCE_VERSION,
-        apiName: 'Produce',
-        expectResponse: () => true,
-        // kafkajs's connection copies an encoder's `buffer` behind the request header: this is one.
-        encode: async () => ({ buf: body, buffer: body }),
-      },
-      response: {
-        decode: async (payload: Buffer) => decodeProduceResponse(payload),
-        parse: async (results: ReturnType<typeof decodeProduceResponse>) => {
-          const failed = results.find((r) => r.errorCode !== 0);
-          if (failed) throw createErrorFromCode(failed.errorCode);
-          return results.map(({ topic, partition, baseOffset }) => ({ topic, partition, baseOffset }));
-        },
-      },
-    });
+    return sendProduce(broker, body);
   }
 }

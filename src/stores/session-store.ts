@@ -125,7 +125,11 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
     sessions.push({ start, end, value: this.valueSerde.serialize(value) });
     sessions.sort((a, b) => a.start - b.start || a.end - b.end);
     this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
-    this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
+    // A merged session ending in the same segment was indexed there, and that entry lives as long as it
+    // does: writing it again would only add a changelog record per update.
+    const segment = segmentOf(end, this.segmentIntervalMs);
+    if (!merged.some(({ window }) => segmentOf(window.end, this.segmentIntervalMs) === segment))
+      this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
     return true;
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type BytesStore,
   CachingKeyValueStore,
+  ChangeLoggingKeyValueStore,
   InMemoryKeyValueStore,
   MeteredKeyValueStore,
   SessionStore,
@@ -123,6 +124,38 @@ describe('SessionStore', () => {
     expect(store.fetch('old')).toEqual([]);
     expect(store.fetch('kept').map((s) => s.value)).toEqual([3]);
     expect(top.get(Buffer.from('\u0001old', 'latin1'))).toBeUndefined();
+  });
+});
+
+describe('SessionStore.replace', () => {
+  it('indexes a session growing within one segment once, and expiry still finds it', async () => {
+    const inner = new InMemoryKeyValueStore('s');
+    const logged: Buffer[] = [];
+    const logging = new ChangeLoggingKeyValueStore(inner, (key) => logged.push(key));
+    const top = new MeteredKeyValueStore(logging, Serdes.Buffer(), Serdes.Buffer());
+    const store = new SessionStore(top, {
+      name: 's',
+      keySerde: Serdes.String(),
+      valueSerde: Serdes.Long(),
+      retentionMs: 10 * MINUTE,
+    });
+    // Index keys start with byte 2 (INDEX_PREFIX): every write of one is a changelog record.
+    const indexWrites = () => logged.filter((key) => key[0] === 2).length;
+    let session = { key: 'k', window: { start: 0, end: 0 } };
+    store.observe(0);
+    store.replace([], session, 1);
+    for (let n = 2; n <= 20; n++) {
+      const grown = { key: 'k', window: { start: 0, end: (n - 1) * 1000 } };
+      store.observe(grown.window.end);
+      store.replace([session], grown, n);
+      session = grown;
+    }
+    expect(store.fetch('k')).toEqual([{ key: session, value: 20 }]);
+    expect(indexWrites()).toBe(1);
+    store.observe(60 * MINUTE);
+    await store.expire();
+    expect(store.fetch('k')).toEqual([]);
+    expect(inner.approximateNumEntries()).toBe(1);
   });
 });
 

@@ -44,6 +44,8 @@ import {
  * first time). BENCH_CPU_PROF=<folder>: probestream runs under `node --cpu-prof` (profiles per thread).
  * BENCH_PEER_CLI=<another build's dist/cli/main.js>: that build runs too, on the same input, before this
  * one (`peer-events-per-sec`, with its ratio and CPU): a lever's before and after in one run.
+ * PRODUCER_CLIENT=native (passed on to `probestream start` like every variable of the environment): the
+ * application produces through the native producer instead of kafkajs's.
  */
 
 const BENCH = 'kafka-streams';

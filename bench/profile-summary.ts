@@ -39,6 +39,10 @@ const LAYERS: readonly [string, RegExp][] = [
     /kafkajs\/src\/(consumer\/|protocol\/(decoder|requests\/fetch\/|recordBatch\/(v0\/decoder|record\/v0\/decoder|header)))/,
   ],
   ['kafkajs other (network, Long, metadata)', /kafkajs\//],
+  [
+    'native produce (record batches, native-producer)',
+    /\/kafka\/(native-producer|record-batch|streams-producer)\.[jt]s/,
+  ],
   ['Avro (avsc)', /avsc\//],
   [
     'LevelDB (classic-level, abstract-level)',

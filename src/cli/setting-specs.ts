@@ -162,6 +162,14 @@ export const SETTINGS = {
     max: 104_857_600,
     doc: "Bytes per produce request and largest record written; each topic's max.message.bytes bounds it too.",
   },
+  producerClient: {
+    env: 'PRODUCER_CLIENT',
+    flag: 'producer-client',
+    kind: 'string',
+    default: 'kafkajs',
+    choices: ['kafkajs', 'native'],
+    doc: "The engine's producer: kafkajs's, or native (its own record batches; less CPU per record).",
+  },
   maxPcapRecordBytes: {
     env: 'MAX_PCAP_RECORD_BYTES',
     flag: 'max-pcap-record-bytes',

@@ -41,6 +41,11 @@ export const streamsErrorCodes = [
   /** The kafkajs client, the broker or the data is of a kind the reader cannot handle (Fetch v11 needed). */
   'PARTITION_READER_UNSUPPORTED',
   /**
+   * The native producer (producerClient 'native') found the kafkajs client or the broker lacking what it
+   * needs (kafkajs 2.2.4's internals, Produce v3). Use producerClient 'kafkajs'.
+   */
+  'PRODUCER_UNSUPPORTED',
+  /**
    * WorkerStreams: the topology its worker thread built from the source differs from the one it was given.
    * Build both from the same function and arguments (nothing random, nothing read from the environment).
    */

@@ -6,6 +6,7 @@
  * applicationServer? }.
  */
 import { KafkaStreams, type ProcessingGuarantee, Serdes, StreamsBuilder } from '../../src/topology/index.js';
+import { testProducerClient } from './producer-client.js';
 
 interface ChildSettings {
   readonly brokers: string;
@@ -28,6 +29,7 @@ const streams = new KafkaStreams(builder.build(), {
   processingGuarantee: settings.guarantee,
   commitIntervalMs: settings.commitIntervalMs,
   sessionTimeoutMs: 6_000,
+  ...testProducerClient(),
   ...(settings.applicationServer ? { applicationServer: settings.applicationServer } : {}),
   ...(settings.numStandbyReplicas ? { numStandbyReplicas: settings.numStandbyReplicas } : {}),
 });

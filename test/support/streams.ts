@@ -5,6 +5,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { KafkaStreams, type StreamsConfigInput, type Topology } from '../../src/topology/index.js';
 import { testKafka } from './kafka.js';
+import { testProducerClient } from './producer-client.js';
 
 /** Creates topics for one test; every name should come from uniqueName(). */
 export async function createTopics(admin: Admin, topics: Record<string, number>): Promise<void> {
@@ -39,6 +40,7 @@ export function testStreams(
     commitIntervalMs: 200,
     sessionTimeoutMs: 10_000,
     stateDir: newStateDir(),
+    ...testProducerClient(),
     ...config,
   });
 }

@@ -126,15 +126,21 @@ const MAGIC_OFFSET = 16;
 const BATCH_LENGTH_OFFSET = 8;
 const BATCH_LOG_OVERHEAD = 12;
 
-function privateSymbol(target: object, description: string): symbol {
+/** A kafkajs private member's symbol, found by its description; `unsupported` makes the error when absent. */
+export function privateSymbol(
+  target: object,
+  description: string,
+  unsupported: (message: string) => Error = (message) =>
+    new PartitionReaderError(
+      'PARTITION_READER_UNSUPPORTED',
+      `${message}: PartitionReader was written against kafkajs 2.2.4`,
+    ),
+): symbol {
   for (let object: object | null = target; object !== null; object = Object.getPrototypeOf(object)) {
     const found = Object.getOwnPropertySymbols(object).find((symbol) => symbol.description === description);
     if (found !== undefined) return found;
   }
-  throw new PartitionReaderError(
-    'PARTITION_READER_UNSUPPORTED',
-    `kafkajs has no ${description}: PartitionReader was written against kafkajs 2.2.4`,
-  );
+  throw unsupported(`kafkajs has no ${description}`);
 }
 
 export function createCluster(kafka: Kafka, isolationLevel: number): KafkaCluster {

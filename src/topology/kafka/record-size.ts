@@ -117,14 +117,16 @@ export function* boundedRequests<R extends SizedRecord>(
   let request: { topic: string; messages: R[] }[] = [];
   let count = 0;
   let bytes = 0;
-  let perPartition = new Map<string, number>();
+  // Bytes in the request so far per topic and partition (-1: none chosen); no string key per record.
+  let perPartition = new Map<string, Map<number, number>>();
   for (const [topic, records] of byTopic) {
     const batchLimit = maxRecordBytes(limits.maxMessageBytes(topic));
     let current: R[] | undefined;
+    let sizes = perPartition.get(topic);
     for (const record of records) {
       const size = sizeOf(record);
-      const slot = `${topic}\u0000${partitionOf(record) ?? ''}`;
-      const inPartition = perPartition.get(slot) ?? 0;
+      const partition = partitionOf(record) ?? -1;
+      const inPartition = sizes?.get(partition) ?? 0;
       const full =
         count >= limits.maxRecords ||
         bytes + size > limits.maxRequestBytes ||
@@ -135,6 +137,7 @@ export function* boundedRequests<R extends SizedRecord>(
         count = 0;
         bytes = 0;
         perPartition = new Map();
+        sizes = undefined;
         current = undefined;
       }
       if (!current) {
@@ -144,7 +147,11 @@ export function* boundedRequests<R extends SizedRecord>(
       current.push(record);
       count += 1;
       bytes += size;
-      perPartition.set(slot, (perPartition.get(slot) ?? 0) + size);
+      if (!sizes) {
+        sizes = new Map();
+        perPartition.set(topic, sizes);
+      }
+      sizes.set(partition, (sizes.get(partition) ?? 0) + size);
     }
   }
   if (count > 0) yield request;

@@ -1,5 +1,5 @@
-import type { Producer } from 'kafkajs';
 import { StreamsError } from '../errors.js';
+import { createStreamsProducer, type StreamsProducer } from '../kafka/streams-producer.js';
 import { type TaskId, taskIdString } from '../record.js';
 import { BufferingRecordCollector } from './record-collector.js';
 import { type RestoreProgress, restoreTask } from './restorer.js';
@@ -12,7 +12,7 @@ export interface ActiveTask {
   readonly task: StreamTask;
   readonly collector: BufferingRecordCollector;
   /** exactly_once: a transactional producer with transactional.id `<application.id>-<task>`. */
-  readonly producer?: Producer;
+  readonly producer?: StreamsProducer;
 }
 
 /** What the created tasks tell the task manager, and ask of it. */
@@ -49,14 +49,11 @@ export class ActiveTaskCreator {
         throw new StreamsError('MISSING_TOPIC', `no partition count known for topic ${topic}`);
       return count;
     });
-    let producer: Producer | undefined;
+    let producer: StreamsProducer | undefined;
     if (config.processingGuarantee === 'exactly_once') {
-      producer = kafka.producer({
+      producer = createStreamsProducer(kafka, config.producerClient, {
         transactionalId: `${config.applicationId}-${key}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        transactionTimeout: Math.max(60_000, config.commitIntervalMs * 10),
+        transactionTimeoutMs: Math.max(60_000, config.commitIntervalMs * 10),
       });
       await producer.connect();
       await (await producer.transaction()).abort();

@@ -1,7 +1,8 @@
-import type { Consumer, Producer, RecordMetadata } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type { CheckpointedStore, PendingWrites } from '../../stores/index.js';
 import { StreamsError } from '../errors.js';
 import { boundedRequests, recordSizeBound } from '../kafka/record-size.js';
+import type { StreamsProducer, StreamsSender } from '../kafka/streams-producer.js';
 import { nextTurn } from './event-loop-turns.js';
 import type { ProduceLimits } from './produce-limits.js';
 import type { BufferingRecordCollector, ResolvedRecord } from './record-collector.js';
@@ -68,12 +69,12 @@ export function mergeRecords(prepared: readonly PreparedTask[]): Map<string, Res
 
 /**
  * Sends records in requests that the broker takes whole (see boundedRequests) through `send` (a producer's
- * or a transaction's sendBatch) and returns, per
+ * or a transaction's) and returns, per
  * `topic:partition`, the offset after the last record written: what a changelog-backed store records as
  * its checkpoint.
  */
 export async function sendAll(
-  send: Producer['sendBatch'],
+  send: StreamsSender['send'],
   records: Iterable<[string, ResolvedRecord[]]>,
   limits: ProduceLimits,
 ): Promise<Map<string, bigint>> {
@@ -88,20 +89,24 @@ export async function sendAll(
     (r) => r.bytes ?? recordSizeBound(r),
   );
   for (const chunk of requests) {
-    const counts = new Map<string, number>();
+    // Records per topic and partition: a base offset plus its count is the partition's end.
+    const counts = new Map<string, Map<number, number>>();
     for (const { topic, messages } of chunk) {
-      for (const message of messages) {
-        const key = `${topic}:${message.partition}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+      let perPartition = counts.get(topic);
+      if (!perPartition) {
+        perPartition = new Map();
+        counts.set(topic, perPartition);
       }
+      for (const { partition } of messages)
+        perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
     }
-    const metadata: RecordMetadata[] = await send({ acks: -1, topicMessages: chunk });
+    const produced = await send(chunk);
     await nextTurn();
-    for (const { topicName, partition, baseOffset } of metadata) {
-      const key = `${topicName}:${partition}`;
-      const count = counts.get(key);
-      if (count === undefined || baseOffset === undefined) continue;
-      const end = BigInt(baseOffset) + BigInt(count);
+    for (const { topic, partition, baseOffset } of produced) {
+      const count = counts.get(topic)?.get(partition);
+      if (count === undefined) continue;
+      const key = `${topic}:${partition}`;
+      const end = baseOffset + BigInt(count);
       if (end > (ends.get(key) ?? -1n)) ends.set(key, end);
     }
   }
@@ -160,7 +165,7 @@ export function isFenced(error: unknown): boolean {
 export async function commitAtLeastOnce(
   prepared: readonly PreparedTask[],
   deps: {
-    producer: Producer;
+    producer: StreamsProducer;
     consumer: Consumer;
     changelogTopic: (store: string) => string;
     rebalancing: () => boolean;
@@ -169,7 +174,7 @@ export async function commitAtLeastOnce(
 ): Promise<boolean> {
   let ends: Map<string, bigint>;
   try {
-    ends = await sendAll((batch) => deps.producer.sendBatch(batch), mergeRecords(prepared), deps.limits);
+    ends = await sendAll((request) => deps.producer.send(request), mergeRecords(prepared), deps.limits);
   } catch (error) {
     throw new StreamsError(
       'COMMIT_FAILED',
@@ -214,7 +219,7 @@ export async function commitAtLeastOnce(
  */
 export async function commitTransaction(
   prepared: PreparedTask,
-  producer: Producer,
+  producer: StreamsProducer,
   deps: { groupId: string; changelogTopic: (store: string) => string; limits: ProduceLimits },
 ): Promise<'committed' | 'fenced'> {
   if (prepared.offsets.length === 0 && prepared.records.size === 0) {
@@ -224,7 +229,7 @@ export async function commitTransaction(
   const transaction = await producer.transaction();
   let ends: Map<string, bigint>;
   try {
-    ends = await sendAll((batch) => transaction.sendBatch(batch), prepared.records, deps.limits);
+    ends = await sendAll((request) => transaction.send(request), prepared.records, deps.limits);
     if (prepared.offsets.length > 0) {
       await transaction.sendOffsets({
         consumerGroupId: deps.groupId,

@@ -1,8 +1,9 @@
-import { type Admin, Kafka, type Producer } from 'kafkajs';
+import { type Admin, Kafka } from 'kafkajs';
 import type { KeyValue, ReadOnlyKeyValueStore } from '../../stores/index.js';
 import { describeError, StreamsError } from '../errors.js';
 import { kafkaLogging } from '../kafka/kafka-log.js';
 import { PartitionReader } from '../kafka/partition-reader.js';
+import { createStreamsProducer, type StreamsProducer } from '../kafka/streams-producer.js';
 import type { Topology } from '../topology.js';
 import type { ActiveTaskObserver } from './active-task-observer.js';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from './config.js';
@@ -65,7 +66,7 @@ export class KafkaStreams implements StreamsEngine {
   #cleanupTimer: NodeJS.Timeout | undefined;
   #plan: TopicPlan | undefined;
   #admin: Admin | undefined;
-  #producer: Producer | undefined;
+  #producer: StreamsProducer | undefined;
   #reader: PartitionReader | undefined;
   #globalState: GlobalStateManager | undefined;
   #tasks: TaskManager | undefined;
@@ -186,11 +187,7 @@ export class KafkaStreams implements StreamsEngine {
     await this.#refreshClients();
     await this.#limits.load(admin, [...plan.partitions.keys()], this.config.logger);
     if (this.config.processingGuarantee === 'at_least_once') {
-      this.#producer = this.#kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
+      this.#producer = createStreamsProducer(this.#kafka, this.config.producerClient);
       await this.#producer.connect();
     }
     const reader = new PartitionReader(this.#kafka, { isolation: 'read_committed' });

@@ -1,5 +1,6 @@
-import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import { describeError } from '../errors.js';
+import type { StreamsProducer } from '../kafka/streams-producer.js';
 import { isTransient, pause } from '../kafka/transient.js';
 import type { StreamsConfig } from './config.js';
 import { nextTurn } from './event-loop-turns.js';
@@ -29,7 +30,7 @@ export interface StreamThreadDeps {
   readonly metrics: StreamsMetrics;
   readonly admin: Admin;
   /** at_least_once: the producer every task's output and changelog records go through. */
-  readonly producer: Producer | undefined;
+  readonly producer: StreamsProducer | undefined;
   readonly hooks: StreamThreadHooks;
 }
 

@@ -1,5 +1,6 @@
-import type { Admin, Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import type { PartitionReader } from '../kafka/partition-reader.js';
+import type { StreamsProducer } from '../kafka/streams-producer.js';
 import { parseTaskId, type TaskId, taskIdString } from '../record.js';
 import type { Topology } from '../topology.js';
 import { type ActiveTask, ActiveTaskCreator } from './active-task-creator.js';
@@ -320,7 +321,7 @@ export class TaskManager {
    * (sendOffsets); the store's data and offset are written after the transaction commits.
    */
   async commit(atLeastOnce: {
-    producer: Producer | undefined;
+    producer: StreamsProducer | undefined;
     consumer: Consumer;
     rebalancing: () => boolean;
   }): Promise<CommitWork> {
@@ -339,7 +340,7 @@ export class TaskManager {
       config.processingGuarantee === 'exactly_once'
         ? commitTransactions(prepared, (p) => this.#commitTransaction(p, p.active))
         : commitAtLeastOnce(prepared, {
-            producer: atLeastOnce.producer as Producer,
+            producer: atLeastOnce.producer as StreamsProducer,
             consumer: atLeastOnce.consumer,
             changelogTopic,
             rebalancing: atLeastOnce.rebalancing,
@@ -353,7 +354,7 @@ export class TaskManager {
    * instance is a zombie) closes the task; the group's next rebalance settles who owns what.
    */
   async #commitTransaction(prepared: PreparedTask, active: ActiveTask): Promise<boolean> {
-    const outcome = await commitTransaction(prepared, active.producer as Producer, {
+    const outcome = await commitTransaction(prepared, active.producer as StreamsProducer, {
       groupId: this.#deps.config.applicationId,
       changelogTopic: this.#deps.changelogTopic,
       limits: this.#deps.limits,

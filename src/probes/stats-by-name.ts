@@ -21,28 +21,24 @@ interface NamedStats {
   readonly stats: ProbeStats;
 }
 
+/** A record of a string field and a device's stats (Avro: written and read on every named update). */
+const statsWith = (name: string, field: string) =>
+  ({
+    type: 'record',
+    name,
+    namespace: 'probestream',
+    fields: [
+      { name: field, type: 'string' },
+      { name: 'stats', type: PROBE_STATS_SCHEMA },
+    ],
+  }) satisfies AvroSchema;
+
 // Avro rather than JSON: a member is written to the repartition topic and a name's members to its store on
 // every update of a named device's stats, and JSON cost several times as much to write and read.
-const MEMBER_SCHEMA = {
-  type: 'record',
-  name: 'NameMember',
-  namespace: 'probestream',
-  fields: [
-    { name: 'mac', type: 'string' },
-    { name: 'stats', type: PROBE_STATS_SCHEMA },
-  ],
-} satisfies AvroSchema;
+const MEMBER_SCHEMA = statsWith('NameMember', 'mac');
 const MEMBERS_SCHEMA = { type: 'map', values: PROBE_STATS_SCHEMA } satisfies AvroSchema;
 /** A device's stats with its name, as the join makes them (and the regrouping keeps them, to take away). */
-const NAMED_STATS_SCHEMA = {
-  type: 'record',
-  name: 'NamedStats',
-  namespace: 'probestream',
-  fields: [
-    { name: 'name', type: 'string' },
-    { name: 'stats', type: PROBE_STATS_SCHEMA },
-  ],
-} satisfies AvroSchema;
+const NAMED_STATS_SCHEMA = statsWith('NamedStats', 'name');
 
 /**
  * Stats by name over each device's whole history: the per-MAC stats table joined with the devices table,

@@ -11,7 +11,7 @@ import { freePort } from '../src/local/ports.js';
 import { lineLogger } from '../src/logging/index.js';
 import { type ProbeStats, type ProbeTopics, STORES } from '../src/probes/schemas.js';
 import { pcapValueOf } from '../src/probes/serdes.js';
-import type { WorkerStreams } from '../src/topology/index.js';
+import type { StreamsConfigInput, WorkerStreams } from '../src/topology/index.js';
 import { macFor, PARTITIONS } from './pcap.js';
 import {
   type BenchSuite,
@@ -670,6 +670,10 @@ async function run({ brokers }: SuiteContext): Promise<void> {
         bootstrapServers: brokers,
         applicationServer: `127.0.0.1:${port}`,
         stateDir,
+        // As `probestream start` takes it: the engine's producer client (kafkajs by default).
+        ...(process.env.PRODUCER_CLIENT
+          ? { producerClient: process.env.PRODUCER_CLIENT as StreamsConfigInput['producerClient'] }
+          : {}),
       },
     });
   let app: ProbeApplication | undefined;

@@ -10,6 +10,7 @@ import { Mutex } from './mutex.js';
 import { RepartitionPurger } from './repartition-purger.js';
 import { pausePartitions, resumeAssigned, seekTo, streamsConsumer } from './streams-consumer.js';
 import type { TaskManager } from './task-manager.js';
+import { TaskTimeout } from './task-timeout.js';
 import type { TopicPlan } from './topic-plan.js';
 
 /** What the thread tells the instance it belongs to. */
@@ -66,13 +67,14 @@ export class StreamThread {
    */
   #recovering = false;
   /** Since when commits have failed for want of Kafka, with none succeeding since (taskTimeoutMs). */
-  #unavailableSince: number | undefined;
+  readonly #taskTimeout: TaskTimeout;
   /** Stops the waits of a recovery when the thread shuts down. */
   readonly #stopped = new AbortController();
   readonly #fenced: FencedTaskWatch;
 
   constructor(deps: StreamThreadDeps) {
     this.#deps = deps;
+    this.#taskTimeout = new TaskTimeout(deps.config.taskTimeoutMs, deps.config.logger);
     // Two heartbeats: a rebalance under way reaches this member with the first one (see streamsConsumer).
     const heartbeatMs = Math.min(3000, Math.floor(deps.config.sessionTimeoutMs / 3));
     this.#fenced = new FencedTaskWatch(2 * heartbeatMs + 1000, () => this.#reopenFenced());
@@ -245,7 +247,12 @@ export class StreamThread {
    * is dropped and done again, as after a rebalance) once Kafka answers. Anything else stops the instance.
    */
   #onFailure(error: Error, during: 'commit' | 'assignment'): void {
-    if (this.#closing || this.#assignment === undefined || !isTransient(error) || this.#timedOut(error)) {
+    if (
+      this.#closing ||
+      this.#assignment === undefined ||
+      !isTransient(error) ||
+      this.#taskTimeout.exceeded(error)
+    ) {
       this.#deps.hooks.fail(error);
       return;
     }
@@ -262,20 +269,6 @@ export class StreamThread {
     void this.#recover();
   }
 
-  /**
-   * Whether Kafka has been unavailable for longer than taskTimeoutMs: no commit succeeded since the first
-   * failure (a topic deleted for good looks like one not created yet, and must not be waited for forever).
-   */
-  #timedOut(error: unknown): boolean {
-    this.#unavailableSince ??= Date.now();
-    const waited = Date.now() - this.#unavailableSince;
-    if (waited <= this.#deps.config.taskTimeoutMs) return false;
-    this.#deps.config.logger.warn(
-      `Kafka has been unavailable for ${Math.round(waited / 1000)} s (taskTimeoutMs): ${describeError(error)}`,
-    );
-    return true;
-  }
-
   /** Reopens the assigned tasks from their last commit, retrying with backoff while Kafka stays unavailable. */
   async #recover(): Promise<void> {
     let backoff = 250;
@@ -288,7 +281,7 @@ export class StreamThread {
           await this.#onAssignment(assignment.partitions, assignment.memberId);
         });
       } catch (error) {
-        if (!isTransient(error) || this.#timedOut(error)) {
+        if (!isTransient(error) || this.#taskTimeout.exceeded(error)) {
           this.#deps.hooks.fail(error as Error);
           return;
         }
@@ -356,7 +349,7 @@ export class StreamThread {
     });
     this.#inflightCommit = work.then(
       (committed) => {
-        this.#unavailableSince = undefined;
+        this.#taskTimeout.reset();
         this.#purger.committed(committed.flatMap((p) => p.offsets));
         metrics.commits.inc();
         metrics.commitLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);

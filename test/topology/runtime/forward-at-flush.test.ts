@@ -3,8 +3,39 @@ import { Serdes } from '../../../src/serdes/index.js';
 import { StreamsBuilder } from '../../../src/topology/dsl/streams-builder.js';
 import { TimeWindows } from '../../../src/topology/dsl/windows.js';
 import { maxRecordBytes } from '../../../src/topology/kafka/record-size.js';
-import type { OutgoingRecord } from '../../../src/topology/runtime/record-collector.js';
-import { StreamTask } from '../../../src/topology/runtime/task.js';
+import type { OutgoingRecord, RecordCollector } from '../../../src/topology/runtime/record-collector.js';
+import { StreamTask, type TaskEnvironment } from '../../../src/topology/runtime/task.js';
+
+/**
+ * The single task of `builder`'s topology reading `in`, with `env` over a plain environment; `pipe` feeds it
+ * one record of `key` at `timestamp`, offsets counting from 0.
+ */
+function singleTask(builder: StreamsBuilder, env: Partial<TaskEnvironment> & { collector: RecordCollector }) {
+  const topology = builder.build();
+  const [sub] = topology.subtopologies();
+  if (!sub) throw new Error('no sub-topology');
+  const task = new StreamTask({ subtopology: sub.id, partition: 0 }, sub, topology, {
+    applicationId: 'faf',
+    topicName: (topic, internal) => (internal ? `faf-${topic}` : topic),
+    changelogTopic: (store) => `faf-${store}-changelog`,
+    partitions: () => 1,
+    deserializationExceptionHandler: 'dlq',
+    processingExceptionHandler: 'dlq',
+    productionExceptionHandler: 'dlq',
+    maxRecordBytes: () => maxRecordBytes(1_000_000),
+    ...env,
+  });
+  let offset = 0;
+  const pipe = (key: string, timestamp: number) =>
+    task.process('in', 0, {
+      key: Buffer.from(key),
+      value: Buffer.from('x'),
+      timestamp: String(timestamp),
+      offset: String(offset++),
+      headers: {},
+    });
+  return { task, pipe };
+}
 
 /** One task of `in` → count per key → `out`, where the count 13 makes user code throw. */
 function countingTask(forwardAtFlush: boolean) {
@@ -19,31 +50,13 @@ function countingTask(forwardAtFlush: boolean) {
       return count;
     })
     .to('out', { keySerde: Serdes.String(), valueSerde: Serdes.Long() });
-  const topology = builder.build();
-  const [sub] = topology.subtopologies();
-  if (!sub) throw new Error('no sub-topology');
   const sent: OutgoingRecord[] = [];
-  const task = new StreamTask({ subtopology: sub.id, partition: 0 }, sub, topology, {
-    applicationId: 'faf',
+  const { task, pipe: pipeAt } = singleTask(builder, {
     collector: { send: (record) => sent.push(record) },
-    topicName: (topic, internal) => (internal ? `faf-${topic}` : topic),
-    changelogTopic: (store) => `faf-${store}-changelog`,
-    partitions: () => 1,
-    deserializationExceptionHandler: 'dlq',
-    processingExceptionHandler: 'dlq',
-    productionExceptionHandler: 'dlq',
-    maxRecordBytes: () => maxRecordBytes(1_000_000),
     forwardAtFlush,
   });
-  let offset = 0;
-  const pipe = (key: string) =>
-    task.process('in', 0, {
-      key: Buffer.from(key),
-      value: Buffer.from('x'),
-      timestamp: String(1000 + offset),
-      offset: String(offset++),
-      headers: {},
-    });
+  let records = 0;
+  const pipe = (key: string) => pipeAt(key, 1000 + records++);
   const out = () =>
     sent.filter((r) => r.topic === 'out').map((r) => [String(r.key), r.value?.readBigInt64BE()]);
   return { task, pipe, sent, out };
@@ -104,32 +117,13 @@ describe('a task going back to its last commit', () => {
       .groupByKey()
       .windowedBy(TimeWindows.ofSizeWithNoGrace(1000))
       .count({ storeName: 'per-second' });
-    const topology = builder.build();
-    const [sub] = topology.subtopologies();
-    if (!sub) throw new Error('no sub-topology');
     const dropped: string[] = [];
-    const task = new StreamTask({ subtopology: sub.id, partition: 0 }, sub, topology, {
-      applicationId: 'disc',
+    const { task, pipe: pipeKey } = singleTask(builder, {
       collector: { send: () => undefined },
-      topicName: (topic) => topic,
-      changelogTopic: (store) => `disc-${store}-changelog`,
-      partitions: () => 1,
-      deserializationExceptionHandler: 'dlq',
-      processingExceptionHandler: 'dlq',
-      productionExceptionHandler: 'dlq',
-      maxRecordBytes: () => maxRecordBytes(1_000_000),
       onDrop: (_node, reason) => dropped.push(reason),
       forwardAtFlush: true,
     });
-    let offset = 0;
-    const pipe = (timestamp: number) =>
-      task.process('in', 0, {
-        key: Buffer.from('k'),
-        value: Buffer.from('x'),
-        timestamp: String(timestamp),
-        offset: String(offset++),
-        headers: {},
-      });
+    const pipe = (timestamp: number) => pipeKey('k', timestamp);
     pipe(1000);
     task.flush();
     pipe(5000);

@@ -99,15 +99,7 @@ export class SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
 
   /** Writes the session's aggregate (replacing a session with the same start and end). False if expired. */
   put(session: Windowed<K>, value: V): boolean {
-    const { start, end } = session.window;
-    if (end < this.minLiveTime()) return false;
-    const keyBytes = this.keySerde.serialize(session.key);
-    const others = this.sessionsOf(keyBytes).filter((s) => s.start !== start || s.end !== end);
-    const sessions = [...others, { start, end, value: this.valueSerde.serialize(value) }];
-    sessions.sort((a, b) => a.start - b.start || a.end - b.end);
-    this.inner.put(sessionEntryKey(keyBytes), encodeSessions(sessions));
-    this.inner.put(sessionIndexKey(keyBytes, end, this.segmentIntervalMs), INDEX_VALUE);
-    return true;
+    return this.replace([], session, value);
   }
 
   /**
